@@ -1,0 +1,107 @@
+//! `OpId`, the static `OPS` introspection table, and the queries built on it
+//! (`is_set`, `implemented`, `missing_mandatory`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ops_struct::table_type;
+use super::{doc_attrs, ident, variant};
+use crate::schema::{Schema, type_text};
+
+pub(super) fn emit(schema: &Schema) -> TokenStream {
+    let table = table_type(schema);
+    let count = schema.ops.len();
+    let variants = schema.ops.iter().map(|op| {
+        let doc = doc_attrs(&format!("`{}`", op.name));
+        let v = variant(&op.name);
+        quote!(#doc #v,)
+    });
+    let all = schema.ops.iter().map(|op| {
+        let v = variant(&op.name);
+        quote!(OpId::#v,)
+    });
+    let infos = schema.ops.iter().map(|op| {
+        let v = variant(&op.name);
+        let name = &op.name;
+        let group = &op.group;
+        let mandatory = op.mandatory;
+        let signature = op.signature();
+        let returns = type_text(&op.returns);
+        let doc = &op.doc;
+        let c = op.c.as_deref().unwrap_or("");
+        quote! {
+            OpInfo {
+                id: OpId::#v,
+                name: #name,
+                group: #group,
+                mandatory: #mandatory,
+                signature: #signature,
+                returns: #returns,
+                doc: #doc,
+                c: #c,
+            },
+        }
+    });
+    let is_set_arms = schema.ops.iter().map(|op| {
+        let v = variant(&op.name);
+        let field = ident(&op.name);
+        quote!(OpId::#v => self.#field.is_some(),)
+    });
+    let mandatory = schema.mandatory().map(|op| {
+        let v = variant(&op.name);
+        quote!(OpId::#v,)
+    });
+    let mandatory_count = schema.mandatory().count();
+    quote! {
+        //! Op identifiers and the introspection table.
+        use crate::ops::OpInfo;
+        use super::ops_struct::#table;
+
+        /// Identifies one op of the table; `OpId::ALL` lists them in struct order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OpId {
+            #(#variants)*
+        }
+
+        impl OpId {
+            /// Every op, in struct order.
+            pub const ALL: [OpId; #count] = [#(#all)*];
+
+            /// The mandatory ops, in struct order: registration refuses a
+            /// device that lacks any of them.
+            pub const MANDATORY: [OpId; #mandatory_count] = [#(#mandatory)*];
+
+            /// The introspection record of this op.
+            pub const fn info(self) -> &'static OpInfo {
+                &OPS[self as usize]
+            }
+
+            /// The op's name, as in the schema and the C struct.
+            pub const fn name(self) -> &'static str {
+                self.info().name
+            }
+        }
+
+        /// One record per op, in struct order, indexed by `OpId as usize`.
+        pub static OPS: [OpInfo; #count] = [#(#infos)*];
+
+        impl #table {
+            /// Whether the table provides `op`.
+            pub const fn is_set(&self, op: OpId) -> bool {
+                match op {
+                    #(#is_set_arms)*
+                }
+            }
+
+            /// The ops this table provides, in struct order.
+            pub fn implemented(&self) -> impl Iterator<Item = OpId> + '_ {
+                OpId::ALL.into_iter().filter(move |&op| self.is_set(op))
+            }
+
+            /// The mandatory ops this table lacks, in struct order.
+            pub fn missing_mandatory(&self) -> impl Iterator<Item = OpId> + '_ {
+                OpId::MANDATORY.into_iter().filter(move |&op| !self.is_set(op))
+            }
+        }
+    }
+}

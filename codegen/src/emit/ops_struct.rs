@@ -1,0 +1,87 @@
+//! `IbDeviceOps`: one `Option<fn(..)>` field per op, the members, and `EMPTY`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_attrs, ident, variant};
+use crate::schema::{Op, Schema};
+
+/// The type name of the ops table: `ib_device_ops` → `IbDeviceOps`.
+pub(super) fn table_type(schema: &Schema) -> proc_macro2::Ident {
+    variant(&schema.struct_name)
+}
+
+/// `fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>` for one op.
+pub(super) fn fn_type(op: &Op) -> TokenStream {
+    let params = op.params.iter().map(|p| {
+        let name = ident(&p.name);
+        let ty = &p.ty;
+        quote!(#name: #ty)
+    });
+    let returns = &op.returns;
+    quote!(fn(#(#params),*) -> #returns)
+}
+
+pub(super) fn emit(schema: &Schema) -> TokenStream {
+    let table = table_type(schema);
+    let struct_doc = format!(
+        "The `struct {}` table: every device operation a provider may implement, \
+         plus the members that describe the provider.\n\n\
+         Build one with `#[derive(DeviceOps)]` (a `const`) or start from \
+         [`{table}::EMPTY`]; combine tables with [`{table}::merge`].",
+        schema.struct_name
+    );
+    let struct_doc = doc_attrs(&struct_doc);
+    let member_fields = schema.members.iter().map(|m| {
+        let doc = doc_attrs(&format!(
+            "{}\n\nMerge policy: `{}`.",
+            m.doc,
+            m.policy.name()
+        ));
+        let name = ident(&m.name);
+        let ty = &m.ty;
+        quote!(#doc pub #name: #ty,)
+    });
+    let op_fields = schema.ops.iter().map(|op| {
+        let mandatory = if op.mandatory { " Mandatory." } else { "" };
+        let doc = doc_attrs(&format!("{}\n\nGroup `{}`.{mandatory}", op.doc, op.group));
+        let name = ident(&op.name);
+        let ty = fn_type(op);
+        quote!(#doc pub #name: ::core::option::Option<#ty>,)
+    });
+    let member_empty = schema.members.iter().map(|m| {
+        let name = ident(&m.name);
+        let empty = &m.empty;
+        quote!(#name: #empty,)
+    });
+    let op_empty = schema.ops.iter().map(|op| {
+        let name = ident(&op.name);
+        quote!(#name: ::core::option::Option::None,)
+    });
+    quote! {
+        //! The ops table type and its empty value.
+        #[allow(unused_imports)]
+        use crate::prelude::*;
+
+        #struct_doc
+        #[derive(Clone, Copy)]
+        pub struct #table {
+            #(#member_fields)*
+            #(#op_fields)*
+        }
+
+        impl #table {
+            /// A table with no op set and every member unset: the identity of `merge`.
+            pub const EMPTY: #table = #table {
+                #(#member_empty)*
+                #(#op_empty)*
+            };
+        }
+
+        impl ::core::default::Default for #table {
+            fn default() -> Self {
+                Self::EMPTY
+            }
+        }
+    }
+}

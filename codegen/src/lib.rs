@@ -1,0 +1,23 @@
+//! `ibops-codegen`: reads `ops.toml`, the single source of truth of the RDMA
+//! device-ops table, validates it with spanned errors, and writes the
+//! generated Rust code that the `ibops` runtime and the `ibops-derive`
+//! proc-macro check in.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let outcomes = ibops_codegen::generate(Path::new("."), Path::new("ops.toml"))?;
+//! for file in &outcomes {
+//!     println!("{file}");
+//! }
+//! # Ok::<(), ibops_codegen::Error>(())
+//! ```
+
+pub mod diagnostic;
+pub mod emit;
+mod output;
+pub mod schema;
+
+pub use diagnostic::{Diagnostic, SchemaErrors};
+pub use emit::{GeneratedFile, emit_all};
+pub use output::{Error, FileOutcome, StaleFile, check, generate, load_schema, render};
+pub use schema::Schema;

@@ -1,0 +1,186 @@
+//! Writing generated files atomically, and checking them for staleness.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use crate::diagnostic::SchemaErrors;
+use crate::emit::{GeneratedFile, emit_all};
+use crate::schema;
+
+/// Why `generate` or `check` could not run.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading the schema or writing a file failed.
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The schema is invalid; nothing was written.
+    Schema(SchemaErrors),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Schema(errors) => errors.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Schema(errors) => Some(errors),
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What `generate` did with one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileOutcome {
+    /// Path relative to the root.
+    pub path: PathBuf,
+    /// Whether the file's content changed.
+    pub written: bool,
+}
+
+impl fmt::Display for FileOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.written { "written" } else { "unchanged" };
+        write!(f, "{what:>9}  {}", self.path.display())
+    }
+}
+
+/// A generated file whose checked-in content differs from what the schema generates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleFile {
+    /// Path relative to the root.
+    pub path: PathBuf,
+    /// A short unified diff from the file on disk to the expected content.
+    pub diff: String,
+}
+
+/// Reads and validates the schema at `schema_path` (relative to `root` unless absolute).
+///
+/// # Errors
+/// The file cannot be read, or the schema is invalid.
+pub fn load_schema(root: &Path, schema_path: &Path) -> Result<schema::Schema, Error> {
+    let path = root.join(schema_path);
+    let source = fs::read_to_string(&path).map_err(io_error(&path))?;
+    let name = schema_path.display().to_string();
+    schema::load(&name, &source).map_err(Error::Schema)
+}
+
+/// Every file the schema at `schema_path` generates, in memory.
+///
+/// # Errors
+/// As [`load_schema`].
+pub fn render(root: &Path, schema_path: &Path) -> Result<Vec<GeneratedFile>, Error> {
+    Ok(emit_all(&load_schema(root, schema_path)?))
+}
+
+/// Writes every generated file under `root`. Nothing is written unless the
+/// whole schema is valid; each file is replaced atomically (temporary file
+/// and rename) and only when its content changes.
+///
+/// # Errors
+/// An invalid schema (nothing written) or a failed write.
+pub fn generate(root: &Path, schema_path: &Path) -> Result<Vec<FileOutcome>, Error> {
+    let files = render(root, schema_path)?;
+    files
+        .into_iter()
+        .map(|file| {
+            let path = root.join(&file.path);
+            let current = fs::read_to_string(&path).ok();
+            let written = current.as_deref() != Some(file.contents.as_str());
+            if written {
+                write_atomic(&path, &file.contents)?;
+            }
+            Ok(FileOutcome {
+                path: file.path,
+                written,
+            })
+        })
+        .collect()
+}
+
+/// Compares every generated file under `root` with what the schema generates.
+///
+/// # Errors
+/// An invalid or unreadable schema.
+pub fn check(root: &Path, schema_path: &Path) -> Result<Vec<StaleFile>, Error> {
+    let files = render(root, schema_path)?;
+    Ok(files
+        .into_iter()
+        .filter_map(|file| {
+            let current = fs::read_to_string(root.join(&file.path)).unwrap_or_default();
+            (current != file.contents).then(|| StaleFile {
+                diff: short_diff(&file.path, &current, &file.contents),
+                path: file.path,
+            })
+        })
+        .collect())
+}
+
+/// At most this many diff lines are shown per stale file.
+const DIFF_LINES: usize = 40;
+
+fn short_diff(path: &Path, current: &str, expected: &str) -> String {
+    let name = path.display().to_string();
+    let diff = TextDiff::from_lines(current, expected)
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+        .to_string();
+    let total = diff.lines().count();
+    let mut short: String = diff
+        .lines()
+        .take(DIFF_LINES)
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    if total > DIFF_LINES {
+        short.push_str(&format!("... ({} more diff lines)\n", total - DIFF_LINES));
+    }
+    short
+}
+
+/// Writes `contents` to a temporary file beside `path`, then renames it over
+/// `path`, so readers see the old file or the new one, never half of one.
+fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(contents.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if let Err(source) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::Io {
+            path: path.to_owned(),
+            source,
+        });
+    }
+    Ok(())
+}

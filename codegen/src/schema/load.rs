@@ -1,0 +1,332 @@
+//! Turning `ops.toml` text into a [`Schema`], collecting every problem with
+//! its span before giving up.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::table::{SpannedStr, TableReader};
+use super::{AttrKind, Member, MemberPolicy, Op, OpMerge, Param, Schema};
+use crate::diagnostic::{Diagnostic, SchemaErrors};
+
+/// Reads and validates the schema text `source` of the file `file_name`.
+///
+/// Either the whole schema is valid, or every problem found is returned,
+/// each with its location.
+pub fn load(file_name: &str, source: &str) -> Result<Schema, SchemaErrors> {
+    let (root, syntax_errors) = DeTable::parse_recoverable(source);
+    if !syntax_errors.is_empty() {
+        let diags = syntax_errors
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                Diagnostic::new(format!("TOML syntax error: {}", e.message()), span)
+            })
+            .collect();
+        return Err(SchemaErrors::new(file_name, source, diags));
+    }
+    let mut diags = Vec::new();
+    let schema = read_root(root.get_ref(), root.span(), &mut diags);
+    match schema {
+        Some(schema) if diags.is_empty() => Ok(schema),
+        _ => Err(SchemaErrors::new(file_name, source, diags)),
+    }
+}
+
+fn read_root(
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Schema> {
+    let mut root = TableReader::new(table, span, "the schema's top level");
+    let struct_name = root.string("struct", true);
+    let merge = root
+        .string("merge", false)
+        .and_then(|s| choose(&s, "op merge policy", &OpMerge::ALL, &mut root))
+        .unwrap_or(OpMerge::KeepFirst);
+    let groups = root.strings("groups", true);
+    let member_tables = tables(&mut root, "member", false);
+    let op_tables = tables(&mut root, "op", true);
+    root.finish(diags);
+
+    let mut seen_groups: HashMap<&str, Range<usize>> = HashMap::new();
+    for g in &groups {
+        if let Some(first) = seen_groups.insert(g.value, g.span.clone()) {
+            diags.push(duplicate("group", g.value, g.span.clone(), first));
+        }
+    }
+    let group_names: Vec<&str> = groups.iter().map(|g| g.value).collect();
+
+    let members: Vec<Member> = member_tables
+        .iter()
+        .flat_map(|(tables, _)| tables)
+        .filter_map(|t| read_member(t, diags))
+        .collect();
+    let ops: Vec<Op> = op_tables
+        .as_ref()
+        .map(|(items, _)| {
+            items
+                .iter()
+                .filter_map(|t| read_op(t, &group_names, diags))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some((items, span)) = &op_tables
+        && items.is_empty()
+    {
+        diags.push(Diagnostic::new(
+            "the schema has no ops: add at least one [[op]]",
+            span.clone(),
+        ));
+    }
+    check_unique_fields(
+        &member_tables,
+        op_tables.as_ref().map_or(&[][..], |(t, _)| t),
+        diags,
+    );
+    Some(Schema {
+        struct_name: struct_name?.value.to_owned(),
+        merge,
+        groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
+        members,
+        ops,
+    })
+}
+
+/// The tables of an array of tables (`[[op]]`); reports other shapes.
+fn tables<'a, 'i>(
+    reader: &mut TableReader<'a, 'i>,
+    key: &'static str,
+    required: bool,
+) -> Option<(Vec<(&'a DeTable<'i>, Range<usize>)>, Range<usize>)> {
+    let (items, span) = reader.array(key, required)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item.get_ref() {
+            DeValue::Table(t) => out.push((t, item.span())),
+            other => reader.error(Diagnostic::new(
+                format!(
+                    "`{key}` entries must be tables ([[{key}]]), found {}",
+                    other.type_str()
+                ),
+                item.span(),
+            )),
+        }
+    }
+    Some((out, span))
+}
+
+fn read_member(
+    (table, span): &(&DeTable<'_>, Range<usize>),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Member> {
+    let mut t = TableReader::new(table, span.clone(), "[[member]]");
+    let name = t.string("name", true);
+    let ty = t.string("type", true);
+    let empty = t.string("empty", true);
+    let policy = t.string("policy", true);
+    let attr = t.string("attr", true);
+    let doc = t.string("doc", true);
+    let c = t.string("c", false);
+    let name = name.filter(|n| check_ident(n, "member", &mut t));
+    let ty = ty.and_then(|s| parse_rust::<syn::Type>(&s, s.value, "type", &mut t));
+    let empty = empty.and_then(|s| parse_rust::<syn::Expr>(&s, s.value, "expression", &mut t));
+    let policy = policy.and_then(|s| choose(&s, "member merge policy", &MemberPolicy::ALL, &mut t));
+    let attr = attr.and_then(|s| choose(&s, "attribute kind", &AttrKind::ALL, &mut t));
+    let doc = doc.and_then(|d| non_empty(d, &mut t));
+    t.finish(diags);
+    Some(Member {
+        name: name?.value.to_owned(),
+        ty: ty?,
+        empty: empty?,
+        policy: policy?,
+        attr: attr?,
+        doc: doc?,
+        c: c.map(|c| c.value.to_owned()),
+    })
+}
+
+fn read_op(
+    (table, span): &(&DeTable<'_>, Range<usize>),
+    groups: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Op> {
+    let mut t = TableReader::new(table, span.clone(), "[[op]]");
+    let name = t.string("name", true);
+    let group = t.string("group", true);
+    let doc = t.string("doc", true);
+    let params = t.array("params", true).map(|_| t.strings("params", false));
+    let returns = t.string("returns", true);
+    let mandatory = t.boolean("mandatory", false);
+    let c = t.string("c", false);
+    let name = name.filter(|n| check_ident(n, "op", &mut t));
+    let group = group.filter(|g| {
+        let known = groups.contains(&g.value);
+        if !known {
+            t.error(
+                Diagnostic::new(format!("unknown group `{}`", g.value), g.span.clone()).with_note(
+                    format!("groups are declared at the top: {}", groups.join(", ")),
+                ),
+            );
+        }
+        known
+    });
+    let params = params.and_then(|p| read_params(&p, &mut t));
+    let returns = returns.and_then(|s| parse_rust::<syn::Type>(&s, s.value, "return type", &mut t));
+    let doc = doc.and_then(|d| non_empty(d, &mut t));
+    t.finish(diags);
+    Some(Op {
+        name: name?.value.to_owned(),
+        group: group?.value.to_owned(),
+        doc: doc?,
+        params: params?,
+        returns: returns?,
+        mandatory,
+        c: c.map(|c| c.value.to_owned()),
+    })
+}
+
+/// Parameters written `"name: Type"`; all of them are checked before failing.
+fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<Vec<Param>> {
+    let mut params = Vec::with_capacity(items.len());
+    let mut ok = true;
+    let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+    for item in items {
+        let Some((name, ty)) = item.value.split_once(':') else {
+            t.error(
+                Diagnostic::new(
+                    format!("parameter `{}` is not `name: Type`", item.value),
+                    item.span.clone(),
+                )
+                .with_note("write each parameter as \"name: Type\", e.g. \"qp: &Qp\""),
+            );
+            ok = false;
+            continue;
+        };
+        let name = SpannedStr {
+            value: name.trim(),
+            span: item.sub_span(name.trim()),
+        };
+        let ty_text = ty.trim();
+        let name_ok = check_ident(&name, "parameter", t);
+        if name_ok && let Some(first) = seen.insert(name.value, name.span.clone()) {
+            t.error(duplicate("parameter", name.value, name.span.clone(), first));
+            ok = false;
+        }
+        let ty = parse_rust::<syn::Type>(item, ty_text, "type", t);
+        match (name_ok, ty) {
+            (true, Some(ty)) => params.push(Param {
+                name: name.value.to_owned(),
+                ty,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(params)
+}
+
+/// Parses `text` (part of the string `within`) as Rust syntax of kind `what`.
+fn parse_rust<T: syn::parse::Parse>(
+    within: &SpannedStr<'_>,
+    text: &str,
+    what: &str,
+    t: &mut TableReader<'_, '_>,
+) -> Option<T> {
+    match syn::parse_str::<T>(text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            t.error(Diagnostic::new(
+                format!("`{text}` is not a valid Rust {what}: {e}"),
+                within.sub_span(text),
+            ));
+            None
+        }
+    }
+}
+
+/// Checks that a name is a plain Rust identifier and not a keyword.
+fn check_ident(name: &SpannedStr<'_>, what: &str, t: &mut TableReader<'_, '_>) -> bool {
+    let v = name.value;
+    let plain = v
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && v != "_";
+    let message = if !plain {
+        format!("{what} name `{v}` is not a Rust identifier")
+    } else if syn::parse_str::<syn::Ident>(v).is_err() {
+        format!("{what} name `{v}` is a Rust keyword")
+    } else {
+        return true;
+    };
+    t.error(Diagnostic::new(message, name.span.clone()));
+    false
+}
+
+/// Maps a policy or kind name to its value; reports an unknown one.
+fn choose<T: Copy>(
+    s: &SpannedStr<'_>,
+    what: &str,
+    choices: &[(&str, T)],
+    t: &mut TableReader<'_, '_>,
+) -> Option<T> {
+    let found = choices
+        .iter()
+        .find(|(name, _)| *name == s.value)
+        .map(|(_, v)| *v);
+    if found.is_none() {
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        t.error(
+            Diagnostic::new(format!("unknown {what} `{}`", s.value), s.span.clone())
+                .with_note(format!("expected one of: {}", names.join(", "))),
+        );
+    }
+    found
+}
+
+fn non_empty(doc: SpannedStr<'_>, t: &mut TableReader<'_, '_>) -> Option<String> {
+    let text = doc.value.trim();
+    if text.is_empty() {
+        t.error(Diagnostic::new("`doc` must not be empty", doc.span.clone()));
+        None
+    } else {
+        Some(text.to_owned())
+    }
+}
+
+fn duplicate(what: &str, name: &str, span: Range<usize>, first: Range<usize>) -> Diagnostic {
+    Diagnostic::new(format!("duplicate {what} `{name}`"), span)
+        .with_related(first, format!("`{name}` first defined here"))
+}
+
+/// Op and member names share the struct's field namespace: each appears once.
+fn check_unique_fields(
+    members: &Option<(Vec<(&DeTable<'_>, Range<usize>)>, Range<usize>)>,
+    ops: &[(&DeTable<'_>, Range<usize>)],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let member_names = members
+        .iter()
+        .flat_map(|(m, _)| m.iter())
+        .map(|(t, _)| ("member", *t));
+    let op_names = ops.iter().map(|(t, _)| ("op", *t));
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    for (what, table) in member_names.chain(op_names) {
+        let Some(name) = table.get("name").and_then(|v| spanned_str(v)) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(name.0.to_owned(), name.1.clone()) {
+            diags.push(duplicate(what, name.0, name.1, first));
+        }
+    }
+}
+
+fn spanned_str<'a>(value: &'a Spanned<DeValue<'_>>) -> Option<(&'a str, Range<usize>)> {
+    match value.get_ref() {
+        DeValue::String(s) => Some((s.as_ref(), value.span())),
+        _ => None,
+    }
+}

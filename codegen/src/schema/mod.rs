@@ -1,0 +1,196 @@
+//! The schema model: what `ops.toml` says once it has been read and validated.
+//!
+//! [`Schema::load`] is the only way to build one, so every emitter can rely on
+//! a schema that is complete and consistent.
+
+mod load;
+mod table;
+
+use std::fmt;
+
+pub use load::load;
+
+/// How a second table's ops combine with ops already set on a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMerge {
+    /// An op already set is kept (the kernel's `SET_DEVICE_OP`).
+    KeepFirst,
+    /// A later non-empty op replaces the earlier one (rdma-core's `verbs_set_ops`).
+    LastWins,
+}
+
+impl OpMerge {
+    /// Every policy with its name in the schema.
+    pub const ALL: [(&'static str, OpMerge); 2] = [
+        ("keep-first", OpMerge::KeepFirst),
+        ("last-wins", OpMerge::LastWins),
+    ];
+}
+
+/// How a non-function member combines when two tables are merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberPolicy {
+    /// The first non-empty value is kept; later ones are ignored.
+    KeepFirst,
+    /// Two different non-empty values are an error.
+    Conflict,
+    /// A non-empty incoming value replaces the current one.
+    Overwrite,
+    /// The incoming value is OR-ed into the current one.
+    Or,
+}
+
+impl MemberPolicy {
+    /// Every policy with its name in the schema.
+    pub const ALL: [(&'static str, MemberPolicy); 4] = [
+        ("keep-first", MemberPolicy::KeepFirst),
+        ("conflict", MemberPolicy::Conflict),
+        ("overwrite", MemberPolicy::Overwrite),
+        ("or", MemberPolicy::Or),
+    ];
+
+    /// The policy's name in the schema.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("?", |(name, _)| name)
+    }
+}
+
+/// What kind of value `#[device_ops(member = ...)]` takes for a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrKind {
+    /// A path to a constant or enum variant: `driver_id = DriverId::Soft`.
+    Path,
+    /// An integer literal: `uverbs_abi_ver = 1`.
+    Int,
+    /// A bare word that sets the member to `true`: `uverbs_no_driver_id_binding`.
+    Flag,
+}
+
+impl AttrKind {
+    /// Every kind with its name in the schema.
+    pub const ALL: [(&'static str, AttrKind); 3] = [
+        ("path", AttrKind::Path),
+        ("int", AttrKind::Int),
+        ("flag", AttrKind::Flag),
+    ];
+}
+
+/// A validated schema: the ops table and its members.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    /// Name of the C struct the table mirrors (`ib_device_ops`).
+    pub struct_name: String,
+    /// How ops of a second table combine with ops already set.
+    pub merge: OpMerge,
+    /// The groups an op may belong to, in schema order.
+    pub groups: Vec<String>,
+    /// Non-function members, in struct order.
+    pub members: Vec<Member>,
+    /// Function-pointer ops, in struct order.
+    pub ops: Vec<Op>,
+}
+
+/// A non-function member of the table.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Field name.
+    pub name: String,
+    /// Rust type of the field.
+    pub ty: syn::Type,
+    /// Rust constant expression for "unset".
+    pub empty: syn::Expr,
+    /// How two values merge.
+    pub policy: MemberPolicy,
+    /// What `#[device_ops(name = ...)]` accepts.
+    pub attr: AttrKind,
+    /// Documentation.
+    pub doc: String,
+    /// The C declaration of the member, if the schema gives one.
+    pub c: Option<String>,
+}
+
+/// One function-pointer op.
+#[derive(Clone, Debug)]
+pub struct Op {
+    /// Field and op name.
+    pub name: String,
+    /// Group the op belongs to.
+    pub group: String,
+    /// Documentation.
+    pub doc: String,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// Rust return type.
+    pub returns: syn::Type,
+    /// Whether registration requires the op.
+    pub mandatory: bool,
+    /// The C member declaration the op mirrors, if the schema gives one.
+    pub c: Option<String>,
+}
+
+/// One parameter of an op.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Parameter name.
+    pub name: String,
+    /// Rust type.
+    pub ty: syn::Type,
+}
+
+impl Op {
+    /// Whether the op returns a `Result` (its dispatch passes it through)
+    /// rather than a plain value (its dispatch wraps it in `Ok`).
+    pub fn returns_result(&self) -> bool {
+        match &self.returns {
+            syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Result"),
+            _ => false,
+        }
+    }
+
+    /// The Rust signature as text: `fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>`.
+    pub fn signature(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fn {}(", self.name)?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}: {}", p.name, type_text(&p.ty))?;
+        }
+        f.write_str(")")?;
+        if !is_unit(&self.returns) {
+            write!(f, " -> {}", type_text(&self.returns))?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `ty` is `()`.
+pub fn is_unit(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Tuple(t) if t.elems.is_empty())
+}
+
+/// A type as Rust source text, spaced the way rustfmt would.
+pub fn type_text(ty: &syn::Type) -> String {
+    let file: syn::File = syn::parse_quote!(type T = #ty;);
+    let text = prettyplease::unparse(&file);
+    text.trim()
+        .trim_start_matches("type T = ")
+        .trim_end_matches(';')
+        .to_owned()
+}
+
+impl Schema {
+    /// The mandatory ops, in struct order.
+    pub fn mandatory(&self) -> impl Iterator<Item = &Op> {
+        self.ops.iter().filter(|op| op.mandatory)
+    }
+}

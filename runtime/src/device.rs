@@ -1,0 +1,145 @@
+//! Devices: building one from ops tables, registering it (the mandatory-op
+//! check), and the frozen ops a registered device dispatches through.
+
+use core::any::Any;
+use core::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::ops::{IbDeviceOps, MergeConflict};
+use crate::private::Private;
+
+/// A device being set up: ops tables are merged into it with
+/// [`set_ops`](Self::set_ops) (SET_DEVICE_OP semantics), then
+/// [`register`](Self::register) checks the mandatory ops and freezes them.
+///
+/// Ops can change only before registration: a registered [`Device`] has no
+/// way to change them.
+#[derive(Debug)]
+pub struct DeviceBuilder {
+    name: String,
+    ops: IbDeviceOps,
+    phys_port_cnt: u8,
+    private: Option<Private>,
+}
+
+impl DeviceBuilder {
+    /// A device called `name` with no ops and one port.
+    pub fn new(name: impl Into<String>) -> Self {
+        DeviceBuilder {
+            name: name.into(),
+            ops: IbDeviceOps::EMPTY,
+            phys_port_cnt: 1,
+            private: None,
+        }
+    }
+
+    /// Merges `ops` into the device's table.
+    ///
+    /// # Errors
+    /// A member conflict; the device's table is then unchanged.
+    pub fn set_ops(&mut self, ops: &IbDeviceOps) -> Result<&mut Self, MergeConflict> {
+        self.ops.merge(ops)?;
+        Ok(self)
+    }
+
+    /// Sets the number of physical ports (ports are numbered from 1).
+    pub fn ports(&mut self, count: u8) -> &mut Self {
+        self.phys_port_cnt = count;
+        self
+    }
+
+    /// Attaches the provider's device-wide state.
+    pub fn private(&mut self, state: impl Any + Send + Sync) -> &mut Self {
+        self.private = Some(Private::new(state));
+        self
+    }
+
+    /// The table merged so far.
+    pub fn ops(&self) -> &IbDeviceOps {
+        &self.ops
+    }
+
+    /// Checks that every mandatory op is present and freezes the ops.
+    ///
+    /// # Errors
+    /// [`Error::MissingMandatory`] listing every missing op.
+    pub fn register(self) -> Result<Device> {
+        let missing: Vec<_> = self.ops.missing_mandatory().collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingMandatory(missing));
+        }
+        Ok(Device {
+            inner: Arc::new(DeviceInner {
+                name: self.name,
+                ops: self.ops,
+                phys_port_cnt: self.phys_port_cnt,
+                private: self.private.unwrap_or_else(|| Private::new(NoDeviceState)),
+            }),
+        })
+    }
+}
+
+/// The private state of a device whose provider attached none.
+#[derive(Debug)]
+struct NoDeviceState;
+
+/// A registered device: its frozen ops and the provider's device state.
+/// Cloning is an `Arc` clone.
+#[derive(Clone)]
+pub struct Device {
+    inner: Arc<DeviceInner>,
+}
+
+struct DeviceInner {
+    name: String,
+    ops: IbDeviceOps,
+    phys_port_cnt: u8,
+    private: Private,
+}
+
+impl Device {
+    /// The device's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The frozen ops table; its methods dispatch to the provider.
+    #[inline]
+    pub fn ops(&self) -> &IbDeviceOps {
+        &self.inner.ops
+    }
+
+    /// The number of physical ports.
+    pub fn phys_port_cnt(&self) -> u8 {
+        self.inner.phys_port_cnt
+    }
+
+    /// The provider's device state, checked to be a `T`.
+    ///
+    /// # Errors
+    /// [`Error::WrongPrivate`] when the state is of another type.
+    pub fn private<T: Any>(&self) -> Result<&T> {
+        self.inner
+            .private
+            .downcast_ref()
+            .ok_or(Error::WrongPrivate {
+                object: "device",
+                expected: core::any::type_name::<T>(),
+            })
+    }
+
+    /// Whether two handles name the same device.
+    pub fn same(&self, other: &Device) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Device")
+            .field("name", &self.inner.name)
+            .field("ops", &self.inner.ops)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,54 @@
+//! The verbs data types that op signatures name: attributes, work requests,
+//! completions and the small value types around them.
+//!
+//! Each file holds one concept: [`device`] (device attributes and identity),
+//! [`port`], [`gid`], [`ah`] (address handles and routing), [`qp`], [`wr`]
+//! (work requests), [`wc`] (work completions), [`cq`], [`srq`], [`mr`]
+//! (memory regions and windows), [`flow`], [`wq`], [`dm`] (device memory),
+//! [`counters`] (counters and hardware statistics), [`vf`], [`netdev`],
+//! [`mad`] and [`uverbs`] (user-space plumbing).
+
+pub mod ah;
+pub mod counters;
+pub mod cq;
+pub mod device;
+pub mod dm;
+pub mod flow;
+pub mod gid;
+pub mod mad;
+pub mod mr;
+pub mod netdev;
+pub mod port;
+pub mod qp;
+pub mod srq;
+pub mod uverbs;
+pub mod vf;
+pub mod wc;
+pub mod wq;
+pub mod wr;
+
+pub use ah::{AhAttr, GlobalRoute};
+pub use counters::{CountersReadAttr, HwStats};
+pub use cq::{CqInfo, CqInitAttr, CqNotifyFlags};
+pub use device::{
+    CpuMask, DeviceAttr, DeviceCapFlags, DeviceModify, DeviceModifyMask, DriverId, Owner,
+};
+pub use dm::{DmAllocAttr, DmMrAttr};
+pub use flow::{FlowActionEspAttr, FlowAttr, FlowSpec};
+pub use gid::{Gid, GidAttr, GidType};
+pub use mad::{Grh, Mad, MadFlags, MadResponse};
+pub use mr::{
+    AccessFlags, FmrAttr, MrCheckMask, MrKeys, MrStatus, MrType, MwInfo, MwType, ReregFlags,
+    ScatterEntry, UserMemory,
+};
+pub use netdev::{NetDev, RdmaNetdevAllocParams, RdmaNetdevType};
+pub use port::{
+    LinkLayer, Mtu, PortAttr, PortCapFlags, PortImmutable, PortModify, PortModifyMask, PortState,
+};
+pub use qp::{QpAttr, QpAttrMask, QpCap, QpInfo, QpInitAttr, QpQuery, QpState, QpType};
+pub use srq::{SrqAttr, SrqAttrMask, SrqInitAttr};
+pub use uverbs::{AttrBundle, Udata, VmArea};
+pub use vf::{VfGuidType, VfInfo, VfLinkState, VfStats};
+pub use wc::{WcFlags, WcOpcode, WcStatus, WorkCompletion};
+pub use wq::{RwqIndTableInitAttr, WqAttr, WqAttrMask, WqInitAttr, WqState, WqType};
+pub use wr::{RecvWr, SendFlags, SendWr, Sge, WrOpcode};

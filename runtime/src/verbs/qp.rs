@@ -1,0 +1,191 @@
+//! Queue pair types, states, attributes and the attribute mask.
+
+use bitflags::bitflags;
+
+use super::ah::AhAttr;
+use super::mr::AccessFlags;
+use super::port::Mtu;
+use crate::object::{Cq, Srq};
+
+/// Queue pair transport (`enum ib_qp_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QpType {
+    /// Reliable connected.
+    Rc,
+    /// Unreliable connected.
+    Uc,
+    /// Unreliable datagram.
+    Ud,
+    /// XRC initiator.
+    XrcIni,
+    /// XRC target.
+    XrcTgt,
+}
+
+/// Queue pair state, as the IBTA state machine defines it (`enum ib_qp_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum QpState {
+    /// Just created or reset: nothing can be posted.
+    #[default]
+    Reset,
+    /// Initialised: receives can be posted.
+    Init,
+    /// Ready to receive.
+    Rtr,
+    /// Ready to send.
+    Rts,
+    /// Send queue drained.
+    Sqd,
+    /// Send queue error.
+    Sqe,
+    /// Error: outstanding work requests are flushed.
+    Err,
+}
+
+/// Queue sizes of a queue pair (`struct ib_qp_cap`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct QpCap {
+    /// Outstanding send work requests.
+    pub max_send_wr: u32,
+    /// Outstanding receive work requests.
+    pub max_recv_wr: u32,
+    /// Scatter/gather entries per send work request.
+    pub max_send_sge: u32,
+    /// Scatter/gather entries per receive work request.
+    pub max_recv_sge: u32,
+    /// Bytes of inline data per send work request.
+    pub max_inline_data: u32,
+}
+
+/// Creation attributes of a queue pair (`struct ib_qp_init_attr`).
+#[derive(Clone, Debug)]
+pub struct QpInitAttr {
+    /// Completion queue of the send queue.
+    pub send_cq: Cq,
+    /// Completion queue of the receive queue.
+    pub recv_cq: Cq,
+    /// Shared receive queue to take receives from, instead of the QP's own.
+    pub srq: Option<Srq>,
+    /// Requested queue sizes.
+    pub cap: QpCap,
+    /// Transport.
+    pub qp_type: QpType,
+    /// When `true`, every send work request completes with a completion;
+    /// otherwise only those posted with `SendFlags::SIGNALED`.
+    pub sq_sig_all: bool,
+}
+
+/// What the provider reports when it creates a queue pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct QpInfo {
+    /// Queue pair number.
+    pub qp_num: u32,
+    /// Actual queue sizes (at least those requested).
+    pub cap: QpCap,
+}
+
+bitflags! {
+    /// Which fields of [`QpAttr`] a `modify_qp` or `query_qp` concerns
+    /// (`enum ib_qp_attr_mask`, same bit values).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct QpAttrMask: u32 {
+        /// `qp_state`.
+        const STATE = 1 << 0;
+        /// `cur_qp_state`.
+        const CUR_STATE = 1 << 1;
+        /// `en_sqd_async_notify`.
+        const EN_SQD_ASYNC_NOTIFY = 1 << 2;
+        /// `qp_access_flags`.
+        const ACCESS_FLAGS = 1 << 3;
+        /// `pkey_index`.
+        const PKEY_INDEX = 1 << 4;
+        /// `port_num`.
+        const PORT = 1 << 5;
+        /// `qkey`.
+        const QKEY = 1 << 6;
+        /// `ah_attr`.
+        const AV = 1 << 7;
+        /// `path_mtu`.
+        const PATH_MTU = 1 << 8;
+        /// `timeout`.
+        const TIMEOUT = 1 << 9;
+        /// `retry_cnt`.
+        const RETRY_CNT = 1 << 10;
+        /// `rnr_retry`.
+        const RNR_RETRY = 1 << 11;
+        /// `rq_psn`.
+        const RQ_PSN = 1 << 12;
+        /// `max_rd_atomic`.
+        const MAX_QP_RD_ATOMIC = 1 << 13;
+        /// Alternate path.
+        const ALT_PATH = 1 << 14;
+        /// `min_rnr_timer`.
+        const MIN_RNR_TIMER = 1 << 15;
+        /// `sq_psn`.
+        const SQ_PSN = 1 << 16;
+        /// `max_dest_rd_atomic`.
+        const MAX_DEST_RD_ATOMIC = 1 << 17;
+        /// Path migration state.
+        const PATH_MIG_STATE = 1 << 18;
+        /// `cap`.
+        const CAP = 1 << 19;
+        /// `dest_qp_num`.
+        const DEST_QPN = 1 << 20;
+        /// Rate limit.
+        const RATE_LIMIT = 1 << 25;
+    }
+}
+
+/// Queue pair attributes for `modify_qp` and `query_qp` (`struct ib_qp_attr`).
+///
+/// Only the fields selected by the accompanying [`QpAttrMask`] are meaningful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct QpAttr {
+    /// Target state.
+    pub qp_state: QpState,
+    /// Assumed current state.
+    pub cur_qp_state: QpState,
+    /// Path MTU.
+    pub path_mtu: Mtu,
+    /// Q_Key (UD).
+    pub qkey: u32,
+    /// Receive PSN.
+    pub rq_psn: u32,
+    /// Send PSN.
+    pub sq_psn: u32,
+    /// Remote queue pair number (connected transports).
+    pub dest_qp_num: u32,
+    /// Remote access the QP allows as responder.
+    pub qp_access_flags: AccessFlags,
+    /// Queue sizes.
+    pub cap: QpCap,
+    /// Address vector of the remote port (connected transports).
+    pub ah_attr: AhAttr,
+    /// P_Key index.
+    pub pkey_index: u16,
+    /// Enable the SQ drained event.
+    pub en_sqd_async_notify: bool,
+    /// Outstanding RDMA READ/atomic requests as requester.
+    pub max_rd_atomic: u8,
+    /// Outstanding RDMA READ/atomic requests as responder.
+    pub max_dest_rd_atomic: u8,
+    /// Minimum RNR NAK timer.
+    pub min_rnr_timer: u8,
+    /// Local port.
+    pub port_num: u8,
+    /// Local ACK timeout (4.096 us * 2^timeout).
+    pub timeout: u8,
+    /// Transport retries.
+    pub retry_cnt: u8,
+    /// RNR retries (7 = infinite).
+    pub rnr_retry: u8,
+}
+
+/// What `query_qp` returns: the current attributes and the creation attributes.
+#[derive(Clone, Debug)]
+pub struct QpQuery {
+    /// Current attributes.
+    pub attr: QpAttr,
+    /// Creation attributes.
+    pub init: QpInitAttr,
+}

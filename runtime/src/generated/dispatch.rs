@@ -2,10 +2,10 @@
 // Do not edit by hand: edit ops.toml and run the command again.
 
 //! Dispatch: calling an op through the table.
-use super::op_id::OpId;
-use super::ops_struct::IbDeviceOps;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use super::op_id::OpId;
+use super::ops_struct::IbDeviceOps;
 impl IbDeviceOps {
     /// Calls the provider's `post_send`.
     ///
@@ -139,7 +139,9 @@ impl IbDeviceOps {
         in_mad: &Mad,
     ) -> Result<MadResponse, Error> {
         match self.process_mad {
-            ::core::option::Option::Some(f) => f(device, flags, port_num, in_wc, in_grh, in_mad),
+            ::core::option::Option::Some(f) => {
+                f(device, flags, port_num, in_wc, in_grh, in_mad)
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ProcessMad))
             }
@@ -150,7 +152,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::QueryDevice)` when the table has no `query_device`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_device(&self, device: &Device, udata: &mut Udata) -> Result<DeviceAttr, Error> {
+    pub fn query_device(
+        &self,
+        device: &Device,
+        udata: &mut Udata,
+    ) -> Result<DeviceAttr, Error> {
         match self.query_device {
             ::core::option::Option::Some(f) => f(device, udata),
             ::core::option::Option::None => {
@@ -181,7 +187,10 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::GetDevFwStr)` when the table has no `get_dev_fw_str`.
     #[inline]
-    pub fn get_dev_fw_str(&self, device: &Device) -> ::core::result::Result<String, Error> {
+    pub fn get_dev_fw_str(
+        &self,
+        device: &Device,
+    ) -> ::core::result::Result<String, Error> {
         match self.get_dev_fw_str {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
             ::core::option::Option::None => {
@@ -200,7 +209,9 @@ impl IbDeviceOps {
         comp_vector: u32,
     ) -> ::core::result::Result<Option<CpuMask>, Error> {
         match self.get_vector_affinity {
-            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, comp_vector)),
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(device, comp_vector))
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVectorAffinity))
             }
@@ -266,7 +277,9 @@ impl IbDeviceOps {
         port_num: u8,
     ) -> ::core::result::Result<LinkLayer, Error> {
         match self.get_link_layer {
-            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, port_num)),
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(device, port_num))
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetLinkLayer))
             }
@@ -283,7 +296,9 @@ impl IbDeviceOps {
         port_num: u8,
     ) -> ::core::result::Result<Option<NetDev>, Error> {
         match self.get_netdev {
-            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, port_num)),
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(device, port_num))
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetNetdev))
             }
@@ -326,7 +341,9 @@ impl IbDeviceOps {
         match self.rdma_netdev_get_params {
             ::core::option::Option::Some(f) => f(device, port_num, kind),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::RdmaNetdevGetParams))
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::RdmaNetdevGetParams),
+                )
             }
         }
     }
@@ -335,7 +352,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::QueryGid)` when the table has no `query_gid`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_gid(&self, device: &Device, port_num: u8, index: u32) -> Result<Gid, Error> {
+    pub fn query_gid(
+        &self,
+        device: &Device,
+        port_num: u8,
+        index: u32,
+    ) -> Result<Gid, Error> {
         match self.query_gid {
             ::core::option::Option::Some(f) => f(device, port_num, index),
             ::core::option::Option::None => {
@@ -348,7 +370,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::AddGid)` when the table has no `add_gid`; otherwise whatever the provider returns.
     #[inline]
-    pub fn add_gid(&self, attr: &GidAttr, context: &mut Option<Private>) -> Result<(), Error> {
+    pub fn add_gid(
+        &self,
+        attr: &GidAttr,
+        context: &mut Option<Private>,
+    ) -> Result<(), Error> {
         match self.add_gid {
             ::core::option::Option::Some(f) => f(attr, context),
             ::core::option::Option::None => {
@@ -361,7 +387,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::DelGid)` when the table has no `del_gid`; otherwise whatever the provider returns.
     #[inline]
-    pub fn del_gid(&self, attr: &GidAttr, context: &mut Option<Private>) -> Result<(), Error> {
+    pub fn del_gid(
+        &self,
+        attr: &GidAttr,
+        context: &mut Option<Private>,
+    ) -> Result<(), Error> {
         match self.del_gid {
             ::core::option::Option::Some(f) => f(attr, context),
             ::core::option::Option::None => {
@@ -374,7 +404,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::QueryPkey)` when the table has no `query_pkey`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_pkey(&self, device: &Device, port_num: u8, index: u16) -> Result<u16, Error> {
+    pub fn query_pkey(
+        &self,
+        device: &Device,
+        port_num: u8,
+        index: u16,
+    ) -> Result<u16, Error> {
         match self.query_pkey {
             ::core::option::Option::Some(f) => f(device, port_num, index),
             ::core::option::Option::None => {
@@ -387,7 +422,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::AllocUcontext)` when the table has no `alloc_ucontext`; otherwise whatever the provider returns.
     #[inline]
-    pub fn alloc_ucontext(&self, device: &Device, udata: &mut Udata) -> Result<Private, Error> {
+    pub fn alloc_ucontext(
+        &self,
+        device: &Device,
+        udata: &mut Udata,
+    ) -> Result<Private, Error> {
         match self.alloc_ucontext {
             ::core::option::Option::Some(f) => f(device, udata),
             ::core::option::Option::None => {
@@ -426,11 +465,16 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::DisassociateUcontext)` when the table has no `disassociate_ucontext`.
     #[inline]
-    pub fn disassociate_ucontext(&self, context: &Ucontext) -> ::core::result::Result<(), Error> {
+    pub fn disassociate_ucontext(
+        &self,
+        context: &Ucontext,
+    ) -> ::core::result::Result<(), Error> {
         match self.disassociate_ucontext {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(context)),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::DisassociateUcontext))
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::DisassociateUcontext),
+                )
             }
         }
     }
@@ -470,7 +514,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::CreateAh)` when the table has no `create_ah`; otherwise whatever the provider returns.
     #[inline]
-    pub fn create_ah(&self, pd: &Pd, attr: &AhAttr, udata: &mut Udata) -> Result<Private, Error> {
+    pub fn create_ah(
+        &self,
+        pd: &Pd,
+        attr: &AhAttr,
+        udata: &mut Udata,
+    ) -> Result<Private, Error> {
         match self.create_ah {
             ::core::option::Option::Some(f) => f(pd, attr, udata),
             ::core::option::Option::None => {
@@ -667,7 +716,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::ModifyCq)` when the table has no `modify_cq`; otherwise whatever the provider returns.
     #[inline]
-    pub fn modify_cq(&self, cq: &Cq, cq_count: u16, cq_period: u16) -> Result<(), Error> {
+    pub fn modify_cq(
+        &self,
+        cq: &Cq,
+        cq_count: u16,
+        cq_period: u16,
+    ) -> Result<(), Error> {
         match self.modify_cq {
             ::core::option::Option::Some(f) => f(cq, cq_count, cq_period),
             ::core::option::Option::None => {
@@ -706,7 +760,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::GetDmaMr)` when the table has no `get_dma_mr`; otherwise whatever the provider returns.
     #[inline]
-    pub fn get_dma_mr(&self, pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>, Error> {
+    pub fn get_dma_mr(
+        &self,
+        pd: &Pd,
+        access: AccessFlags,
+    ) -> Result<Created<MrKeys>, Error> {
         match self.get_dma_mr {
             ::core::option::Option::Some(f) => f(pd, access),
             ::core::option::Option::None => {
@@ -750,7 +808,9 @@ impl IbDeviceOps {
         udata: &mut Udata,
     ) -> Result<MrKeys, Error> {
         match self.rereg_user_mr {
-            ::core::option::Option::Some(f) => f(mr, flags, mem, virt_addr, access, pd, udata),
+            ::core::option::Option::Some(f) => {
+                f(mr, flags, mem, virt_addr, access, pd, udata)
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ReregUserMr))
             }
@@ -810,7 +870,11 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::CheckMrStatus)` when the table has no `check_mr_status`; otherwise whatever the provider returns.
     #[inline]
-    pub fn check_mr_status(&self, mr: &Mr, check_mask: MrCheckMask) -> Result<MrStatus, Error> {
+    pub fn check_mr_status(
+        &self,
+        mr: &Mr,
+        check_mask: MrCheckMask,
+    ) -> Result<MrStatus, Error> {
         match self.check_mr_status {
             ::core::option::Option::Some(f) => f(mr, check_mask),
             ::core::option::Option::None => {
@@ -872,7 +936,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::MapPhysFmr)` when the table has no `map_phys_fmr`; otherwise whatever the provider returns.
     #[inline]
-    pub fn map_phys_fmr(&self, fmr: &Fmr, page_list: &[u64], iova: u64) -> Result<(), Error> {
+    pub fn map_phys_fmr(
+        &self,
+        fmr: &Fmr,
+        page_list: &[u64],
+        iova: u64,
+    ) -> Result<(), Error> {
         match self.map_phys_fmr {
             ::core::option::Option::Some(f) => f(fmr, page_list, iova),
             ::core::option::Option::None => {
@@ -1009,7 +1078,9 @@ impl IbDeviceOps {
         match self.create_flow_action_esp {
             ::core::option::Option::Some(f) => f(device, attr, attrs),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::CreateFlowActionEsp))
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::CreateFlowActionEsp),
+                )
             }
         }
     }
@@ -1040,7 +1111,9 @@ impl IbDeviceOps {
         match self.modify_flow_action_esp {
             ::core::option::Option::Some(f) => f(action, attr, attrs),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::ModifyFlowActionEsp))
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::ModifyFlowActionEsp),
+                )
             }
         }
     }
@@ -1068,7 +1141,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::GetVfConfig)` when the table has no `get_vf_config`; otherwise whatever the provider returns.
     #[inline]
-    pub fn get_vf_config(&self, device: &Device, vf: u32, port: u8) -> Result<VfInfo, Error> {
+    pub fn get_vf_config(
+        &self,
+        device: &Device,
+        vf: u32,
+        port: u8,
+    ) -> Result<VfInfo, Error> {
         match self.get_vf_config {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
@@ -1081,7 +1159,12 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::GetVfStats)` when the table has no `get_vf_stats`; otherwise whatever the provider returns.
     #[inline]
-    pub fn get_vf_stats(&self, device: &Device, vf: u32, port: u8) -> Result<VfStats, Error> {
+    pub fn get_vf_stats(
+        &self,
+        device: &Device,
+        vf: u32,
+        port: u8,
+    ) -> Result<VfStats, Error> {
         match self.get_vf_stats {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
@@ -1186,7 +1269,9 @@ impl IbDeviceOps {
         match self.destroy_rwq_ind_table {
             ::core::option::Option::Some(f) => f(table),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::DestroyRwqIndTable))
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::DestroyRwqIndTable),
+                )
             }
         }
     }
@@ -1300,7 +1385,9 @@ impl IbDeviceOps {
         port_num: u8,
     ) -> ::core::result::Result<Option<HwStats>, Error> {
         match self.alloc_hw_stats {
-            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, port_num)),
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(device, port_num))
+            }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocHwStats))
             }

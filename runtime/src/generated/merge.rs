@@ -2,10 +2,10 @@
 // Do not edit by hand: edit ops.toml and run the command again.
 
 //! Merging one ops table into another.
-use super::ops_struct::IbDeviceOps;
 use crate::ops::MergeConflict;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use super::ops_struct::IbDeviceOps;
 impl IbDeviceOps {
     /// Merges `other` into this table.
     ///
@@ -15,23 +15,23 @@ impl IbDeviceOps {
     /// # Errors
     /// A member with the `conflict` policy set to two different
     /// non-empty values; the table is then left unchanged.
-    pub fn merge(&mut self, other: &IbDeviceOps) -> ::core::result::Result<(), MergeConflict> {
-        if self.owner != Owner::NONE && other.owner != Owner::NONE && self.owner != other.owner {
-            return ::core::result::Result::Err(MergeConflict::new(
-                "owner",
-                &self.owner,
-                &other.owner,
-            ));
+    pub fn merge(
+        &mut self,
+        other: &IbDeviceOps,
+    ) -> ::core::result::Result<(), MergeConflict> {
+        if self.owner != Owner::NONE && other.owner != Owner::NONE
+            && self.owner != other.owner
+        {
+            return ::core::result::Result::Err(
+                MergeConflict::new("owner", &self.owner, &other.owner),
+            );
         }
-        if self.driver_id != DriverId::Unknown
-            && other.driver_id != DriverId::Unknown
+        if self.driver_id != DriverId::Unknown && other.driver_id != DriverId::Unknown
             && self.driver_id != other.driver_id
         {
-            return ::core::result::Result::Err(MergeConflict::new(
-                "driver_id",
-                &self.driver_id,
-                &other.driver_id,
-            ));
+            return ::core::result::Result::Err(
+                MergeConflict::new("driver_id", &self.driver_id, &other.driver_id),
+            );
         }
         if self.owner == Owner::NONE {
             self.owner = other.owner;
@@ -56,14 +56,18 @@ impl IbDeviceOps {
         self.query_device = self.query_device.or(other.query_device);
         self.modify_device = self.modify_device.or(other.modify_device);
         self.get_dev_fw_str = self.get_dev_fw_str.or(other.get_dev_fw_str);
-        self.get_vector_affinity = self.get_vector_affinity.or(other.get_vector_affinity);
+        self.get_vector_affinity = self
+            .get_vector_affinity
+            .or(other.get_vector_affinity);
         self.query_port = self.query_port.or(other.query_port);
         self.modify_port = self.modify_port.or(other.modify_port);
         self.get_port_immutable = self.get_port_immutable.or(other.get_port_immutable);
         self.get_link_layer = self.get_link_layer.or(other.get_link_layer);
         self.get_netdev = self.get_netdev.or(other.get_netdev);
         self.alloc_rdma_netdev = self.alloc_rdma_netdev.or(other.alloc_rdma_netdev);
-        self.rdma_netdev_get_params = self.rdma_netdev_get_params.or(other.rdma_netdev_get_params);
+        self.rdma_netdev_get_params = self
+            .rdma_netdev_get_params
+            .or(other.rdma_netdev_get_params);
         self.query_gid = self.query_gid.or(other.query_gid);
         self.add_gid = self.add_gid.or(other.add_gid);
         self.del_gid = self.del_gid.or(other.del_gid);
@@ -71,7 +75,9 @@ impl IbDeviceOps {
         self.alloc_ucontext = self.alloc_ucontext.or(other.alloc_ucontext);
         self.dealloc_ucontext = self.dealloc_ucontext.or(other.dealloc_ucontext);
         self.mmap = self.mmap.or(other.mmap);
-        self.disassociate_ucontext = self.disassociate_ucontext.or(other.disassociate_ucontext);
+        self.disassociate_ucontext = self
+            .disassociate_ucontext
+            .or(other.disassociate_ucontext);
         self.alloc_pd = self.alloc_pd.or(other.alloc_pd);
         self.dealloc_pd = self.dealloc_pd.or(other.dealloc_pd);
         self.create_ah = self.create_ah.or(other.create_ah);
@@ -109,9 +115,15 @@ impl IbDeviceOps {
         self.dealloc_xrcd = self.dealloc_xrcd.or(other.dealloc_xrcd);
         self.create_flow = self.create_flow.or(other.create_flow);
         self.destroy_flow = self.destroy_flow.or(other.destroy_flow);
-        self.create_flow_action_esp = self.create_flow_action_esp.or(other.create_flow_action_esp);
-        self.destroy_flow_action = self.destroy_flow_action.or(other.destroy_flow_action);
-        self.modify_flow_action_esp = self.modify_flow_action_esp.or(other.modify_flow_action_esp);
+        self.create_flow_action_esp = self
+            .create_flow_action_esp
+            .or(other.create_flow_action_esp);
+        self.destroy_flow_action = self
+            .destroy_flow_action
+            .or(other.destroy_flow_action);
+        self.modify_flow_action_esp = self
+            .modify_flow_action_esp
+            .or(other.modify_flow_action_esp);
         self.set_vf_link_state = self.set_vf_link_state.or(other.set_vf_link_state);
         self.get_vf_config = self.get_vf_config.or(other.get_vf_config);
         self.get_vf_stats = self.get_vf_stats.or(other.get_vf_stats);
@@ -119,8 +131,12 @@ impl IbDeviceOps {
         self.create_wq = self.create_wq.or(other.create_wq);
         self.destroy_wq = self.destroy_wq.or(other.destroy_wq);
         self.modify_wq = self.modify_wq.or(other.modify_wq);
-        self.create_rwq_ind_table = self.create_rwq_ind_table.or(other.create_rwq_ind_table);
-        self.destroy_rwq_ind_table = self.destroy_rwq_ind_table.or(other.destroy_rwq_ind_table);
+        self.create_rwq_ind_table = self
+            .create_rwq_ind_table
+            .or(other.create_rwq_ind_table);
+        self.destroy_rwq_ind_table = self
+            .destroy_rwq_ind_table
+            .or(other.destroy_rwq_ind_table);
         self.alloc_dm = self.alloc_dm.or(other.alloc_dm);
         self.dealloc_dm = self.dealloc_dm.or(other.dealloc_dm);
         self.reg_dm_mr = self.reg_dm_mr.or(other.reg_dm_mr);

@@ -2,8 +2,8 @@
 // Do not edit by hand: edit ops.toml and run the command again.
 
 //! Op identifiers and the introspection table.
-use super::ops_struct::IbDeviceOps;
 use crate::ops::OpInfo;
+use super::ops_struct::IbDeviceOps;
 /// Identifies one op of the table; `OpId::ALL` lists them in struct order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpId {
@@ -1261,8 +1261,6 @@ impl IbDeviceOps {
     }
     /// The mandatory ops this table lacks, in struct order.
     pub fn missing_mandatory(&self) -> impl Iterator<Item = OpId> + '_ {
-        OpId::MANDATORY
-            .into_iter()
-            .filter(move |&op| !self.is_set(op))
+        OpId::MANDATORY.into_iter().filter(move |&op| !self.is_set(op))
     }
 }

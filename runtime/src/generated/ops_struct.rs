@@ -28,11 +28,15 @@ pub struct IbDeviceOps {
     /// Posts a list of work requests to the send queue of `qp`; on failure the error carries the index of the first work request that was not posted.
     ///
     /// Group `datapath`. Mandatory.
-    pub post_send: ::core::option::Option<fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>>,
+    pub post_send: ::core::option::Option<
+        fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>,
+    >,
     /// Posts a list of receive work requests to the receive queue of `qp`; on failure the error carries the index of the first work request that was not posted.
     ///
     /// Group `datapath`. Mandatory.
-    pub post_recv: ::core::option::Option<fn(qp: &Qp, wrs: &[RecvWr]) -> Result<(), Error>>,
+    pub post_recv: ::core::option::Option<
+        fn(qp: &Qp, wrs: &[RecvWr]) -> Result<(), Error>,
+    >,
     /// Waits until every receive work request posted to `qp` has completed, moving the QP to the error state to flush outstanding ones.
     ///
     /// Group `datapath`.
@@ -44,25 +48,33 @@ pub struct IbDeviceOps {
     /// Moves up to `wc.len()` completions from `cq` into `wc` and returns how many it wrote.
     ///
     /// Group `datapath`. Mandatory.
-    pub poll_cq:
-        ::core::option::Option<fn(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error>>,
+    pub poll_cq: ::core::option::Option<
+        fn(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error>,
+    >,
     /// Returns how many completions (up to `wc_cnt`) are ready on `cq` without consuming them.
     ///
     /// Group `datapath`.
-    pub peek_cq: ::core::option::Option<fn(cq: &Cq, wc_cnt: usize) -> Result<usize, Error>>,
+    pub peek_cq: ::core::option::Option<
+        fn(cq: &Cq, wc_cnt: usize) -> Result<usize, Error>,
+    >,
     /// Arms `cq` so that the next (solicited) completion raises a completion event; returns `true` when `REPORT_MISSED_EVENTS` was requested and completions may have been missed.
     ///
     /// Group `datapath`. Mandatory.
-    pub req_notify_cq:
-        ::core::option::Option<fn(cq: &Cq, flags: CqNotifyFlags) -> Result<bool, Error>>,
+    pub req_notify_cq: ::core::option::Option<
+        fn(cq: &Cq, flags: CqNotifyFlags) -> Result<bool, Error>,
+    >,
     /// Asks for a completion event once `wc_cnt` completions are ready on `cq`.
     ///
     /// Group `datapath`.
-    pub req_ncomp_notif: ::core::option::Option<fn(cq: &Cq, wc_cnt: usize) -> Result<(), Error>>,
+    pub req_ncomp_notif: ::core::option::Option<
+        fn(cq: &Cq, wc_cnt: usize) -> Result<(), Error>,
+    >,
     /// Posts a list of receive work requests to the shared receive queue `srq`; on failure the error carries the index of the first work request that was not posted.
     ///
     /// Group `datapath`.
-    pub post_srq_recv: ::core::option::Option<fn(srq: &Srq, wrs: &[RecvWr]) -> Result<(), Error>>,
+    pub post_srq_recv: ::core::option::Option<
+        fn(srq: &Srq, wrs: &[RecvWr]) -> Result<(), Error>,
+    >,
     /// Processes a management datagram received on `port_num` and returns the response the device produced, if any.
     ///
     /// Group `mad`.
@@ -79,13 +91,18 @@ pub struct IbDeviceOps {
     /// Returns the attributes and limits of the device.
     ///
     /// Group `device`. Mandatory.
-    pub query_device:
-        ::core::option::Option<fn(device: &Device, udata: &mut Udata) -> Result<DeviceAttr, Error>>,
+    pub query_device: ::core::option::Option<
+        fn(device: &Device, udata: &mut Udata) -> Result<DeviceAttr, Error>,
+    >,
     /// Changes the device attributes selected by `mask` (system image GUID, node description).
     ///
     /// Group `device`.
     pub modify_device: ::core::option::Option<
-        fn(device: &Device, mask: DeviceModifyMask, modify: &DeviceModify) -> Result<(), Error>,
+        fn(
+            device: &Device,
+            mask: DeviceModifyMask,
+            modify: &DeviceModify,
+        ) -> Result<(), Error>,
     >,
     /// Returns the firmware version of the device as text.
     ///
@@ -94,13 +111,15 @@ pub struct IbDeviceOps {
     /// Returns the CPUs that completion vector `comp_vector` interrupts, or `None` when the device does not know.
     ///
     /// Group `device`.
-    pub get_vector_affinity:
-        ::core::option::Option<fn(device: &Device, comp_vector: u32) -> Option<CpuMask>>,
+    pub get_vector_affinity: ::core::option::Option<
+        fn(device: &Device, comp_vector: u32) -> Option<CpuMask>,
+    >,
     /// Returns the attributes and state of port `port_num`.
     ///
     /// Group `port`. Mandatory.
-    pub query_port:
-        ::core::option::Option<fn(device: &Device, port_num: u8) -> Result<PortAttr, Error>>,
+    pub query_port: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> Result<PortAttr, Error>,
+    >,
     /// Changes the capability bits and counters of port `port_num` selected by `mask`.
     ///
     /// Group `port`.
@@ -118,12 +137,15 @@ pub struct IbDeviceOps {
     /// in fast paths.
     ///
     /// Group `port`. Mandatory.
-    pub get_port_immutable:
-        ::core::option::Option<fn(device: &Device, port_num: u8) -> Result<PortImmutable, Error>>,
+    pub get_port_immutable: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> Result<PortImmutable, Error>,
+    >,
     /// Returns the link layer (InfiniBand or Ethernet) of port `port_num`.
     ///
     /// Group `port`.
-    pub get_link_layer: ::core::option::Option<fn(device: &Device, port_num: u8) -> LinkLayer>,
+    pub get_link_layer: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> LinkLayer,
+    >,
     /// When calling get_netdev, the HW vendor's driver should return the
     /// net device of device @device at port @port_num or NULL if such
     /// a net device doesn't exist. The vendor driver should call dev_hold
@@ -132,7 +154,9 @@ pub struct IbDeviceOps {
     /// NETDEV_UNREGISTER state.
     ///
     /// Group `netdev`.
-    pub get_netdev: ::core::option::Option<fn(device: &Device, port_num: u8) -> Option<NetDev>>,
+    pub get_netdev: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> Option<NetDev>,
+    >,
     /// rdma netdev operation
     ///
     /// Driver implementing alloc_rdma_netdev or rdma_netdev_get_params
@@ -164,8 +188,9 @@ pub struct IbDeviceOps {
     /// is RoCE link layer.
     ///
     /// Group `gid`.
-    pub query_gid:
-        ::core::option::Option<fn(device: &Device, port_num: u8, index: u32) -> Result<Gid, Error>>,
+    pub query_gid: ::core::option::Option<
+        fn(device: &Device, port_num: u8, index: u32) -> Result<Gid, Error>,
+    >,
     /// When calling add_gid, the HW vendor's driver should add the gid
     /// of device of port at gid index available at @attr. Meta-info of
     /// that gid (for example, the network device related to this gid) is
@@ -196,21 +221,27 @@ pub struct IbDeviceOps {
     /// Returns the partition key at `index` of the P_Key table of port `port_num`.
     ///
     /// Group `gid`.
-    pub query_pkey:
-        ::core::option::Option<fn(device: &Device, port_num: u8, index: u16) -> Result<u16, Error>>,
+    pub query_pkey: ::core::option::Option<
+        fn(device: &Device, port_num: u8, index: u16) -> Result<u16, Error>,
+    >,
     /// Creates the driver state of a user-space context opened on the device.
     ///
     /// Group `ucontext`.
-    pub alloc_ucontext:
-        ::core::option::Option<fn(device: &Device, udata: &mut Udata) -> Result<Private, Error>>,
+    pub alloc_ucontext: ::core::option::Option<
+        fn(device: &Device, udata: &mut Udata) -> Result<Private, Error>,
+    >,
     /// Releases the driver state of a user-space context.
     ///
     /// Group `ucontext`.
-    pub dealloc_ucontext: ::core::option::Option<fn(context: &Ucontext) -> Result<(), Error>>,
+    pub dealloc_ucontext: ::core::option::Option<
+        fn(context: &Ucontext) -> Result<(), Error>,
+    >,
     /// Maps device memory (doorbells, queues) of `context` into the user's address range `vma`.
     ///
     /// Group `ucontext`.
-    pub mmap: ::core::option::Option<fn(context: &Ucontext, vma: &mut VmArea) -> Result<(), Error>>,
+    pub mmap: ::core::option::Option<
+        fn(context: &Ucontext, vma: &mut VmArea) -> Result<(), Error>,
+    >,
     /// Detaches `context` from hardware that is going away, revoking its mappings, while user space may still hold it.
     ///
     /// Group `ucontext`.
@@ -238,7 +269,9 @@ pub struct IbDeviceOps {
     /// Replaces the address vector of an address handle.
     ///
     /// Group `ah`.
-    pub modify_ah: ::core::option::Option<fn(ah: &Ah, attr: &AhAttr) -> Result<(), Error>>,
+    pub modify_ah: ::core::option::Option<
+        fn(ah: &Ah, attr: &AhAttr) -> Result<(), Error>,
+    >,
     /// Returns the address vector of an address handle.
     ///
     /// Group `ah`.
@@ -251,13 +284,22 @@ pub struct IbDeviceOps {
     ///
     /// Group `srq`.
     pub create_srq: ::core::option::Option<
-        fn(pd: &Pd, init: &SrqInitAttr, udata: &mut Udata) -> Result<Created<SrqAttr>, Error>,
+        fn(
+            pd: &Pd,
+            init: &SrqInitAttr,
+            udata: &mut Udata,
+        ) -> Result<Created<SrqAttr>, Error>,
     >,
     /// Resizes a shared receive queue or arms its limit event, as selected by `mask`.
     ///
     /// Group `srq`.
     pub modify_srq: ::core::option::Option<
-        fn(srq: &Srq, attr: &SrqAttr, mask: SrqAttrMask, udata: &mut Udata) -> Result<(), Error>,
+        fn(
+            srq: &Srq,
+            attr: &SrqAttr,
+            mask: SrqAttrMask,
+            udata: &mut Udata,
+        ) -> Result<(), Error>,
     >,
     /// Returns the current limits of a shared receive queue.
     ///
@@ -271,18 +313,29 @@ pub struct IbDeviceOps {
     ///
     /// Group `qp`. Mandatory.
     pub create_qp: ::core::option::Option<
-        fn(pd: &Pd, init: &QpInitAttr, udata: &mut Udata) -> Result<Created<QpInfo>, Error>,
+        fn(
+            pd: &Pd,
+            init: &QpInitAttr,
+            udata: &mut Udata,
+        ) -> Result<Created<QpInfo>, Error>,
     >,
     /// Applies the attributes selected by `mask` to `qp`, moving it through the IBTA state machine; an invalid transition or mask changes nothing.
     ///
     /// Group `qp`. Mandatory.
     pub modify_qp: ::core::option::Option<
-        fn(qp: &Qp, attr: &QpAttr, mask: QpAttrMask, udata: &mut Udata) -> Result<(), Error>,
+        fn(
+            qp: &Qp,
+            attr: &QpAttr,
+            mask: QpAttrMask,
+            udata: &mut Udata,
+        ) -> Result<(), Error>,
     >,
     /// Returns the current attributes of `qp` (those selected by `mask` at least) and its creation attributes.
     ///
     /// Group `qp`.
-    pub query_qp: ::core::option::Option<fn(qp: &Qp, mask: QpAttrMask) -> Result<QpQuery, Error>>,
+    pub query_qp: ::core::option::Option<
+        fn(qp: &Qp, mask: QpAttrMask) -> Result<QpQuery, Error>,
+    >,
     /// Destroys a queue pair, flushing its outstanding work requests.
     ///
     /// Group `qp`. Mandatory.
@@ -301,8 +354,9 @@ pub struct IbDeviceOps {
     /// Sets completion event moderation: an event after `cq_count` completions or `cq_period` microseconds.
     ///
     /// Group `cq`.
-    pub modify_cq:
-        ::core::option::Option<fn(cq: &Cq, cq_count: u16, cq_period: u16) -> Result<(), Error>>,
+    pub modify_cq: ::core::option::Option<
+        fn(cq: &Cq, cq_count: u16, cq_period: u16) -> Result<(), Error>,
+    >,
     /// Destroys a completion queue that no QP or SRQ uses.
     ///
     /// Group `cq`. Mandatory.
@@ -310,13 +364,15 @@ pub struct IbDeviceOps {
     /// Resizes a completion queue to at least `cqe` entries, keeping its completions, and returns the new size.
     ///
     /// Group `cq`.
-    pub resize_cq:
-        ::core::option::Option<fn(cq: &Cq, cqe: u32, udata: &mut Udata) -> Result<u32, Error>>,
+    pub resize_cq: ::core::option::Option<
+        fn(cq: &Cq, cqe: u32, udata: &mut Udata) -> Result<u32, Error>,
+    >,
     /// Returns a memory region covering all DMA-able memory, for kernel consumers.
     ///
     /// Group `mr`. Mandatory.
-    pub get_dma_mr:
-        ::core::option::Option<fn(pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>, Error>>,
+    pub get_dma_mr: ::core::option::Option<
+        fn(pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>, Error>,
+    >,
     /// Registers the memory `mem` at address `virt_addr` with the access rights `access` and returns its keys.
     ///
     /// Group `mr`. Mandatory.
@@ -362,8 +418,9 @@ pub struct IbDeviceOps {
     /// Reports signature and integrity errors recorded on a memory region.
     ///
     /// Group `mr`.
-    pub check_mr_status:
-        ::core::option::Option<fn(mr: &Mr, check_mask: MrCheckMask) -> Result<MrStatus, Error>>,
+    pub check_mr_status: ::core::option::Option<
+        fn(mr: &Mr, check_mask: MrCheckMask) -> Result<MrStatus, Error>,
+    >,
     /// Allocates a memory window of type 1 or 2.
     ///
     /// Group `mw`.
@@ -378,13 +435,18 @@ pub struct IbDeviceOps {
     ///
     /// Group `fmr`.
     pub alloc_fmr: ::core::option::Option<
-        fn(pd: &Pd, access: AccessFlags, attr: &FmrAttr) -> Result<Created<MrKeys>, Error>,
+        fn(
+            pd: &Pd,
+            access: AccessFlags,
+            attr: &FmrAttr,
+        ) -> Result<Created<MrKeys>, Error>,
     >,
     /// Maps a list of physical pages at `iova` into a fast memory region.
     ///
     /// Group `fmr`.
-    pub map_phys_fmr:
-        ::core::option::Option<fn(fmr: &Fmr, page_list: &[u64], iova: u64) -> Result<(), Error>>,
+    pub map_phys_fmr: ::core::option::Option<
+        fn(fmr: &Fmr, page_list: &[u64], iova: u64) -> Result<(), Error>,
+    >,
     /// Unmaps a list of fast memory regions.
     ///
     /// Group `fmr`.
@@ -396,11 +458,15 @@ pub struct IbDeviceOps {
     /// Attaches a UD queue pair to the multicast group `gid`/`lid`.
     ///
     /// Group `mcast`.
-    pub attach_mcast: ::core::option::Option<fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>>,
+    pub attach_mcast: ::core::option::Option<
+        fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>,
+    >,
     /// Detaches a UD queue pair from the multicast group `gid`/`lid`.
     ///
     /// Group `mcast`.
-    pub detach_mcast: ::core::option::Option<fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>>,
+    pub detach_mcast: ::core::option::Option<
+        fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>,
+    >,
     /// Allocates an XRC domain.
     ///
     /// Group `xrcd`.
@@ -419,7 +485,12 @@ pub struct IbDeviceOps {
     ///
     /// Group `flow`.
     pub create_flow: ::core::option::Option<
-        fn(qp: &Qp, attr: &FlowAttr, domain: u32, udata: &mut Udata) -> Result<Private, Error>,
+        fn(
+            qp: &Qp,
+            attr: &FlowAttr,
+            domain: u32,
+            udata: &mut Udata,
+        ) -> Result<Private, Error>,
     >,
     /// Removes a steering rule.
     ///
@@ -438,7 +509,9 @@ pub struct IbDeviceOps {
     /// Destroys a flow action no steering rule uses.
     ///
     /// Group `flow`.
-    pub destroy_flow_action: ::core::option::Option<fn(action: &FlowAction) -> Result<(), Error>>,
+    pub destroy_flow_action: ::core::option::Option<
+        fn(action: &FlowAction) -> Result<(), Error>,
+    >,
     /// Changes the parameters of an IPsec ESP flow action.
     ///
     /// Group `flow`.
@@ -458,18 +531,26 @@ pub struct IbDeviceOps {
     /// Returns the configuration of virtual function `vf` on `port`.
     ///
     /// Group `vf`.
-    pub get_vf_config:
-        ::core::option::Option<fn(device: &Device, vf: u32, port: u8) -> Result<VfInfo, Error>>,
+    pub get_vf_config: ::core::option::Option<
+        fn(device: &Device, vf: u32, port: u8) -> Result<VfInfo, Error>,
+    >,
     /// Returns the traffic counters of virtual function `vf` on `port`.
     ///
     /// Group `vf`.
-    pub get_vf_stats:
-        ::core::option::Option<fn(device: &Device, vf: u32, port: u8) -> Result<VfStats, Error>>,
+    pub get_vf_stats: ::core::option::Option<
+        fn(device: &Device, vf: u32, port: u8) -> Result<VfStats, Error>,
+    >,
     /// Sets the node or port GUID of virtual function `vf` on `port`.
     ///
     /// Group `vf`.
     pub set_vf_guid: ::core::option::Option<
-        fn(device: &Device, vf: u32, port: u8, guid: u64, kind: VfGuidType) -> Result<(), Error>,
+        fn(
+            device: &Device,
+            vf: u32,
+            port: u8,
+            guid: u64,
+            kind: VfGuidType,
+        ) -> Result<(), Error>,
     >,
     /// Creates a receive work queue for receive-side scaling.
     ///
@@ -485,7 +566,12 @@ pub struct IbDeviceOps {
     ///
     /// Group `wq`.
     pub modify_wq: ::core::option::Option<
-        fn(wq: &Wq, attr: &WqAttr, mask: WqAttrMask, udata: &mut Udata) -> Result<(), Error>,
+        fn(
+            wq: &Wq,
+            attr: &WqAttr,
+            mask: WqAttrMask,
+            udata: &mut Udata,
+        ) -> Result<(), Error>,
     >,
     /// Creates a receive work queue indirection table over the work queues of `init`.
     ///
@@ -500,7 +586,9 @@ pub struct IbDeviceOps {
     /// Destroys a receive work queue indirection table.
     ///
     /// Group `wq`.
-    pub destroy_rwq_ind_table: ::core::option::Option<fn(table: &RwqIndTable) -> Result<(), Error>>,
+    pub destroy_rwq_ind_table: ::core::option::Option<
+        fn(table: &RwqIndTable) -> Result<(), Error>,
+    >,
     /// Allocates device memory of `attr.length` bytes.
     ///
     /// Group `dm`.
@@ -536,7 +624,9 @@ pub struct IbDeviceOps {
     /// Destroys a counters object.
     ///
     /// Group `counters`.
-    pub destroy_counters: ::core::option::Option<fn(counters: &Counters) -> Result<(), Error>>,
+    pub destroy_counters: ::core::option::Option<
+        fn(counters: &Counters) -> Result<(), Error>,
+    >,
     /// Reads the values of a counters object into `attr`.
     ///
     /// Group `counters`.
@@ -553,8 +643,9 @@ pub struct IbDeviceOps {
     ///   struct tells the core to set a default lifespan.
     ///
     /// Group `stats`.
-    pub alloc_hw_stats:
-        ::core::option::Option<fn(device: &Device, port_num: u8) -> Option<HwStats>>,
+    pub alloc_hw_stats: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> Option<HwStats>,
+    >,
     /// get_hw_stats - Fill in the counter value(s) in the stats struct.
     /// @index - The index in the value array we wish to have updated, or
     ///   num_counters if we want all stats updated

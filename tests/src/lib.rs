@@ -1,1 +1,1 @@
-//! x
+//! Workspace-level tests of ibops live in `tests/`; this library is empty.

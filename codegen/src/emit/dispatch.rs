@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::ops_struct::table_type;
 use super::{doc_attrs, ident, variant};
-use crate::schema::Schema;
+use crate::schema::{Schema, is_unit};
 
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
@@ -23,6 +23,14 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let returns = &op.returns;
         let (ret, call) = if op.returns_result() {
             (quote!(#returns), quote!(f(#(#args),*)))
+        } else if is_unit(returns) {
+            (
+                quote!(::core::result::Result<(), Error>),
+                quote!({
+                    f(#(#args),*);
+                    ::core::result::Result::Ok(())
+                }),
+            )
         } else {
             (
                 quote!(::core::result::Result<#returns, Error>),
@@ -34,9 +42,12 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             op.name,
             if op.returns_result() { "; otherwise whatever the provider returns" } else { "" }
         ));
+        // `self` plus the op's parameters; the kernel's signatures are kept whole.
+        let allow = (op.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         quote! {
             #doc
             #[inline]
+            #allow
             pub fn #name(&self, #(#params),*) -> #ret {
                 match self.#name {
                     ::core::option::Option::Some(f) => #call,

@@ -56,10 +56,10 @@ fn runtime_mod() -> TokenStream {
     quote! {
         //! Code generated from `ops.toml`: the ops table, its identifiers and
         //! introspection, its merge and its dispatch.
-        pub mod dispatch;
-        pub mod merge;
-        pub mod op_id;
-        pub mod ops_struct;
+        pub(crate) mod dispatch;
+        pub(crate) mod merge;
+        pub(crate) mod op_id;
+        pub(crate) mod ops_struct;
     }
 }
 

@@ -47,6 +47,15 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let field = ident(&op.name);
         quote!(OpId::#v => self.#field.is_some(),)
     });
+    let retain_arms = schema.ops.iter().map(|op| {
+        let v = variant(&op.name);
+        let field = ident(&op.name);
+        quote! {
+            if !keep(OpId::#v) {
+                self.#field = ::core::option::Option::None;
+            }
+        }
+    });
     let mandatory = schema.mandatory().map(|op| {
         let v = variant(&op.name);
         quote!(OpId::#v,)
@@ -91,6 +100,12 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
                 match op {
                     #(#is_set_arms)*
                 }
+            }
+
+            /// Clears every op for which `keep` returns `false`, such as the
+            /// ops of a capability the hardware turns out to lack.
+            pub fn retain(&mut self, mut keep: impl FnMut(OpId) -> bool) {
+                #(#retain_arms)*
             }
 
             /// The ops this table provides, in struct order.

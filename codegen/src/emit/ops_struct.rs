@@ -65,6 +65,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
 
         #struct_doc
         #[derive(Clone, Copy)]
+        #[allow(clippy::type_complexity)]
         pub struct #table {
             #(#member_fields)*
             #(#op_fields)*

@@ -82,7 +82,7 @@ fn read_root(
         ));
     }
     check_unique_fields(
-        &member_tables,
+        member_tables.as_ref().map_or(&[][..], |(t, _)| t),
         op_tables.as_ref().map_or(&[][..], |(t, _)| t),
         diags,
     );
@@ -95,12 +95,15 @@ fn read_root(
     })
 }
 
+/// The tables of an array of tables, each with its span.
+type Tables<'a, 'i> = Vec<(&'a DeTable<'i>, Range<usize>)>;
+
 /// The tables of an array of tables (`[[op]]`); reports other shapes.
 fn tables<'a, 'i>(
     reader: &mut TableReader<'a, 'i>,
     key: &'static str,
     required: bool,
-) -> Option<(Vec<(&'a DeTable<'i>, Range<usize>)>, Range<usize>)> {
+) -> Option<(Tables<'a, 'i>, Range<usize>)> {
     let (items, span) = reader.array(key, required)?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -304,14 +307,11 @@ fn duplicate(what: &str, name: &str, span: Range<usize>, first: Range<usize>) ->
 
 /// Op and member names share the struct's field namespace: each appears once.
 fn check_unique_fields(
-    members: &Option<(Vec<(&DeTable<'_>, Range<usize>)>, Range<usize>)>,
+    members: &[(&DeTable<'_>, Range<usize>)],
     ops: &[(&DeTable<'_>, Range<usize>)],
     diags: &mut Vec<Diagnostic>,
 ) {
-    let member_names = members
-        .iter()
-        .flat_map(|(m, _)| m.iter())
-        .map(|(t, _)| ("member", *t));
+    let member_names = members.iter().map(|(t, _)| ("member", *t));
     let op_names = ops.iter().map(|(t, _)| ("op", *t));
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
     for (what, table) in member_names.chain(op_names) {

@@ -1255,6 +1255,268 @@ impl IbDeviceOps {
             OpId::GetHwStats => self.get_hw_stats.is_some(),
         }
     }
+    /// Clears every op for which `keep` returns `false`, such as the
+    /// ops of a capability the hardware turns out to lack.
+    pub fn retain(&mut self, mut keep: impl FnMut(OpId) -> bool) {
+        if !keep(OpId::PostSend) {
+            self.post_send = ::core::option::Option::None;
+        }
+        if !keep(OpId::PostRecv) {
+            self.post_recv = ::core::option::Option::None;
+        }
+        if !keep(OpId::DrainRq) {
+            self.drain_rq = ::core::option::Option::None;
+        }
+        if !keep(OpId::DrainSq) {
+            self.drain_sq = ::core::option::Option::None;
+        }
+        if !keep(OpId::PollCq) {
+            self.poll_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::PeekCq) {
+            self.peek_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ReqNotifyCq) {
+            self.req_notify_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ReqNcompNotif) {
+            self.req_ncomp_notif = ::core::option::Option::None;
+        }
+        if !keep(OpId::PostSrqRecv) {
+            self.post_srq_recv = ::core::option::Option::None;
+        }
+        if !keep(OpId::ProcessMad) {
+            self.process_mad = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryDevice) {
+            self.query_device = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyDevice) {
+            self.modify_device = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetDevFwStr) {
+            self.get_dev_fw_str = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetVectorAffinity) {
+            self.get_vector_affinity = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryPort) {
+            self.query_port = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyPort) {
+            self.modify_port = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetPortImmutable) {
+            self.get_port_immutable = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetLinkLayer) {
+            self.get_link_layer = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetNetdev) {
+            self.get_netdev = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocRdmaNetdev) {
+            self.alloc_rdma_netdev = ::core::option::Option::None;
+        }
+        if !keep(OpId::RdmaNetdevGetParams) {
+            self.rdma_netdev_get_params = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryGid) {
+            self.query_gid = ::core::option::Option::None;
+        }
+        if !keep(OpId::AddGid) {
+            self.add_gid = ::core::option::Option::None;
+        }
+        if !keep(OpId::DelGid) {
+            self.del_gid = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryPkey) {
+            self.query_pkey = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocUcontext) {
+            self.alloc_ucontext = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocUcontext) {
+            self.dealloc_ucontext = ::core::option::Option::None;
+        }
+        if !keep(OpId::Mmap) {
+            self.mmap = ::core::option::Option::None;
+        }
+        if !keep(OpId::DisassociateUcontext) {
+            self.disassociate_ucontext = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocPd) {
+            self.alloc_pd = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocPd) {
+            self.dealloc_pd = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateAh) {
+            self.create_ah = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyAh) {
+            self.modify_ah = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryAh) {
+            self.query_ah = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyAh) {
+            self.destroy_ah = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateSrq) {
+            self.create_srq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifySrq) {
+            self.modify_srq = ::core::option::Option::None;
+        }
+        if !keep(OpId::QuerySrq) {
+            self.query_srq = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroySrq) {
+            self.destroy_srq = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateQp) {
+            self.create_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyQp) {
+            self.modify_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryQp) {
+            self.query_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyQp) {
+            self.destroy_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateCq) {
+            self.create_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyCq) {
+            self.modify_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyCq) {
+            self.destroy_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ResizeCq) {
+            self.resize_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetDmaMr) {
+            self.get_dma_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::RegUserMr) {
+            self.reg_user_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::ReregUserMr) {
+            self.rereg_user_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeregMr) {
+            self.dereg_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocMr) {
+            self.alloc_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::MapMrSg) {
+            self.map_mr_sg = ::core::option::Option::None;
+        }
+        if !keep(OpId::CheckMrStatus) {
+            self.check_mr_status = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocMw) {
+            self.alloc_mw = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocMw) {
+            self.dealloc_mw = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocFmr) {
+            self.alloc_fmr = ::core::option::Option::None;
+        }
+        if !keep(OpId::MapPhysFmr) {
+            self.map_phys_fmr = ::core::option::Option::None;
+        }
+        if !keep(OpId::UnmapFmr) {
+            self.unmap_fmr = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocFmr) {
+            self.dealloc_fmr = ::core::option::Option::None;
+        }
+        if !keep(OpId::AttachMcast) {
+            self.attach_mcast = ::core::option::Option::None;
+        }
+        if !keep(OpId::DetachMcast) {
+            self.detach_mcast = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocXrcd) {
+            self.alloc_xrcd = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocXrcd) {
+            self.dealloc_xrcd = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateFlow) {
+            self.create_flow = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyFlow) {
+            self.destroy_flow = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateFlowActionEsp) {
+            self.create_flow_action_esp = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyFlowAction) {
+            self.destroy_flow_action = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyFlowActionEsp) {
+            self.modify_flow_action_esp = ::core::option::Option::None;
+        }
+        if !keep(OpId::SetVfLinkState) {
+            self.set_vf_link_state = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetVfConfig) {
+            self.get_vf_config = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetVfStats) {
+            self.get_vf_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::SetVfGuid) {
+            self.set_vf_guid = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateWq) {
+            self.create_wq = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyWq) {
+            self.destroy_wq = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyWq) {
+            self.modify_wq = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateRwqIndTable) {
+            self.create_rwq_ind_table = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyRwqIndTable) {
+            self.destroy_rwq_ind_table = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocDm) {
+            self.alloc_dm = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocDm) {
+            self.dealloc_dm = ::core::option::Option::None;
+        }
+        if !keep(OpId::RegDmMr) {
+            self.reg_dm_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateCounters) {
+            self.create_counters = ::core::option::Option::None;
+        }
+        if !keep(OpId::DestroyCounters) {
+            self.destroy_counters = ::core::option::Option::None;
+        }
+        if !keep(OpId::ReadCounters) {
+            self.read_counters = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocHwStats) {
+            self.alloc_hw_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetHwStats) {
+            self.get_hw_stats = ::core::option::Option::None;
+        }
+    }
     /// The ops this table provides, in struct order.
     pub fn implemented(&self) -> impl Iterator<Item = OpId> + '_ {
         OpId::ALL.into_iter().filter(move |&op| self.is_set(op))

@@ -8,6 +8,7 @@ use crate::prelude::*;
 ///
 /// Build one with `#[derive(DeviceOps)]` (a `const`) or start from [`IbDeviceOps::EMPTY`]; combine tables with [`IbDeviceOps::merge`].
 #[derive(Clone, Copy)]
+#[allow(clippy::type_complexity)]
 pub struct IbDeviceOps {
     /// The module that provides the ops. Two tables from different owners cannot be merged: a silently replaced owner lets the real one be unloaded while its ops are still reachable.
     ///

@@ -1,0 +1,273 @@
+//! Properties of the generated `IbDeviceOps::merge`: `EMPTY` is an identity,
+//! merge is idempotent, the merged op set is the union, keep-first holds for
+//! ops, and each member follows its declared policy.
+
+use ibops::prelude::*;
+use proptest::prelude::*;
+
+/// Builds, from one list of every op with its arity and kind of return
+/// value, two full tables whose functions return different values (so their
+/// function pointers differ), and the address of each op of a table.
+macro_rules! every_op {
+    ($($name:ident($($arg:tt),*) $ret:ident;)*) => {
+        fn full_table_a() -> IbDeviceOps {
+            let mut t = IbDeviceOps::EMPTY;
+            $(t.$name = Some(|$($arg),*| ret!($ret));)*
+            t
+        }
+
+        fn full_table_b() -> IbDeviceOps {
+            let mut t = IbDeviceOps::EMPTY;
+            $(t.$name = Some(|$($arg),*| ret_b!($ret));)*
+            t
+        }
+
+        /// Each op's function address, in struct order.
+        fn addresses(t: &IbDeviceOps) -> Vec<Option<usize>> {
+            vec![$(t.$name.map(|f| f as usize)),*]
+        }
+    };
+}
+
+macro_rules! ret {
+    (err) => {
+        Err(Error::InvalidArgument("table a"))
+    };
+    (unit) => {
+        ()
+    };
+    (string) => {
+        String::from("table a")
+    };
+    (none) => {
+        None
+    };
+    (link) => {
+        LinkLayer::Infiniband
+    };
+}
+
+macro_rules! ret_b {
+    (err) => {
+        Err(Error::InvalidArgument("table b"))
+    };
+    (unit) => {
+        ()
+    };
+    (string) => {
+        String::from("table b")
+    };
+    (none) => {
+        None
+    };
+    (link) => {
+        LinkLayer::Ethernet
+    };
+}
+
+every_op! {
+    post_send(_, _) err;
+    post_recv(_, _) err;
+    drain_rq(_) unit;
+    drain_sq(_) unit;
+    poll_cq(_, _) err;
+    peek_cq(_, _) err;
+    req_notify_cq(_, _) err;
+    req_ncomp_notif(_, _) err;
+    post_srq_recv(_, _) err;
+    process_mad(_, _, _, _, _, _) err;
+    query_device(_, _) err;
+    modify_device(_, _, _) err;
+    get_dev_fw_str(_) string;
+    get_vector_affinity(_, _) none;
+    query_port(_, _) err;
+    modify_port(_, _, _, _) err;
+    get_port_immutable(_, _) err;
+    get_link_layer(_, _) link;
+    get_netdev(_, _) none;
+    alloc_rdma_netdev(_, _, _, _, _, _) err;
+    rdma_netdev_get_params(_, _, _) err;
+    query_gid(_, _, _) err;
+    add_gid(_, _) err;
+    del_gid(_, _) err;
+    query_pkey(_, _, _) err;
+    alloc_ucontext(_, _) err;
+    dealloc_ucontext(_) err;
+    mmap(_, _) err;
+    disassociate_ucontext(_) unit;
+    alloc_pd(_, _, _) err;
+    dealloc_pd(_) err;
+    create_ah(_, _, _) err;
+    modify_ah(_, _) err;
+    query_ah(_) err;
+    destroy_ah(_) err;
+    create_srq(_, _, _) err;
+    modify_srq(_, _, _, _) err;
+    query_srq(_) err;
+    destroy_srq(_) err;
+    create_qp(_, _, _) err;
+    modify_qp(_, _, _, _) err;
+    query_qp(_, _) err;
+    destroy_qp(_) err;
+    create_cq(_, _, _, _) err;
+    modify_cq(_, _, _) err;
+    destroy_cq(_) err;
+    resize_cq(_, _, _) err;
+    get_dma_mr(_, _) err;
+    reg_user_mr(_, _, _, _, _) err;
+    rereg_user_mr(_, _, _, _, _, _, _) err;
+    dereg_mr(_) err;
+    alloc_mr(_, _, _) err;
+    map_mr_sg(_, _, _) err;
+    check_mr_status(_, _) err;
+    alloc_mw(_, _, _) err;
+    dealloc_mw(_) err;
+    alloc_fmr(_, _, _) err;
+    map_phys_fmr(_, _, _) err;
+    unmap_fmr(_) err;
+    dealloc_fmr(_) err;
+    attach_mcast(_, _, _) err;
+    detach_mcast(_, _, _) err;
+    alloc_xrcd(_, _, _) err;
+    dealloc_xrcd(_) err;
+    create_flow(_, _, _, _) err;
+    destroy_flow(_) err;
+    create_flow_action_esp(_, _, _) err;
+    destroy_flow_action(_) err;
+    modify_flow_action_esp(_, _, _) err;
+    set_vf_link_state(_, _, _, _) err;
+    get_vf_config(_, _, _) err;
+    get_vf_stats(_, _, _) err;
+    set_vf_guid(_, _, _, _, _) err;
+    create_wq(_, _, _) err;
+    destroy_wq(_) err;
+    modify_wq(_, _, _, _) err;
+    create_rwq_ind_table(_, _, _) err;
+    destroy_rwq_ind_table(_) err;
+    alloc_dm(_, _, _, _) err;
+    dealloc_dm(_) err;
+    reg_dm_mr(_, _, _, _) err;
+    create_counters(_, _) err;
+    destroy_counters(_) err;
+    read_counters(_, _, _) err;
+    alloc_hw_stats(_, _) none;
+    get_hw_stats(_, _, _, _) err;
+}
+
+/// A table with the ops of `mask` (bit `i`: `OpId::ALL[i]`) from `full`, and the given members.
+fn table(full: IbDeviceOps, mask: u128, members: (DriverId, u32, bool)) -> IbDeviceOps {
+    let mut t = full;
+    t.retain(|op| mask & (1 << (op as u32)) != 0);
+    t.driver_id = members.0;
+    t.uverbs_abi_ver = members.1;
+    t.uverbs_no_driver_id_binding = members.2;
+    t
+}
+
+fn driver_id() -> impl Strategy<Value = DriverId> {
+    prop_oneof![
+        Just(DriverId::Unknown),
+        Just(DriverId::Soft),
+        Just(DriverId::Mlx5)
+    ]
+}
+
+fn members() -> impl Strategy<Value = (DriverId, u32, bool)> {
+    (driver_id(), prop_oneof![Just(0u32), 1u32..8], any::<bool>())
+}
+
+fn tables() -> impl Strategy<Value = (IbDeviceOps, IbDeviceOps)> {
+    (any::<u128>(), members(), any::<u128>(), members())
+        .prop_map(|(ma, a, mb, b)| (table(full_table_a(), ma, a), table(full_table_b(), mb, b)))
+}
+
+fn same(x: &IbDeviceOps, y: &IbDeviceOps) -> bool {
+    addresses(x) == addresses(y)
+        && x.owner == y.owner
+        && x.driver_id == y.driver_id
+        && x.uverbs_abi_ver == y.uverbs_abi_ver
+        && x.uverbs_no_driver_id_binding == y.uverbs_no_driver_id_binding
+}
+
+#[test]
+fn the_two_full_tables_differ_in_every_op_that_returns_a_value() {
+    assert_eq!(addresses(&full_table_a()).len(), 86);
+    let differing = addresses(&full_table_a())
+        .iter()
+        .zip(addresses(&full_table_b()))
+        .filter(|(a, b)| **a != *b)
+        .count();
+    // Only the four ops returning `()` may share a body.
+    assert!(differing >= 86 - 3, "{differing}");
+}
+
+proptest! {
+    #[test]
+    fn empty_is_an_identity_on_both_sides((a, _) in tables()) {
+        let mut left = IbDeviceOps::EMPTY;
+        left.merge(&a).expect("merge into empty");
+        prop_assert!(same(&left, &a));
+        let mut right = a;
+        right.merge(&IbDeviceOps::EMPTY).expect("merge of empty");
+        prop_assert!(same(&right, &a));
+    }
+
+    #[test]
+    fn merge_is_idempotent((a, _) in tables()) {
+        let mut twice = a;
+        twice.merge(&a).expect("self merge");
+        prop_assert!(same(&twice, &a));
+    }
+
+    #[test]
+    fn ops_are_the_union_and_the_first_table_wins((a, b) in tables()) {
+        let mut merged = a;
+        match merged.merge(&b) {
+            Err(conflict) => {
+                prop_assert_eq!(conflict.member, "driver_id");
+                prop_assert!(a.driver_id != DriverId::Unknown && b.driver_id != DriverId::Unknown);
+                prop_assert_ne!(a.driver_id, b.driver_id);
+                prop_assert_eq!(&conflict.current, &format!("{:?}", a.driver_id));
+                prop_assert_eq!(&conflict.incoming, &format!("{:?}", b.driver_id));
+                prop_assert!(same(&merged, &a), "a failed merge changed the table");
+            }
+            Ok(()) => {
+                let union: Vec<OpId> = OpId::ALL
+                    .into_iter()
+                    .filter(|&op| a.is_set(op) || b.is_set(op))
+                    .collect();
+                prop_assert_eq!(merged.implemented().collect::<Vec<_>>(), union);
+                let (m, aa, bb) = (addresses(&merged), addresses(&a), addresses(&b));
+                for i in 0..m.len() {
+                    prop_assert_eq!(m[i], aa[i].or(bb[i]), "op {}", OpId::ALL[i]);
+                }
+                let expected_id = if a.driver_id == DriverId::Unknown { b.driver_id } else { a.driver_id };
+                prop_assert_eq!(merged.driver_id, expected_id);
+                let expected_abi = if b.uverbs_abi_ver != 0 { b.uverbs_abi_ver } else { a.uverbs_abi_ver };
+                prop_assert_eq!(merged.uverbs_abi_ver, expected_abi);
+                prop_assert_eq!(
+                    merged.uverbs_no_driver_id_binding,
+                    a.uverbs_no_driver_id_binding || b.uverbs_no_driver_id_binding
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_second_different_owner_is_a_conflict() {
+    let mut a = IbDeviceOps::EMPTY;
+    a.owner = Owner::new("mlx5_ib");
+    let mut b = IbDeviceOps::EMPTY;
+    b.owner = Owner::new("rxe");
+    let err = a.merge(&b).expect_err("owners differ");
+    assert_eq!(err.member, "owner");
+    assert!(
+        err.to_string().contains("mlx5_ib") && err.to_string().contains("rxe"),
+        "{err}"
+    );
+    assert_eq!(a.owner, Owner::new("mlx5_ib"));
+    let mut same_owner = IbDeviceOps::EMPTY;
+    same_owner.owner = Owner::new("mlx5_ib");
+    a.merge(&same_owner).expect("same owner merges");
+}

@@ -23,7 +23,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
     });
     quote! {
         //! The schema as the derive needs it.
-        use crate::table::{MemberKind, MemberSpec, OpSpec};
+        use super::{MemberKind, MemberSpec, OpSpec};
 
         /// Every op, in struct order.
         pub(crate) const OPS: &[OpSpec] = &[#(#ops)*];

@@ -2,7 +2,7 @@
 // Do not edit by hand: edit ops.toml and run the command again.
 
 //! The schema as the derive needs it.
-use crate::table::{MemberKind, MemberSpec, OpSpec};
+use super::{MemberKind, MemberSpec, OpSpec};
 /// Every op, in struct order.
 pub(crate) const OPS: &[OpSpec] = &[
     OpSpec {

@@ -1,0 +1,71 @@
+//! Parsing `#[device_ops(...)]`: a comma-separated list of `key` or
+//! `key = value` entries, from any number of attributes.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, Ident, Token};
+
+use crate::ctxt::Ctxt;
+
+/// Where an entry was written; errors are worded for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// In `#[device_ops(...)]`.
+    Attribute,
+    /// A function of an impl block under `#[device_ops]`.
+    ImplFn,
+}
+
+/// One `key` or `key = value` entry.
+pub(crate) struct Entry {
+    /// The op, member or `mandatory`.
+    pub(crate) key: Ident,
+    /// The value after `=`, if any.
+    pub(crate) value: Option<Expr>,
+    /// Where it was written.
+    pub(crate) origin: Origin,
+}
+
+impl Parse for Entry {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key: Ident = input.parse()?;
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        Ok(Entry {
+            key,
+            value,
+            origin: Origin::Attribute,
+        })
+    }
+}
+
+/// The entries of `tokens`, the inside of one `device_ops(...)`.
+pub(crate) fn parse_list(tokens: TokenStream, cx: &mut Ctxt) -> Vec<Entry> {
+    match Punctuated::<Entry, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(list) => list.into_iter().collect(),
+        Err(e) => {
+            cx.syn_error(e);
+            Vec::new()
+        }
+    }
+}
+
+/// The entries of every `#[device_ops(...)]` among `attrs`, in order.
+pub(crate) fn parse_attrs(attrs: &[Attribute], cx: &mut Ctxt) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("device_ops")) {
+        match attr.meta.require_list() {
+            Ok(list) => entries.extend(parse_list(list.tokens.clone(), cx)),
+            Err(_) => cx.error_spanned_by(
+                attr,
+                "expected `#[device_ops(op, op = path, member = value, mandatory)]`",
+            ),
+        }
+    }
+    entries
+}

@@ -1,0 +1,147 @@
+//! Validating entries against the schema's op table: unknown and duplicate
+//! ops, members given the wrong kind of value, and the `mandatory` check.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Lit};
+
+use crate::attr::{Entry, Origin};
+use crate::ctxt::Ctxt;
+use crate::table::{self, MEMBERS, MemberKind, OPS};
+
+/// A checked table: each named field with the expression that fills it.
+#[derive(Default)]
+pub(crate) struct Table {
+    /// `(field, value)` for each op and member set, in the order written.
+    pub(crate) fields: Vec<(Ident, TokenStream)>,
+}
+
+/// Checks `entries` and builds the table, recording every problem in `cx`.
+pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
+    let mut table = Table::default();
+    let mut mandatory: Option<Span> = None;
+    let mut seen: Vec<Ident> = Vec::new();
+    for entry in entries {
+        let key = entry.key.to_string();
+        if seen.contains(&entry.key) {
+            let what = if table::member(&key).is_some() {
+                "member"
+            } else {
+                "op"
+            };
+            cx.error_spanned_by(&entry.key, format!("duplicate {what} `{key}`"));
+            continue;
+        }
+        if key == "mandatory" && entry.origin == Origin::Attribute {
+            match &entry.value {
+                None => mandatory = Some(entry.key.span()),
+                Some(v) => cx.error_spanned_by(v, "`mandatory` takes no value"),
+            }
+        } else if table::op(&key).is_some() {
+            if let Some(value) = op_value(&entry, cx) {
+                table.fields.push((entry.key.clone(), value));
+            }
+        } else if let Some(member) =
+            table::member(&key).filter(|_| entry.origin == Origin::Attribute)
+        {
+            if let Some(value) = member_value(&entry, member.kind, cx) {
+                table.fields.push((entry.key.clone(), value));
+            }
+        } else {
+            unknown(&entry, cx);
+            continue;
+        }
+        seen.push(entry.key);
+    }
+    if let Some(span) = mandatory {
+        let missing: Vec<&str> = OPS
+            .iter()
+            .filter(|op| op.mandatory && !table.fields.iter().any(|(f, _)| f == op.name))
+            .map(|op| op.name)
+            .collect();
+        if !missing.is_empty() {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "`mandatory`: this table lacks {} mandatory op{}: {}",
+                    missing.len(),
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+    table
+}
+
+/// The function an op entry names: `Self::op` for a bare name, else the path.
+/// Spanned on the user's tokens, so a signature mismatch points there.
+fn op_value(entry: &Entry, cx: &mut Ctxt) -> Option<TokenStream> {
+    let key = &entry.key;
+    match &entry.value {
+        None => Some(quote_spanned!(key.span()=> ::core::option::Option::Some(Self::#key))),
+        Some(Expr::Path(path)) => {
+            Some(quote_spanned!(path.span()=> ::core::option::Option::Some(#path)))
+        }
+        Some(other) => {
+            cx.error_spanned_by(
+                other,
+                format!("op `{key}` takes a path to a function, e.g. `{key} = my_driver::{key}`"),
+            );
+            None
+        }
+    }
+}
+
+/// The value of a member entry, checked against the member's kind.
+fn member_value(entry: &Entry, kind: MemberKind, cx: &mut Ctxt) -> Option<TokenStream> {
+    let key = &entry.key;
+    let wrong = |cx: &mut Ctxt, at: &dyn quote::ToTokens, expected: String| {
+        cx.error_spanned_by(at, format!("member `{key}` takes {expected}"));
+        None
+    };
+    match (kind, &entry.value) {
+        (MemberKind::Flag, None) => Some(quote!(true)),
+        (MemberKind::Flag, Some(v)) => {
+            wrong(cx, v, format!("no value: write just `{key}` to set it"))
+        }
+        (MemberKind::Int, Some(Expr::Lit(lit))) if matches!(lit.lit, Lit::Int(_)) => {
+            Some(quote_spanned!(lit.span()=> #lit))
+        }
+        (MemberKind::Int, Some(v)) => wrong(cx, v, "an integer literal, e.g. `1`".into()),
+        (MemberKind::Int, None) => wrong(cx, key, "an integer literal, e.g. `= 1`".into()),
+        (MemberKind::Path, Some(Expr::Lit(lit))) => wrong(
+            cx,
+            lit,
+            "a path to a constant, e.g. `DriverId::Soft`, not a literal".into(),
+        ),
+        (MemberKind::Path, Some(v)) => Some(quote_spanned!(v.span()=> #v)),
+        (MemberKind::Path, None) => wrong(cx, key, "a path, e.g. `= DriverId::Soft`".into()),
+    }
+}
+
+fn unknown(entry: &Entry, cx: &mut Ctxt) {
+    let key = entry.key.to_string();
+    let message = match entry.origin {
+        Origin::Attribute => {
+            let candidates = OPS
+                .iter()
+                .map(|op| op.name)
+                .chain(MEMBERS.iter().map(|m| m.name))
+                .chain(["mandatory"]);
+            match table::suggest(&key, candidates) {
+                Some(s) => format!("unknown op or key `{key}`; did you mean `{s}`?"),
+                None => format!("unknown op or key `{key}`: not an op or member of ib_device_ops"),
+            }
+        }
+        Origin::ImplFn => {
+            let hint = "helper functions belong in another impl block";
+            match table::suggest(&key, OPS.iter().map(|op| op.name)) {
+                Some(s) => format!("`{key}` is not an op; did you mean `{s}`? ({hint})"),
+                None => format!("`{key}` is not an op of ib_device_ops ({hint})"),
+            }
+        }
+    };
+    cx.error_spanned_by(&entry.key, message);
+}

@@ -1,0 +1,146 @@
+//! Snapshots of expansions (expander output parsed as `syn::File` and
+//! pretty-printed), plus the error texts of each error class.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand;
+
+fn pretty(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => panic!("expansion does not parse: {e}\n{tokens}"),
+    }
+}
+
+/// The messages of the `compile_error!`s an expansion starts with.
+fn errors(tokens: TokenStream) -> Vec<String> {
+    let file: syn::File = syn::parse2(tokens).expect("expansion parses");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(m)
+                if m.mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "compile_error") =>
+            {
+                let lit: syn::LitStr = m.mac.parse_body().expect("message");
+                Some(lit.value())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn minimal_table() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(query_device, poll_cq)]
+        struct MinimalOps;
+    })));
+}
+
+#[test]
+fn renamed_paths() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(query_device, post_send = my::send, poll_cq = crate::cq::poll)]
+        struct RenamedOps;
+    })));
+}
+
+#[test]
+fn members() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(driver_id = DriverId::Soft, owner = OWNER, uverbs_abi_ver = 1)]
+        #[device_ops(uverbs_no_driver_id_binding, query_device)]
+        struct MemberOps;
+    })));
+}
+
+#[test]
+fn mandatory_form() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(mandatory)]
+        #[device_ops(query_device, query_port, alloc_pd, dealloc_pd, create_qp, modify_qp)]
+        #[device_ops(destroy_qp, post_send, post_recv, create_cq, destroy_cq, poll_cq)]
+        #[device_ops(req_notify_cq, get_dma_mr, reg_user_mr, dereg_mr, get_port_immutable)]
+        struct FullOps;
+    })));
+}
+
+#[test]
+fn generic_provider() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(post_send, poll_cq)]
+        struct HwOps<T: Backend, const N: usize> where T: Send { _t: T }
+    })));
+}
+
+#[test]
+fn impl_block_form() {
+    insta::assert_snapshot!(pretty(expand::attribute(
+        quote!(driver_id = DriverId::Soft),
+        quote! {
+            impl SoftOps {
+                fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error> { Ok(()) }
+                fn poll_cq(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error> { Ok(0) }
+            }
+        },
+    )));
+}
+
+#[test]
+fn all_errors_are_reported_at_once_with_a_stub_impl() {
+    let out = expand::derive(quote! {
+        #[device_ops(post_sned, poll_cq, poll_cq, mandatroy, driver_id = 3)]
+        #[device_ops(uverbs_abi_ver = DriverId::Soft, uverbs_no_driver_id_binding = true)]
+        struct Broken;
+    });
+    assert_eq!(
+        errors(out.clone()),
+        [
+            "unknown op or key `post_sned`; did you mean `post_send`?",
+            "duplicate op `poll_cq`",
+            "unknown op or key `mandatroy`; did you mean `mandatory`?",
+            "member `driver_id` takes a path to a constant, e.g. `DriverId::Soft`, not a literal",
+            "member `uverbs_abi_ver` takes an integer literal, e.g. `1`",
+            "member `uverbs_no_driver_id_binding` takes no value: write just `uverbs_no_driver_id_binding` to set it",
+        ]
+    );
+    assert!(pretty(out).contains("const OPS: ::ibops::IbDeviceOps = ::ibops::IbDeviceOps::EMPTY;"));
+}
+
+#[test]
+fn mandatory_lists_every_missing_op() {
+    let out = expand::derive(quote! {
+        #[device_ops(mandatory, query_device, post_send)]
+        struct Partial;
+    });
+    let errors = errors(out);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .starts_with("`mandatory`: this table lacks 15 mandatory ops: post_recv, poll_cq, "),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn unions_and_helpers_are_refused() {
+    let out = expand::derive(quote! { #[device_ops(poll_cq)] union U { a: u32 } });
+    assert!(errors(out)[0].contains("structs and enums"));
+    let out = expand::attribute(
+        quote!(),
+        quote! { impl SoftOps { fn poll_qc() {} fn helper() {} } },
+    );
+    assert_eq!(
+        errors(out),
+        [
+            "`poll_qc` is not an op; did you mean `poll_cq`? (helper functions belong in another impl block)",
+            "`helper` is not an op of ib_device_ops (helper functions belong in another impl block)",
+        ]
+    );
+}

@@ -1,0 +1,7 @@
+use ibops::prelude::*;
+
+#[derive(DeviceOps)]
+#[device_ops(mandatroy, drvier_id = DriverId::Soft)]
+struct Provider;
+
+fn main() {}

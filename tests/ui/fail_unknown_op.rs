@@ -1,0 +1,7 @@
+use ibops::prelude::*;
+
+#[derive(DeviceOps)]
+#[device_ops(post_sned)]
+struct Provider;
+
+fn main() {}

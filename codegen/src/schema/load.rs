@@ -51,12 +51,9 @@ fn read_root(
     let op_tables = tables(&mut root, "op", true);
     root.finish(diags);
 
-    let mut seen_groups: HashMap<&str, Range<usize>> = HashMap::new();
-    for g in &groups {
-        if let Some(first) = seen_groups.insert(g.value, g.span.clone()) {
-            diags.push(duplicate("group", g.value, g.span.clone(), first));
-        }
-    }
+    diags.extend(duplicates(
+        groups.iter().map(|g| ("group", g.value, g.span.clone())),
+    ));
     let group_names: Vec<&str> = groups.iter().map(|g| g.value).collect();
 
     let members: Vec<Member> = member_tables
@@ -195,7 +192,7 @@ fn read_op(
 fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<Vec<Param>> {
     let mut params = Vec::with_capacity(items.len());
     let mut ok = true;
-    let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+    let mut names = Vec::with_capacity(items.len());
     for item in items {
         let Some((name, ty)) = item.value.split_once(':') else {
             t.error(
@@ -214,9 +211,8 @@ fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<
         };
         let ty_text = ty.trim();
         let name_ok = check_ident(&name, "parameter", t);
-        if name_ok && let Some(first) = seen.insert(name.value, name.span.clone()) {
-            t.error(duplicate("parameter", name.value, name.span.clone(), first));
-            ok = false;
+        if name_ok {
+            names.push(("parameter", name.value, name.span.clone()));
         }
         let ty = parse_rust::<syn::Type>(item, ty_text, "type", t);
         match (name_ok, ty) {
@@ -226,6 +222,10 @@ fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<
             }),
             _ => ok = false,
         }
+    }
+    for diagnostic in duplicates(names) {
+        t.error(diagnostic);
+        ok = false;
     }
     ok.then_some(params)
 }
@@ -300,12 +300,29 @@ fn non_empty(doc: SpannedStr<'_>, t: &mut TableReader<'_, '_>) -> Option<String>
     }
 }
 
-fn duplicate(what: &str, name: &str, span: Range<usize>, first: Range<usize>) -> Diagnostic {
-    Diagnostic::new(format!("duplicate {what} `{name}`"), span)
-        .with_related(first, format!("`{name}` first defined here"))
+/// A "duplicate" diagnostic for every `(what, name, span)` whose name was
+/// seen before, pointing back at the first definition.
+fn duplicates<'s>(
+    names: impl IntoIterator<Item = (&'static str, &'s str, Range<usize>)>,
+) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+    let mut found = Vec::new();
+    for (what, name, span) in names {
+        if let Some(first) = seen.get(name) {
+            found.push(
+                Diagnostic::new(format!("duplicate {what} `{name}`"), span)
+                    .with_related(first.clone(), format!("`{name}` first defined here")),
+            );
+        } else {
+            seen.insert(name, span);
+        }
+    }
+    found
 }
 
 /// Op and member names share the struct's field namespace: each appears once.
+/// Read from the raw tables, so a name is checked even when its table has
+/// other errors.
 fn check_unique_fields(
     members: &[(&DeTable<'_>, Range<usize>)],
     ops: &[(&DeTable<'_>, Range<usize>)],
@@ -313,15 +330,11 @@ fn check_unique_fields(
 ) {
     let member_names = members.iter().map(|(t, _)| ("member", *t));
     let op_names = ops.iter().map(|(t, _)| ("op", *t));
-    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
-    for (what, table) in member_names.chain(op_names) {
-        let Some(name) = table.get("name").and_then(|v| spanned_str(v)) else {
-            continue;
-        };
-        if let Some(first) = seen.insert(name.0.to_owned(), name.1.clone()) {
-            diags.push(duplicate(what, name.0, name.1, first));
-        }
-    }
+    let names = member_names.chain(op_names).filter_map(|(what, table)| {
+        let (name, span) = table.get("name").and_then(|v| spanned_str(v))?;
+        Some((what, name, span))
+    });
+    diags.extend(duplicates(names));
 }
 
 fn spanned_str<'a>(value: &'a Spanned<DeValue<'_>>) -> Option<(&'a str, Range<usize>)> {

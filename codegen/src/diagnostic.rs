@@ -78,13 +78,13 @@ impl SchemaErrors {
 
     /// Each diagnostic as `file:line:col: message`, one per line.
     pub fn summary(&self) -> Vec<String> {
-        self.diagnostics
-            .iter()
-            .map(|d| {
-                let (line, col) = self.line_col(d.span.start);
-                format!("{}:{line}:{col}: {}", self.file_name, d.message)
-            })
-            .collect()
+        self.diagnostics.iter().map(|d| self.located(d)).collect()
+    }
+
+    /// `file:line:col: message` for one diagnostic.
+    fn located(&self, d: &Diagnostic) -> String {
+        let (line, col) = self.line_col(d.span.start);
+        format!("{}:{line}:{col}: {}", self.file_name, d.message)
     }
 }
 
@@ -126,10 +126,7 @@ impl fmt::Display for SchemaErrors {
             }
             match term::emit_into_string(&config, &file, &report) {
                 Ok(text) => f.write_str(&text)?,
-                Err(_) => {
-                    let (line, col) = self.line_col(start);
-                    writeln!(f, "error: {}:{line}:{col}: {}", self.file_name, d.message)?;
-                }
+                Err(_) => writeln!(f, "error: {}", self.located(d))?,
             }
         }
         let n = self.diagnostics.len();

@@ -25,7 +25,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let name = &op.name;
         let group = &op.group;
         let mandatory = op.mandatory;
-        let signature = op.signature();
+        let signature = op.to_string();
         let returns = type_text(&op.returns);
         let doc = &op.doc;
         let c = op.c.as_deref().unwrap_or("");

@@ -149,13 +149,9 @@ impl Op {
             _ => false,
         }
     }
-
-    /// The Rust signature as text: `fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>`.
-    pub fn signature(&self) -> String {
-        self.to_string()
-    }
 }
 
+/// The Rust signature as text: `fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>`.
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "fn {}(", self.name)?;

@@ -1,12 +1,12 @@
 //! Verbs object handles: cheap clones of an `Arc` that keep their device
 //! and parents alive and carry the provider's private state.
 
-use core::any::{Any, type_name};
+use core::any::Any;
 use core::fmt;
 use std::sync::Arc;
 
 use crate::device::Device;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::private::Private;
 use crate::verbs::{
     AccessFlags, AhAttr, CqInfo, CqInitAttr, DmAllocAttr, FlowAttr, FmrAttr, MrKeys, MwInfo,
@@ -63,13 +63,7 @@ impl<K: ObjectKind> Object<K> {
     /// # Errors
     /// [`Error::WrongPrivate`] when the state is of another type.
     pub fn private<T: Any>(&self) -> Result<&T> {
-        self.inner
-            .private
-            .downcast_ref()
-            .ok_or(Error::WrongPrivate {
-                object: K::NAME,
-                expected: type_name::<T>(),
-            })
+        self.inner.private.get(K::NAME)
     }
 
     /// Whether two handles name the same object.

@@ -4,6 +4,8 @@
 use core::any::{Any, type_name};
 use core::fmt;
 
+use crate::error::{Error, Result};
+
 /// A provider's private state for one object, created by the provider's
 /// create op and reachable from its other ops with a checked downcast.
 pub struct Private {
@@ -23,6 +25,17 @@ impl Private {
     /// The state as a `T`, if it is one.
     pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
         self.value.downcast_ref()
+    }
+
+    /// The state as a `T`, for the object kind `object` (named in the error).
+    ///
+    /// # Errors
+    /// [`Error::WrongPrivate`] when the state is of another type.
+    pub fn get<T: Any>(&self, object: &'static str) -> Result<&T> {
+        self.downcast_ref().ok_or(Error::WrongPrivate {
+            object,
+            expected: type_name::<T>(),
+        })
     }
 
     /// The name of the wrapped type.

@@ -12,6 +12,7 @@
 //! # Ok::<(), ibops_codegen::Error>(())
 //! ```
 
+pub mod c;
 pub mod diagnostic;
 pub mod emit;
 mod output;
@@ -19,5 +20,7 @@ pub mod schema;
 
 pub use diagnostic::{Diagnostic, SchemaErrors};
 pub use emit::{GeneratedFile, emit_all};
-pub use output::{Error, FileOutcome, StaleFile, check, generate, load_schema, render};
+pub use output::{
+    Error, FileOutcome, StaleFile, check, generate, generate_c, import_c, load_schema, render,
+};
 pub use schema::Schema;

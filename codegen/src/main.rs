@@ -1,24 +1,34 @@
 //! The `ibops-codegen` command line: `generate` writes the generated files,
-//! `check` fails when they are stale.
+//! `check` fails when they are stale, `emit-c` writes the C header and
+//! source, `import-c` turns a C struct into an `ops.toml` skeleton.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
 
+fn path_arg(name: &'static str, value_name: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .value_name(value_name)
+        .value_parser(value_parser!(PathBuf))
+        .help(help)
+}
+
 fn cli() -> Command {
-    let schema = Arg::new("schema")
-        .long("schema")
-        .value_name("FILE")
-        .default_value("ops.toml")
-        .value_parser(value_parser!(PathBuf))
-        .help("The schema, relative to --root unless absolute");
-    let root = Arg::new("root")
-        .long("root")
-        .value_name("DIR")
-        .default_value(".")
-        .value_parser(value_parser!(PathBuf))
-        .help("The workspace root the generated paths are relative to");
+    let schema = path_arg(
+        "schema",
+        "FILE",
+        "The schema, relative to --root unless absolute",
+    )
+    .long("schema")
+    .default_value("ops.toml");
+    let root = path_arg(
+        "root",
+        "DIR",
+        "The workspace root the generated paths are relative to",
+    )
+    .long("root")
+    .default_value(".");
     Command::new("ibops-codegen")
         .about("Generates the ibops device-ops plumbing from ops.toml")
         .subcommand_required(true)
@@ -26,55 +36,96 @@ fn cli() -> Command {
         .subcommand(
             Command::new("generate")
                 .about("Write every generated file (only if the whole schema is valid)")
-                .arg(schema.clone())
-                .arg(root.clone()),
+                .args([schema.clone(), root.clone()]),
         )
         .subcommand(
             Command::new("check")
                 .about("Exit 1, naming each stale generated file with a diff, unless all are fresh")
-                .arg(schema)
-                .arg(root),
+                .args([schema.clone(), root.clone()]),
+        )
+        .subcommand(
+            Command::new("emit-c")
+                .about("Write the C header and ib_set_device_ops() source into a directory")
+                .args([schema, root])
+                .arg(
+                    path_arg("out", "DIR", "The output directory")
+                        .long("out")
+                        .required(true),
+                ),
+        )
+        .subcommand(
+            Command::new("import-c")
+                .about(
+                    "Print an ops.toml skeleton for `struct NAME` found in a C header (or a patch)",
+                )
+                .arg(path_arg("header", "HEADER", "The C text to read").required(true))
+                .arg(
+                    Arg::new("struct")
+                        .long("struct")
+                        .value_name("NAME")
+                        .required(true)
+                        .help("The struct to import, e.g. ib_device_ops"),
+                )
+                .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out")),
         )
 }
 
-fn paths(args: &ArgMatches) -> (PathBuf, PathBuf) {
-    let get = |name: &str| args.get_one::<PathBuf>(name).cloned().unwrap_or_default();
-    (get("root"), get("schema"))
+fn path(args: &ArgMatches, name: &str) -> PathBuf {
+    args.get_one::<PathBuf>(name).cloned().unwrap_or_default()
+}
+
+fn print_outcomes(outcomes: &[ibops_codegen::FileOutcome]) -> ExitCode {
+    for outcome in outcomes {
+        println!("{outcome}");
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
+    let Some((command, args)) = matches.subcommand() else {
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        "generate" => ibops_codegen::generate(&path(args, "root"), &path(args, "schema"))
+            .map(|outcomes| print_outcomes(&outcomes)),
+        "emit-c" => ibops_codegen::generate_c(
+            &path(args, "root"),
+            &path(args, "schema"),
+            &path(args, "out"),
+        )
+        .map(|outcomes| print_outcomes(&outcomes)),
+        "import-c" => {
+            let name = args.get_one::<String>("struct").map_or("", String::as_str);
+            let out = args.get_one::<PathBuf>("out");
+            let skeleton =
+                ibops_codegen::import_c(&path(args, "header"), name, out.map(PathBuf::as_path))?;
+            if out.is_none() {
+                print!("{skeleton}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        "check" => {
+            let stale = ibops_codegen::check(&path(args, "root"), &path(args, "schema"))?;
+            if stale.is_empty() {
+                println!("all generated files are up to date");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for file in &stale {
+                eprintln!("stale: {}\n{}", file.path.display(), file.diff);
+            }
+            eprintln!(
+                "{} generated file(s) are stale: run `{}`",
+                stale.len(),
+                ibops_codegen::emit::GENERATE_COMMAND
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        _ => Ok(ExitCode::from(2)),
+    }
 }
 
 fn main() -> ExitCode {
-    let matches = cli().get_matches();
-    let result = match matches.subcommand() {
-        Some(("generate", args)) => {
-            let (root, schema) = paths(args);
-            ibops_codegen::generate(&root, &schema).map(|outcomes| {
-                for outcome in &outcomes {
-                    println!("{outcome}");
-                }
-                ExitCode::SUCCESS
-            })
-        }
-        Some(("check", args)) => {
-            let (root, schema) = paths(args);
-            ibops_codegen::check(&root, &schema).map(|stale| {
-                if stale.is_empty() {
-                    println!("all generated files are up to date");
-                    return ExitCode::SUCCESS;
-                }
-                for file in &stale {
-                    eprintln!("stale: {}\n{}", file.path.display(), file.diff);
-                }
-                eprintln!(
-                    "{} generated file(s) are stale: run `{}`",
-                    stale.len(),
-                    ibops_codegen::emit::GENERATE_COMMAND
-                );
-                ExitCode::FAILURE
-            })
-        }
-        _ => Ok(ExitCode::from(2)),
-    };
-    result.unwrap_or_else(|e| {
+    run(&cli().get_matches()).unwrap_or_else(|e| {
         eprintln!("{e}");
         ExitCode::from(2)
     })

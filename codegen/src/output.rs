@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
+use crate::c::import::ImportErrors;
+use crate::c::{MissingC, emit_c};
 use crate::diagnostic::SchemaErrors;
 use crate::emit::{GeneratedFile, emit_all};
 use crate::schema;
@@ -23,6 +25,15 @@ pub enum Error {
     },
     /// The schema is invalid; nothing was written.
     Schema(SchemaErrors),
+    /// The schema lacks C declarations `emit-c` needs; nothing was written.
+    MissingC(MissingC),
+    /// A C header could not be imported; nothing was written.
+    Import {
+        /// The header.
+        path: PathBuf,
+        /// What could not be parsed, with line numbers.
+        errors: ImportErrors,
+    },
 }
 
 impl fmt::Display for Error {
@@ -30,6 +41,14 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Schema(errors) => errors.fmt(f),
+            Error::MissingC(missing) => missing.fmt(f),
+            Error::Import { path, errors } => {
+                for (i, (line, message)) in errors.errors.iter().enumerate() {
+                    let sep = if i > 0 { "\n" } else { "" };
+                    write!(f, "{sep}{}:{line}: error: {message}", path.display())?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -39,6 +58,8 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } => Some(source),
             Error::Schema(errors) => Some(errors),
+            Error::MissingC(missing) => Some(missing),
+            Error::Import { errors, .. } => Some(errors),
         }
     }
 }
@@ -101,7 +122,48 @@ pub fn render(root: &Path, schema_path: &Path) -> Result<Vec<GeneratedFile>, Err
 /// # Errors
 /// An invalid schema (nothing written) or a failed write.
 pub fn generate(root: &Path, schema_path: &Path) -> Result<Vec<FileOutcome>, Error> {
-    let files = render(root, schema_path)?;
+    write_all(root, render(root, schema_path)?)
+}
+
+/// Writes the C header and source generated from the schema into `out_dir`
+/// (created if needed), with the same guarantees as [`generate`].
+///
+/// # Errors
+/// An invalid schema, an op or member without a `c` declaration (nothing
+/// written in either case), or a failed write.
+pub fn generate_c(
+    root: &Path,
+    schema_path: &Path,
+    out_dir: &Path,
+) -> Result<Vec<FileOutcome>, Error> {
+    let files = emit_c(&load_schema(root, schema_path)?).map_err(Error::MissingC)?;
+    write_all(out_dir, files)
+}
+
+/// Reads the C header at `header`, imports `struct struct_name` from it and
+/// returns the `ops.toml` skeleton; with `out`, also writes it there
+/// atomically.
+///
+/// # Errors
+/// The header cannot be read, the struct is missing or has members that
+/// cannot be parsed (each reported with `header:line`; nothing written), or
+/// the write fails.
+pub fn import_c(header: &Path, struct_name: &str, out: Option<&Path>) -> Result<String, Error> {
+    let text = fs::read_to_string(header).map_err(io_error(header))?;
+    let imported =
+        crate::c::import::import(&text, struct_name).map_err(|errors| Error::Import {
+            path: header.to_owned(),
+            errors,
+        })?;
+    let skeleton = imported.to_skeleton(&header.display().to_string());
+    if let Some(out) = out {
+        write_atomic(out, &skeleton)?;
+    }
+    Ok(skeleton)
+}
+
+/// Writes each file under `root` when its content changed.
+fn write_all(root: &Path, files: Vec<GeneratedFile>) -> Result<Vec<FileOutcome>, Error> {
     files
         .into_iter()
         .map(|file| {

@@ -1,5 +1,6 @@
-//! The `ibops-codegen` binary: `generate` and `check` exit codes, messages,
-//! and that a broken schema leaves every file untouched.
+//! The `ibops-codegen` binary: `generate`, `check`, `emit-c` and
+//! `import-c` exit codes and messages, and that bad input leaves every file
+//! untouched.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -126,4 +127,107 @@ fn a_missing_schema_is_an_error_not_a_panic() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// `ibops-codegen emit-c --root ROOT --out OUT_DIR`.
+fn emit_c(root: &Path, out_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
+        .args(["emit-c", "--root"])
+        .arg(root)
+        .arg("--out")
+        .arg(out_dir)
+        .output()
+        .expect("run ibops-codegen")
+}
+
+/// `ibops-codegen import-c HEADER --struct demo_ops [--out OUT]`.
+fn import_c(header: &Path, out: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ibops-codegen"));
+    command
+        .arg("import-c")
+        .arg(header)
+        .args(["--struct", "demo_ops"]);
+    if let Some(out) = out {
+        command.arg("--out").arg(out);
+    }
+    command.output().expect("run ibops-codegen")
+}
+
+#[test]
+fn emit_c_writes_the_header_and_source_once() {
+    let root = workspace("emit_c");
+    let out_dir = root.join("c");
+    let first = emit_c(&root, &out_dir);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout),
+        "  written  demo_ops.h\n  written  demo_ops.c\n"
+    );
+    let header = fs::read_to_string(out_dir.join("demo_ops.h")).expect("header");
+    assert!(header.contains("struct demo_ops {"), "{header}");
+    let again = emit_c(&root, &out_dir);
+    assert_eq!(
+        text(&again.stdout),
+        "unchanged  demo_ops.h\nunchanged  demo_ops.c\n"
+    );
+}
+
+#[test]
+fn emit_c_without_c_declarations_writes_nothing() {
+    let root = workspace("emit_c_missing");
+    let without = FIXTURE.replace("c = \"enum rdma_driver_id driver_id;\"\n", "");
+    fs::write(root.join("ops.toml"), without).expect("write");
+    let out_dir = root.join("c");
+    let out = emit_c(&root, &out_dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("missing on: driver_id"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn import_c_prints_a_skeleton_or_writes_it() {
+    let root = workspace("import_c");
+    let header = root.join("demo.h");
+    fs::write(
+        &header,
+        "/* mail */\nstruct demo_ops {\n\tint (*poll_cq)(struct ib_cq *cq,\n\t\tint n);\n};\n",
+    )
+    .expect("write");
+    let printed = import_c(&header, None);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let stdout = text(&printed.stdout);
+    assert!(
+        stdout.contains("name = \"poll_cq\"\n")
+            && stdout.contains("c = \"int (*poll_cq)(struct ib_cq *cq, int n);\""),
+        "{stdout}"
+    );
+    let out = root.join("skeleton.toml");
+    let written = import_c(&header, Some(&out));
+    assert!(written.status.success());
+    assert!(written.stdout.is_empty());
+    assert_eq!(fs::read_to_string(&out).expect("skeleton"), stdout);
+}
+
+#[test]
+fn import_c_reports_each_bad_member_with_its_line_and_writes_nothing() {
+    let root = workspace("import_c_bad");
+    let header = root.join("bad.h");
+    fs::write(
+        &header,
+        "struct demo_ops {\n\tint (*ok)(int);\n\tint (broken)(int);\n\tint (*fine)(void);\n\tint (*open)(int;\n};\n",
+    )
+    .expect("write");
+    let out = root.join("skeleton.toml");
+    let result = import_c(&header, Some(&out));
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = text(&result.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].ends_with("bad.h:3: error: `int (broken)(int)` is neither a field nor a function pointer `RET (*name)(PARAMS)`"), "{stderr}");
+    assert!(lines[1].contains("bad.h:5: error:"), "{stderr}");
+    assert!(!out.exists());
 }

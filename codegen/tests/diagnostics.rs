@@ -190,3 +190,65 @@ fn rendered_errors_show_the_line_and_a_caret() {
     assert!(text.contains("first defined here"), "{text}");
     assert!(text.contains("^^^^^^^^^"), "{text}");
 }
+
+/// The base schema with `c` declared on `poll_cq` (line 19).
+fn with_c(c: &str) -> String {
+    with(
+        "returns = \"Result<usize, Error>\"\n",
+        &format!("returns = \"Result<usize, Error>\"\nc = \"{c}\"\n"),
+    )
+}
+
+#[test]
+fn a_c_declaration_of_the_op_is_accepted() {
+    let s = schema::load(
+        "t.toml",
+        &with_c("int (*poll_cq)(struct ib_cq *cq, int num_entries, struct ib_wc *wc);"),
+    )
+    .expect("valid");
+    assert_eq!(s.ops[0].c.as_ref().map(|c| c.params.len()), Some(3));
+}
+
+#[test]
+fn c_declaration_naming_another_op() {
+    let e = errors(&with_c("int (*peek_cq)(struct ib_cq *cq);"));
+    assert_eq!(
+        e,
+        ["t.toml:19:5: the C declaration names `peek_cq`, not `poll_cq`"]
+    );
+}
+
+#[test]
+fn c_declaration_of_an_op_that_is_a_field() {
+    let e = errors(&with_c("int poll_cq;"));
+    assert_eq!(
+        e,
+        [
+            "t.toml:19:5: op `poll_cq` is declared in C as a plain field, not `RET (*poll_cq)(PARAMS);`"
+        ]
+    );
+}
+
+#[test]
+fn c_declaration_that_does_not_parse() {
+    let e = errors(&with_c("int (*poll_cq)(struct ib_cq *cq;"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("t.toml:19:5: invalid C declaration: unbalanced parentheses"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn c_declaration_of_a_member_that_is_a_function_pointer() {
+    let e = errors(&with(
+        "doc = \"Which driver.\"",
+        "doc = \"Which driver.\"\nc = \"int (*driver_id)(void);\"",
+    ));
+    assert_eq!(
+        e,
+        [
+            "t.toml:11:5: member `driver_id` is declared in C as a function pointer; make it an [[op]]"
+        ]
+    );
+}

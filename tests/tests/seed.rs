@@ -1,46 +1,102 @@
 //! `ops.toml` against the seed patch that introduced `struct ib_device_ops`:
-//! the same 86 ops in the same order, and the kernel's 17 mandatory ops.
+//! the round trip through the C importer (the same 86 ops, order and C
+//! prototypes), the emitted `SET_DEVICE_OP` lines against the seed's, and
+//! the kernel's 17 mandatory ops.
+
+use std::path::Path;
 
 use ibops::{OPS, OpId};
+use ibops_codegen::c::decl::{CDecl, normalize};
+use ibops_codegen::c::{emit_c, import};
 
-/// The op names of the seed's `struct ib_device_ops`, in order, read from
-/// the patch text (mail quoting and diff `+` stripped).
-fn seed_op_names() -> Vec<String> {
-    let patch = include_str!("../../../shared/seeds/000_d0a910357091c73c.txt");
-    let body: Vec<&str> = patch
+const PATCH: &str = include_str!("../../../shared/seeds/000_d0a910357091c73c.txt");
+
+/// The C the patch adds: the mail quoting `> > ` and the diff's `+` stripped.
+fn added_c() -> String {
+    PATCH
         .lines()
         .filter_map(|l| l.strip_prefix("> > +"))
-        .skip_while(|l| !l.starts_with("struct ib_device_ops {"))
-        .take_while(|l| *l != "};")
-        .collect();
-    let text = body.join("\n");
-    // A member's name is the `(*name)` at parenthesis depth 0; deeper ones
-    // are function-pointer parameters such as `void (*setup)(...)`.
-    let mut names = Vec::new();
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' if depth == 0 && text[i..].starts_with("(*") => {
-                let rest = &text[i + 2..];
-                if let Some(end) = rest.find(')') {
-                    names.push(rest[..end].to_owned());
-                }
-                depth += 1;
-            }
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    names
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn schema() -> ibops_codegen::Schema {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    ibops_codegen::load_schema(&root, Path::new("ops.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
-fn schema_has_the_seeds_ops_in_order() {
-    let seed = seed_op_names();
-    assert_eq!(seed.len(), 86, "{seed:?}");
-    let ours: Vec<&str> = OPS.iter().map(|info| info.name).collect();
+fn importing_the_seed_reproduces_the_schemas_ops_and_prototypes() {
+    let imported = import::import(&added_c(), "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
+    let seed: Vec<(String, String)> = imported
+        .members
+        .iter()
+        .map(|m| match &m.decl {
+            CDecl::FnPointer(f) => (f.name.clone(), f.to_string()),
+            CDecl::Field { name, .. } => panic!("the seed's struct has only ops, found `{name}`"),
+        })
+        .collect();
+    assert_eq!(seed.len(), 86);
+    let ours: Vec<(String, String)> = schema()
+        .ops
+        .iter()
+        .map(|op| {
+            let c = op.c.as_ref().map(ToString::to_string).unwrap_or_default();
+            (op.name.clone(), normalize(&c))
+        })
+        .collect();
     assert_eq!(ours, seed);
+    // The runtime's introspection is generated from the same schema.
+    let runtime: Vec<&str> = OPS.iter().map(|info| info.name).collect();
+    let names: Vec<&str> = seed.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(runtime, names);
+}
+
+#[test]
+fn imported_skeleton_keeps_the_seeds_comments_as_docs() {
+    let imported = import::import(&added_c(), "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
+    let documented: Vec<&str> = imported
+        .members
+        .iter()
+        .filter(|m| m.doc.is_some())
+        .map(|m| m.decl.name())
+        .collect();
+    assert_eq!(
+        documented,
+        [
+            "get_port_immutable",
+            "get_netdev",
+            "alloc_rdma_netdev",
+            "query_gid",
+            "add_gid",
+            "del_gid",
+            "alloc_hw_stats",
+            "get_hw_stats"
+        ]
+    );
+    let skeleton = imported.to_skeleton("seed");
+    assert_eq!(skeleton.matches("[[op]]").count(), 86);
+}
+
+#[test]
+fn emitted_set_device_op_lines_are_the_seeds() {
+    let seed: Vec<&str> = PATCH
+        .lines()
+        .filter_map(|l| l.strip_prefix("> > +"))
+        .filter(|l| l.starts_with("\tSET_DEVICE_OP("))
+        .collect();
+    assert_eq!(seed.len(), 86);
+    let files = emit_c(&schema()).unwrap_or_else(|e| panic!("{e}"));
+    let source = files
+        .iter()
+        .find(|f| f.path.extension().is_some_and(|e| e == "c"))
+        .map(|f| f.contents.as_str())
+        .unwrap_or_default();
+    let emitted: Vec<&str> = source
+        .lines()
+        .filter(|l| l.starts_with("\tSET_DEVICE_OP("))
+        .collect();
+    assert_eq!(emitted, seed);
 }
 
 #[test]
@@ -75,7 +131,7 @@ fn mandatory_ops_are_the_kernels_17() {
 }
 
 #[test]
-fn every_op_has_a_c_prototype_naming_it() {
+fn every_op_has_a_c_prototype_naming_it_and_a_doc() {
     for info in &OPS {
         assert!(
             info.c.contains(&format!("(*{})(", info.name)),

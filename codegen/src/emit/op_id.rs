@@ -28,7 +28,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let signature = op.to_string();
         let returns = type_text(&op.returns);
         let doc = &op.doc;
-        let c = op.c.as_deref().unwrap_or("");
+        let c = op.c.as_ref().map(ToString::to_string).unwrap_or_default();
         quote! {
             OpInfo {
                 id: OpId::#v,

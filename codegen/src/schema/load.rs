@@ -9,6 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::table::{SpannedStr, TableReader};
 use super::{AttrKind, Member, MemberPolicy, Op, OpMerge, Param, Schema};
+use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 
 /// Reads and validates the schema text `source` of the file `file_name`.
@@ -136,6 +137,13 @@ fn read_member(
     let policy = policy.and_then(|s| choose(&s, "member merge policy", &MemberPolicy::ALL, &mut t));
     let attr = attr.and_then(|s| choose(&s, "attribute kind", &AttrKind::ALL, &mut t));
     let doc = doc.and_then(|d| non_empty(d, &mut t));
+    let c = match (c, &name) {
+        (Some(c), Some(name)) => c_decl(&c, name.value, false, &mut t).map(|d| match d {
+            CDecl::Field { text, .. } => Some(text),
+            CDecl::FnPointer(f) => Some(f.to_string()),
+        }),
+        _ => Some(None),
+    };
     t.finish(diags);
     Some(Member {
         name: name?.value.to_owned(),
@@ -144,7 +152,7 @@ fn read_member(
         policy: policy?,
         attr: attr?,
         doc: doc?,
-        c: c.map(|c| c.value.to_owned()),
+        c: c?,
     })
 }
 
@@ -176,6 +184,13 @@ fn read_op(
     let params = params.and_then(|p| read_params(&p, &mut t));
     let returns = returns.and_then(|s| parse_rust::<syn::Type>(&s, s.value, "return type", &mut t));
     let doc = doc.and_then(|d| non_empty(d, &mut t));
+    let c = match (c, &name) {
+        (Some(c), Some(name)) => c_decl(&c, name.value, true, &mut t).map(|d| match d {
+            CDecl::FnPointer(f) => Some(f),
+            CDecl::Field { .. } => None,
+        }),
+        _ => Some(None),
+    };
     t.finish(diags);
     Some(Op {
         name: name?.value.to_owned(),
@@ -184,8 +199,35 @@ fn read_op(
         params: params?,
         returns: returns?,
         mandatory,
-        c: c.map(|c| c.value.to_owned()),
+        c: c?,
     })
+}
+
+/// Parses a `c` declaration and checks that it declares `name`, as a
+/// function pointer for an op (`fn_pointer`) or a plain field for a member.
+/// `None` means an error was reported.
+fn c_decl(
+    c: &SpannedStr<'_>,
+    name: &str,
+    fn_pointer: bool,
+    t: &mut TableReader<'_, '_>,
+) -> Option<CDecl> {
+    let message = match decl::parse(c.value) {
+        Ok(parsed) if parsed.name() != name => {
+            format!("the C declaration names `{}`, not `{name}`", parsed.name())
+        }
+        Ok(parsed @ CDecl::FnPointer(_)) if fn_pointer => return Some(parsed),
+        Ok(parsed @ CDecl::Field { .. }) if !fn_pointer => return Some(parsed),
+        Ok(CDecl::FnPointer(_)) => {
+            format!("member `{name}` is declared in C as a function pointer; make it an [[op]]")
+        }
+        Ok(CDecl::Field { .. }) => {
+            format!("op `{name}` is declared in C as a plain field, not `RET (*{name})(PARAMS);`")
+        }
+        Err(e) => format!("invalid C declaration: {e}"),
+    };
+    t.error(Diagnostic::new(message, c.span.clone()));
+    None
 }
 
 /// Parameters written `"name: Type"`; all of them are checked before failing.

@@ -8,6 +8,8 @@ mod table;
 
 use std::fmt;
 
+use crate::c::decl::FnPointer;
+
 pub use load::load;
 
 /// How a second table's ops combine with ops already set on a device.
@@ -108,7 +110,7 @@ pub struct Member {
     pub attr: AttrKind,
     /// Documentation.
     pub doc: String,
-    /// The C declaration of the member, if the schema gives one.
+    /// The C declaration of the member, normalized, if the schema gives one.
     pub c: Option<String>,
 }
 
@@ -127,8 +129,8 @@ pub struct Op {
     pub returns: syn::Type,
     /// Whether registration requires the op.
     pub mandatory: bool,
-    /// The C member declaration the op mirrors, if the schema gives one.
-    pub c: Option<String>,
+    /// The C function-pointer member the op mirrors, if the schema gives one.
+    pub c: Option<FnPointer>,
 }
 
 /// One parameter of an op.

@@ -1,0 +1,516 @@
+//! `import-c`: find `struct NAME { ... }` in any text (a header, a patch, a
+//! mail) and turn its members into an `ops.toml` skeleton.
+//!
+//! Only the struct's body has to be C. Comments are dropped from
+//! declarations and the one right before a member becomes its doc;
+//! preprocessor lines are tracked so a member under `#ifdef` is marked as
+//! such; multi-line prototypes, pointer-returning function pointers and
+//! function-pointer parameters are handled by [`super::decl`]. Whatever
+//! cannot be parsed is reported with its line number; nothing is skipped.
+
+use std::fmt;
+
+use super::decl::{self, CDecl, FnPointer};
+
+/// The members of one imported struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The struct name.
+    pub struct_name: String,
+    /// The members in declaration order.
+    pub members: Vec<ImportedMember>,
+}
+
+/// One member of the imported struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMember {
+    /// The parsed declaration.
+    pub decl: CDecl,
+    /// The comment right before the member, without its comment markers.
+    pub doc: Option<String>,
+    /// The line (1-based) where the declaration starts.
+    pub line: usize,
+    /// The preprocessor conditions the member is under, outermost first.
+    pub conditions: Vec<String>,
+}
+
+/// What could not be imported, each with its line number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportErrors {
+    /// `(line, message)` pairs in input order; line 0 means the whole input.
+    pub errors: Vec<(usize, String)>,
+}
+
+impl fmt::Display for ImportErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (line, message)) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            if *line > 0 {
+                write!(f, "line {line}: ")?;
+            }
+            f.write_str(message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ImportErrors {}
+
+/// Finds `struct struct_name { ... }` in `text` and parses its members.
+///
+/// # Errors
+/// The struct is not found or not closed, or members cannot be parsed
+/// (every such member is reported, with its line).
+pub fn import(text: &str, struct_name: &str) -> Result<Imported, ImportErrors> {
+    let Some(body_start) = find_struct(text, struct_name) else {
+        return Err(ImportErrors {
+            errors: vec![(0, format!("no `struct {struct_name} {{` found"))],
+        });
+    };
+    let mut scanner = Scanner::new(text, body_start);
+    scanner.run();
+    if scanner.errors.is_empty() {
+        Ok(Imported {
+            struct_name: struct_name.to_owned(),
+            members: scanner.members,
+        })
+    } else {
+        Err(ImportErrors {
+            errors: scanner.errors,
+        })
+    }
+}
+
+/// The byte offset just after the `{` of `struct name {`, if present.
+fn find_struct(text: &str, name: &str) -> Option<usize> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(found) = text[from..].find("struct") {
+        let at = from + found;
+        from = at + "struct".len();
+        if text[..at].chars().next_back().is_some_and(is_word) {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        let Some(after_name) = rest.strip_prefix(name) else {
+            continue;
+        };
+        if after_name.chars().next().is_some_and(is_word) {
+            continue;
+        }
+        if let Some(body) = after_name.trim_start().strip_prefix('{') {
+            return Some(text.len() - body.len());
+        }
+    }
+    None
+}
+
+/// A one-pass scanner over the struct body.
+struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+    members: Vec<ImportedMember>,
+    errors: Vec<(usize, String)>,
+    /// The comment waiting for the next member.
+    doc: Option<String>,
+    /// Open preprocessor conditions.
+    conditions: Vec<(usize, String)>,
+    /// The line on which the previous member ended.
+    last_member_line: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, pos: usize) -> Self {
+        let line = text[..pos].matches('\n').count() + 1;
+        Scanner {
+            text,
+            pos,
+            line,
+            members: Vec::new(),
+            errors: Vec::new(),
+            doc: None,
+            conditions: Vec::new(),
+            last_member_line: 0,
+        }
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    /// Advances over `len` bytes, counting lines.
+    fn advance(&mut self, len: usize) -> &'a str {
+        let taken = &self.text[self.pos..self.pos + len];
+        self.line += taken.matches('\n').count();
+        self.pos += len;
+        taken
+    }
+
+    fn run(&mut self) {
+        let mut decl = String::new();
+        let mut decl_line = 0;
+        let mut braces = 0usize;
+        loop {
+            let rest = self.rest();
+            let Some(c) = rest.chars().next() else {
+                self.errors.push((
+                    self.line,
+                    "the struct is not closed: no `}` before the end of the input".to_owned(),
+                ));
+                return;
+            };
+            if rest.starts_with("/*") || rest.starts_with("//") {
+                let line = self.line;
+                let Some(comment) = self.comment() else {
+                    return;
+                };
+                if decl.trim().is_empty() {
+                    self.comment_before_member(line, comment);
+                } else {
+                    decl.push(' ');
+                }
+            } else if c == '#' && self.at_line_start() {
+                self.directive();
+            } else if c == '}' && braces == 0 {
+                if !decl.trim().is_empty() {
+                    self.errors
+                        .push((decl_line, format!("`{}` has no closing `;`", decl.trim())));
+                }
+                if let Some((line, cond)) = self.conditions.last() {
+                    self.errors.push((
+                        *line,
+                        format!("`{cond}` is not closed by `#endif` inside the struct"),
+                    ));
+                }
+                return;
+            } else if c == ';' && braces == 0 {
+                // A `;` ends a member even inside an unclosed parenthesis,
+                // so one broken prototype does not swallow the rest.
+                self.advance(1);
+                self.member(&decl, decl_line);
+                decl.clear();
+            } else {
+                if decl.trim().is_empty() && !c.is_whitespace() {
+                    decl_line = self.line;
+                }
+                match c {
+                    '{' => braces += 1,
+                    '}' => braces -= 1,
+                    _ => {}
+                }
+                decl.push_str(self.advance(c.len_utf8()));
+            }
+        }
+    }
+
+    fn at_line_start(&self) -> bool {
+        self.text[..self.pos]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|before| before.trim().is_empty())
+    }
+
+    /// Consumes a comment and returns its text without markers, or reports
+    /// an unterminated one.
+    fn comment(&mut self) -> Option<String> {
+        let rest = self.rest();
+        if rest.starts_with("//") {
+            let len = rest.find('\n').unwrap_or(rest.len());
+            return Some(self.advance(len)[2..].trim().to_owned());
+        }
+        let line = self.line;
+        let Some(end) = rest[2..].find("*/") else {
+            self.errors.push((line, "comment is not closed".to_owned()));
+            return None;
+        };
+        let raw = self.advance(end + 4);
+        Some(comment_text(&raw[2..raw.len() - 2]))
+    }
+
+    /// A comment on the line where a member ended belongs to that member
+    /// (it becomes its doc unless it has one); any other comment waits for
+    /// the next member.
+    fn comment_before_member(&mut self, line: usize, comment: String) {
+        if line != self.last_member_line {
+            self.doc = Some(comment);
+        } else if let Some(last) = self.members.last_mut().filter(|m| m.doc.is_none()) {
+            last.doc = Some(comment);
+        }
+    }
+
+    /// A preprocessor line (with its continuations): conditions are tracked.
+    fn directive(&mut self) {
+        let line = self.line;
+        let rest = self.rest();
+        let mut len = 0;
+        for l in rest.split_inclusive('\n') {
+            len += l.len();
+            if !l.trim_end().ends_with('\\') {
+                break;
+            }
+        }
+        let text = self.advance(len).replace("\\\n", " ");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let keyword = text.trim_start_matches('#').trim_start();
+        let word = keyword.split_whitespace().next().unwrap_or("");
+        match word {
+            "if" | "ifdef" | "ifndef" => self.conditions.push((line, text.clone())),
+            "elif" | "else" => match self.conditions.last_mut() {
+                Some((_, cond)) => *cond = format!("{cond} ... {text}"),
+                None => self.errors.push((line, format!("`{text}` without `#if`"))),
+            },
+            // The guard pops the condition; only an unmatched `#endif` errs.
+            "endif" if self.conditions.pop().is_none() => {
+                self.errors
+                    .push((line, "`#endif` without `#if`".to_owned()));
+            }
+            _ => {}
+        }
+    }
+
+    fn member(&mut self, text: &str, line: usize) {
+        let doc = self.doc.take();
+        if text.trim().is_empty() {
+            return;
+        }
+        if text.contains('{') {
+            self.errors.push((
+                line,
+                "a nested struct or union member is not supported".to_owned(),
+            ));
+            return;
+        }
+        match decl::parse(text) {
+            Ok(decl) => {
+                self.last_member_line = self.line;
+                self.members.push(ImportedMember {
+                    decl,
+                    doc,
+                    line,
+                    conditions: self.conditions.iter().map(|(_, c)| c.clone()).collect(),
+                });
+            }
+            Err(e) => self.errors.push((line, e.to_string())),
+        }
+    }
+}
+
+/// A block comment's text: the leading `*` of each line and the blank
+/// first and last lines removed, relative indentation kept.
+fn comment_text(inner: &str) -> String {
+    let inner = inner.strip_prefix('*').unwrap_or(inner);
+    let lines: Vec<&str> = inner
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            match t.strip_prefix('*') {
+                Some(after) => after.strip_prefix(' ').unwrap_or(after),
+                None => t,
+            }
+            .trim_end()
+        })
+        .collect();
+    let first = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
+    let last = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(first, |i| i + 1);
+    lines[first..last].join("\n")
+}
+
+impl Imported {
+    /// The `ops.toml` skeleton: every op with its name, doc and C
+    /// declaration; what cannot be inferred is marked `TODO`.
+    pub fn to_skeleton(&self, source: &str) -> String {
+        let mut out = format!(
+            "# ops.toml skeleton imported by `ibops-codegen import-c` from `struct {}`\n\
+             # in {source}. Fill in every TODO, then run `ibops-codegen generate`.\n\n\
+             struct = {}\nmerge = \"keep-first\"\ngroups = [] # TODO: the groups ops belong to\n",
+            self.struct_name,
+            toml_string(&self.struct_name),
+        );
+        for member in &self.members {
+            out.push('\n');
+            for cond in &member.conditions {
+                out.push_str(&format!("# only under: {cond}\n"));
+            }
+            match &member.decl {
+                CDecl::Field { name, text } => {
+                    out.push_str(&format!(
+                        "[[member]]\nname = {}\n\
+                         # TODO: type, empty, policy (\"keep-first\", \"conflict\", \"overwrite\" or \"or\")\n\
+                         # and attr (\"path\", \"int\" or \"flag\")\n",
+                        toml_string(name)
+                    ));
+                    out.push_str(&format!("doc = {}\n", toml_doc(member.doc.as_deref())));
+                    out.push_str(&format!("c = {}\n", toml_string(text)));
+                }
+                CDecl::FnPointer(f) => out.push_str(&op_skeleton(f, member.doc.as_deref())),
+            }
+        }
+        out
+    }
+}
+
+fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
+    let returns = match f.returns.as_str() {
+        "void" => "\"()\"".to_owned(),
+        "int" => "\"Result<(), Error>\"".to_owned(),
+        other => format!("\"\" # TODO: the Rust type for `{other}`"),
+    };
+    let params = if f.params.is_empty() {
+        "[]".to_owned()
+    } else {
+        format!("[] # TODO: Rust parameters for: {}", f.params.join(", "))
+    };
+    format!(
+        "[[op]]\nname = {}\ngroup = \"\" # TODO\ndoc = {}\nparams = {params}\nreturns = {returns}\nc = {}\n",
+        toml_string(&f.name),
+        toml_doc(doc),
+        toml_string(&f.to_string()),
+    )
+}
+
+fn toml_doc(doc: Option<&str>) -> String {
+    match doc {
+        Some(doc) if doc.contains('\n') => format!("\"\"\"\n{}\"\"\"", escape(doc, false) + "\n"),
+        Some(doc) => toml_string(doc),
+        None => "\"\" # TODO".to_owned(),
+    }
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", escape(s, true))
+}
+
+fn escape(s: &str, escape_newlines: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' if !escape_newlines => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "
+Some mail text mentioning struct demo_ops without a body.
+struct demo_ops {
+	/* The owner. */
+	struct module *owner;
+	/**
+	 * post_send - posts
+	 *   indented detail
+	 */
+	int (*post_send)(struct ib_qp *qp,
+			 const struct ib_send_wr *wr); // trailing
+#ifdef CONFIG_NET
+	struct net_device *(*get_netdev)(struct ib_device *device,
+					 u8 port_num);
+#else
+	void (*no_net)(void);
+#endif
+	struct net_device *(*alloc)(struct ib_device *d,
+				    void (*setup)(struct net_device *));
+	unsigned int flag:1;
+};
+";
+
+    fn names(imported: &Imported) -> Vec<&str> {
+        imported.members.iter().map(|m| m.decl.name()).collect()
+    }
+
+    #[test]
+    fn members_in_order_with_docs_lines_and_conditions() {
+        let imported = import(HEADER, "demo_ops").expect("imports");
+        assert_eq!(
+            names(&imported),
+            [
+                "owner",
+                "post_send",
+                "get_netdev",
+                "no_net",
+                "alloc",
+                "flag"
+            ]
+        );
+        let m = &imported.members;
+        assert_eq!(m[0].doc.as_deref(), Some("The owner."));
+        assert_eq!(
+            m[1].doc.as_deref(),
+            Some("post_send - posts\n  indented detail")
+        );
+        assert_eq!(m[1].line, 10);
+        assert_eq!(m[2].conditions, ["#ifdef CONFIG_NET"]);
+        assert_eq!(m[3].conditions, ["#ifdef CONFIG_NET ... #else"]);
+        assert!(m[4].conditions.is_empty());
+        match &m[4].decl {
+            CDecl::FnPointer(f) => assert_eq!(f.params[1], "void (*setup)(struct net_device *)"),
+            other => panic!("{other:?}"),
+        }
+        // The trailing `// trailing` comment is not taken as the next doc.
+        assert_eq!(m[2].doc, None);
+    }
+
+    #[test]
+    fn skeleton_is_valid_toml_with_todos() {
+        let imported = import(HEADER, "demo_ops").expect("imports");
+        let skeleton = imported.to_skeleton("demo.h");
+        let parsed = toml::de::DeTable::parse(&skeleton);
+        assert!(parsed.is_ok(), "{skeleton}");
+        assert!(
+            skeleton.contains(
+                "c = \"int (*post_send)(struct ib_qp *qp, const struct ib_send_wr *wr);\""
+            )
+        );
+        assert!(
+            skeleton.contains("# only under: #ifdef CONFIG_NET\n[[op]]\nname = \"get_netdev\"")
+        );
+        assert!(
+            skeleton.contains("returns = \"\" # TODO: the Rust type for `struct net_device *`")
+        );
+        assert!(skeleton.contains("[[member]]\nname = \"flag\""));
+    }
+
+    #[test]
+    fn errors_name_their_lines() {
+        let text = "struct s {\n\tint (*ok)(int);\n\tint (broken)(int);\n\tstruct { int a; } nested;\n\tint tail\n};";
+        let errors = import(text, "s").expect_err("fails").errors;
+        let lines: Vec<usize> = errors.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [3, 4, 5], "{errors:?}");
+    }
+
+    #[test]
+    fn missing_and_unclosed_structs_are_errors() {
+        assert!(import("struct other { int a; };", "s").is_err());
+        let unclosed = import("struct s {\n int a;\n", "s").expect_err("unclosed");
+        assert!(unclosed.to_string().contains("not closed"), "{unclosed}");
+        let ifdef = import("struct s {\n#ifdef X\n int a;\n};", "s").expect_err("open #ifdef");
+        assert_eq!(ifdef.errors[0].0, 2);
+        assert!(import("struct s {\n /* open comment\n};", "s").is_err());
+    }
+
+    #[test]
+    fn struct_name_must_match_whole_word() {
+        let text = "struct s_ext { int (*a)(void); };\nstruct s { int (*b)(void); };";
+        let imported = import(text, "s").expect("imports");
+        assert_eq!(names(&imported), ["b"]);
+    }
+}

@@ -1,0 +1,151 @@
+//! The emitted C compiles warning-free against a stub of the kernel types
+//! (`tests/fixtures/c/`), and its merge behaves as the schema says: a C
+//! program merges two partial tables with the generated
+//! `ib_set_device_ops()` and checks the op policy (keep-first and, from the
+//! same schema switched to `last-wins`, last-wins), every member policy and
+//! `ib_device_check_mandatory()`.
+//!
+//! gcc is on every machine this project builds on; without it these tests
+//! fail with a message saying so rather than pass silently.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ibops_codegen::c::emit_c;
+use ibops_codegen::schema;
+
+const FLAGS: [&str; 4] = ["-std=gnu11", "-Wall", "-Wextra", "-Werror"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/c")
+}
+
+/// The workspace's `ops.toml`, with its op merge policy replaced by `merge`.
+fn schema_with(merge: &str) -> schema::Schema {
+    let text = fs::read_to_string(workspace().join("ops.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains("\nmerge = \"keep-first\"\n"));
+    let text = text.replace(
+        "\nmerge = \"keep-first\"\n",
+        &format!("\nmerge = \"{merge}\"\n"),
+    );
+    schema::load("ops.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Emits the C files for `schema` into a fresh directory named `name`.
+fn emit_into(name: &str, schema: &schema::Schema) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for file in emit_c(schema).unwrap_or_else(|e| panic!("{e}")) {
+        fs::write(dir.join(&file.path), file.contents).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+/// Runs gcc with the warning flags, the stub include path and `args`.
+fn gcc(out_dir: &Path, args: &[&str]) {
+    let include = fixtures().join("include");
+    let output = Command::new("gcc")
+        .args(FLAGS)
+        .arg("-I")
+        .arg(&include)
+        .arg("-I")
+        .arg(out_dir)
+        .args(args)
+        .current_dir(out_dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("gcc could not be run ({e}): the C-side tests need gcc on PATH (Debian: apt-get install gcc)")
+        });
+    assert!(
+        output.status.success(),
+        "gcc {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn emitted_header_and_source_compile_warning_free() {
+    let dir = emit_into("compile", &schema_with("keep-first"));
+    gcc(&dir, &["-c", "ib_device_ops.c", "-o", "ib_device_ops.o"]);
+    // The header alone, after only the kernel types.
+    let types = fixtures().join("include/kernel_types.h");
+    let types = types.to_string_lossy();
+    gcc(
+        &dir,
+        &[
+            "-fsyntax-only",
+            "-include",
+            &types,
+            "-x",
+            "c",
+            "ib_device_ops.h",
+        ],
+    );
+}
+
+/// Builds and runs the merge test against the C emitted for `merge`.
+fn run_merge_test(merge: &str, defines: &[&str]) {
+    let schema = schema_with(merge);
+    let dir = emit_into(merge, &schema);
+    let mandatory = format!("-DEXPECTED_MANDATORY={}", schema.mandatory().count());
+    let test = fixtures().join("merge_test.c");
+    let test = test.to_string_lossy();
+    let mut args = vec![
+        test.as_ref(),
+        "ib_device_ops.c",
+        "-o",
+        "merge_test",
+        mandatory.as_str(),
+    ];
+    args.extend_from_slice(defines);
+    gcc(&dir, &args);
+    let output = Command::new(dir.join("merge_test"))
+        .output()
+        .unwrap_or_else(|e| panic!("merge_test did not run: {e}"));
+    assert!(
+        output.status.success() && output.stdout == b"ok\n",
+        "the C merge test failed for `{merge}`:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn generated_c_merge_keeps_first() {
+    run_merge_test("keep-first", &[]);
+}
+
+#[test]
+fn generated_c_merge_last_wins() {
+    run_merge_test("last-wins", &["-DEXPECT_LAST_WINS"]);
+}
+
+#[test]
+fn keep_first_merge_test_fails_against_last_wins_output() {
+    // The C test can fail: the keep-first expectations against last-wins
+    // output must not pass.
+    let schema = schema_with("last-wins");
+    let dir = emit_into("mismatch", &schema);
+    let test = fixtures().join("merge_test.c");
+    let test = test.to_string_lossy();
+    gcc(
+        &dir,
+        &[
+            test.as_ref(),
+            "ib_device_ops.c",
+            "-o",
+            "merge_test",
+            "-DEXPECTED_MANDATORY=17",
+        ],
+    );
+    let output = Command::new(dir.join("merge_test"))
+        .output()
+        .unwrap_or_else(|e| panic!("merge_test did not run: {e}"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dev.ops.poll_cq == first_poll_cq"));
+}

@@ -8,13 +8,16 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::ops::{IbDeviceOps, MergeConflict};
 use crate::private::Private;
+use crate::registry::Registry;
 
 /// A device being set up: ops tables are merged into it with
 /// [`set_ops`](Self::set_ops) (SET_DEVICE_OP semantics), then
 /// [`register`](Self::register) checks the mandatory ops and freezes them.
 ///
-/// Ops can change only before registration: a registered [`Device`] has no
-/// way to change them.
+/// Ops can change only before registration: `register` consumes the
+/// builder, and a registered [`Device`] has no method that changes its ops,
+/// so a late `set_ops` is a compile-time error rather than a run-time one
+/// (`tests/ui/fail_set_ops_after_register.rs`).
 #[derive(Debug)]
 pub struct DeviceBuilder {
     name: String,
@@ -77,6 +80,19 @@ impl DeviceBuilder {
                 private: self.private.unwrap_or_else(|| Private::new(NoDeviceState)),
             }),
         })
+    }
+}
+
+impl DeviceBuilder {
+    /// [`register`](Self::register)s the device and adds it to `registry`.
+    ///
+    /// # Errors
+    /// As `register`, or [`Error::AlreadyExists`] when the registry has a
+    /// device of the same name.
+    pub fn register_in(self, registry: &Registry) -> Result<Device> {
+        let device = self.register()?;
+        registry.add(device.clone())?;
+        Ok(device)
     }
 }
 

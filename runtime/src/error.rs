@@ -56,6 +56,9 @@ pub enum Error {
     /// No device, port or object with that name or number.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A device of that name is already registered.
+    #[error("a device named `{0}` is already registered")]
+    AlreadyExists(String),
 }
 
 /// Why one work request of a posted list was refused.

@@ -1,94 +1,115 @@
-//! Verbs object handles: cheap clones of an `Arc` that keep their device
-//! and parents alive and carry the provider's private state.
+//! Verbs objects: each holds its device, the core's data about it (parents,
+//! creation attributes) and the provider's private state.
+//!
+//! Users hold objects through `Arc` handles (`Arc<Qp>`); a child keeps its
+//! parents alive through theirs (a QP holds its PD and CQs), so a parent
+//! cannot go away under a child. When the last handle goes, the object's
+//! destroy op runs (`destroy_qp`, `dereg_mr`, ...): nothing leaks.
+//! [`Object::destroy`] destroys explicitly and refuses an object that is
+//! still in use.
 
 use core::any::Any;
 use core::fmt;
 use std::sync::Arc;
 
 use crate::device::Device;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::private::Private;
 use crate::verbs::{
     AccessFlags, AhAttr, CqInfo, CqInitAttr, DmAllocAttr, FlowAttr, FmrAttr, MrKeys, MwInfo,
-    MwType, QpInfo, QpInitAttr, RwqIndTableInitAttr, SrqAttr, WqInitAttr,
+    MwType, QpInfo, QpInitAttr, RwqIndTableInitAttr, SrqAttr, UserMemory, WqInitAttr,
 };
 
-/// A kind of verbs object: its name and the core's data about it.
-pub trait ObjectKind: 'static {
+/// A kind of verbs object: its name, the core's data about it and its
+/// destroy op.
+pub trait ObjectKind: Sized + 'static {
     /// Short name used in messages (`"qp"`).
     const NAME: &'static str;
     /// What the core records about an object of this kind (parents, creation
     /// attributes, provider-reported facts).
     type Data: Send + Sync + 'static;
+    /// Calls the provider's destroy op for `object` through dispatch.
+    ///
+    /// # Errors
+    /// Whatever the provider's op returns; `NotSupported` when it has none.
+    fn destroy(object: &Object<Self>) -> Result<()>;
 }
 
-/// A handle to one verbs object of kind `K`.
-///
-/// Cloning is an `Arc` clone; the object lives while a handle exists, and it
-/// keeps its device and parent objects alive.
+/// One verbs object of kind `K`.
 pub struct Object<K: ObjectKind> {
-    inner: Arc<ObjectInner<K>>,
-}
-
-struct ObjectInner<K: ObjectKind> {
     device: Device,
     data: K::Data,
     private: Private,
+    /// Set once the destroy op has run, so dropping does not run it again.
+    destroyed: bool,
 }
 
 impl<K: ObjectKind> Object<K> {
-    /// A new object of `device` with the core's `data` and the provider's `private` state.
-    pub fn new(device: Device, data: K::Data, private: Private) -> Self {
-        Object {
-            inner: Arc::new(ObjectInner {
-                device,
-                data,
-                private,
-            }),
-        }
+    /// A new object of `device` with the core's `data` and the provider's
+    /// `private` state, behind its first handle.
+    pub fn new(device: Device, data: K::Data, private: Private) -> Arc<Self> {
+        Arc::new(Object {
+            device,
+            data,
+            private,
+            destroyed: false,
+        })
     }
 
     /// The device the object belongs to.
+    #[inline]
     pub fn device(&self) -> &Device {
-        &self.inner.device
+        &self.device
     }
 
     /// What the core records about the object.
+    #[inline]
     pub fn data(&self) -> &K::Data {
-        &self.inner.data
+        &self.data
     }
 
     /// The provider's state, checked to be a `T`.
     ///
     /// # Errors
     /// [`Error::WrongPrivate`] when the state is of another type.
+    #[inline]
     pub fn private<T: Any>(&self) -> Result<&T> {
-        self.inner.private.get(K::NAME)
+        self.private.get(K::NAME)
     }
 
-    /// Whether two handles name the same object.
-    pub fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
-
-    /// How many handles to this object exist (including this one).
-    pub fn handle_count(&self) -> usize {
-        Arc::strong_count(&self.inner)
+    /// Destroys the object now, through the provider's destroy op.
+    ///
+    /// The handle is consumed either way; when other handles exist (the
+    /// user's clones, or children such as a QP holding its CQ), the object
+    /// is in use: nothing is destroyed and it lives on in those handles.
+    ///
+    /// # Errors
+    /// [`Error::Busy`] when the object is still in use; the provider's error
+    /// when its destroy op fails.
+    pub fn destroy(self: Arc<Self>) -> Result<()> {
+        let Some(mut object) = Arc::into_inner(self) else {
+            return Err(Error::Busy(K::NAME));
+        };
+        object.destroyed = true;
+        K::destroy(&object)
     }
 }
 
-impl<K: ObjectKind> Clone for Object<K> {
-    fn clone(&self) -> Self {
-        Object {
-            inner: Arc::clone(&self.inner),
+/// Dropping the last handle runs the destroy op (its error, if any, has
+/// nowhere to go and is ignored, as the kernel's cleanup paths do).
+impl<K: ObjectKind> Drop for Object<K> {
+    fn drop(&mut self) {
+        if !self.destroyed {
+            self.destroyed = true;
+            let _ = K::destroy(self);
         }
     }
 }
 
-/// Handles are equal when they name the same object.
+/// Objects are equal when they are the same object.
 impl<K: ObjectKind> PartialEq for Object<K> {
     fn eq(&self, other: &Self) -> bool {
-        self.same(other)
+        core::ptr::eq(self, other)
     }
 }
 
@@ -100,9 +121,9 @@ impl<K: ObjectKind> fmt::Debug for Object<K> {
             f,
             "{}@{:p} ({}, {:?})",
             K::NAME,
-            Arc::as_ptr(&self.inner),
-            self.inner.device.name(),
-            self.inner.private
+            self,
+            self.device.name(),
+            self.private
         )
     }
 }
@@ -111,7 +132,7 @@ impl<K: ObjectKind> fmt::Debug for Object<K> {
 #[derive(Debug)]
 pub struct AhData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Address vector at creation.
     pub attr: AhAttr,
 }
@@ -120,7 +141,7 @@ pub struct AhData {
 #[derive(Debug)]
 pub struct SrqData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Actual limits.
     pub attr: SrqAttr,
 }
@@ -129,7 +150,7 @@ pub struct SrqData {
 #[derive(Debug)]
 pub struct QpData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Creation attributes (the CQs and SRQ it uses).
     pub init: QpInitAttr,
     /// Number and actual capabilities.
@@ -149,18 +170,22 @@ pub struct CqData {
 #[derive(Debug)]
 pub struct MrData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Keys.
     pub keys: MrKeys,
     /// Access rights.
     pub access: AccessFlags,
+    /// The registered memory (`None` for DMA and fast-registration regions).
+    pub memory: Option<UserMemory>,
+    /// The address the region starts at in SGEs and remote addresses.
+    pub iova: u64,
 }
 
 /// Core data of a memory window.
 #[derive(Debug)]
 pub struct MwData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Type.
     pub mw_type: MwType,
     /// Remote key.
@@ -171,7 +196,7 @@ pub struct MwData {
 #[derive(Debug)]
 pub struct FmrData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Keys.
     pub keys: MrKeys,
     /// Limits.
@@ -182,7 +207,7 @@ pub struct FmrData {
 #[derive(Debug)]
 pub struct FlowData {
     /// Queue pair that receives matching packets.
-    pub qp: Qp,
+    pub qp: Arc<Qp>,
     /// The rule.
     pub attr: FlowAttr,
 }
@@ -191,7 +216,7 @@ pub struct FlowData {
 #[derive(Debug)]
 pub struct WqData {
     /// Protection domain.
-    pub pd: Pd,
+    pub pd: Arc<Pd>,
     /// Creation attributes.
     pub init: WqInitAttr,
 }
@@ -201,13 +226,16 @@ pub struct WqData {
 pub struct NoData;
 
 macro_rules! object_kinds {
-    ($($(#[$doc:meta])* $alias:ident = $kind:ident($name:literal, $data:ty);)*) => {$(
-        #[doc = concat!("The kind of [`", stringify!($alias), "`] handles.")]
+    ($($(#[$doc:meta])* $alias:ident = $kind:ident($name:literal, $data:ty, $destroy:ident);)*) => {$(
+        #[doc = concat!("The kind of [`", stringify!($alias), "`] objects.")]
         #[derive(Debug)]
         pub enum $kind {}
         impl ObjectKind for $kind {
             const NAME: &'static str = $name;
             type Data = $data;
+            fn destroy(object: &Object<Self>) -> Result<()> {
+                object.device().ops().$destroy(object)
+            }
         }
         $(#[$doc])*
         pub type $alias = Object<$kind>;
@@ -216,35 +244,35 @@ macro_rules! object_kinds {
 
 object_kinds! {
     /// A user-space context (`struct ib_ucontext`).
-    Ucontext = UcontextKind("ucontext", NoData);
+    Ucontext = UcontextKind("ucontext", NoData, dealloc_ucontext);
     /// A protection domain (`struct ib_pd`).
-    Pd = PdKind("pd", NoData);
+    Pd = PdKind("pd", NoData, dealloc_pd);
     /// An address handle (`struct ib_ah`).
-    Ah = AhKind("ah", AhData);
+    Ah = AhKind("ah", AhData, destroy_ah);
     /// A shared receive queue (`struct ib_srq`).
-    Srq = SrqKind("srq", SrqData);
+    Srq = SrqKind("srq", SrqData, destroy_srq);
     /// A queue pair (`struct ib_qp`).
-    Qp = QpKind("qp", QpData);
+    Qp = QpKind("qp", QpData, destroy_qp);
     /// A completion queue (`struct ib_cq`).
-    Cq = CqKind("cq", CqData);
+    Cq = CqKind("cq", CqData, destroy_cq);
     /// A memory region (`struct ib_mr`).
-    Mr = MrKind("mr", MrData);
+    Mr = MrKind("mr", MrData, dereg_mr);
     /// A memory window (`struct ib_mw`).
-    Mw = MwKind("mw", MwData);
+    Mw = MwKind("mw", MwData, dealloc_mw);
     /// A fast memory region (`struct ib_fmr`).
-    Fmr = FmrKind("fmr", FmrData);
+    Fmr = FmrKind("fmr", FmrData, dealloc_fmr);
     /// An XRC domain (`struct ib_xrcd`).
-    Xrcd = XrcdKind("xrcd", NoData);
+    Xrcd = XrcdKind("xrcd", NoData, dealloc_xrcd);
     /// A steering rule (`struct ib_flow`).
-    Flow = FlowKind("flow", FlowData);
+    Flow = FlowKind("flow", FlowData, destroy_flow);
     /// A flow action (`struct ib_flow_action`).
-    FlowAction = FlowActionKind("flow_action", NoData);
+    FlowAction = FlowActionKind("flow_action", NoData, destroy_flow_action);
     /// A receive work queue (`struct ib_wq`).
-    Wq = WqKind("wq", WqData);
+    Wq = WqKind("wq", WqData, destroy_wq);
     /// An RSS indirection table (`struct ib_rwq_ind_table`).
-    RwqIndTable = RwqIndTableKind("rwq_ind_table", RwqIndTableInitAttr);
+    RwqIndTable = RwqIndTableKind("rwq_ind_table", RwqIndTableInitAttr, destroy_rwq_ind_table);
     /// Device memory (`struct ib_dm`).
-    Dm = DmKind("dm", DmAllocAttr);
+    Dm = DmKind("dm", DmAllocAttr, dealloc_dm);
     /// A counters object (`struct ib_counters`).
-    Counters = CountersKind("counters", NoData);
+    Counters = CountersKind("counters", NoData, destroy_counters);
 }

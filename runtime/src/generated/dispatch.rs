@@ -964,7 +964,7 @@ impl IbDeviceOps {
     /// # Errors
     /// `Error::NotSupported(OpId::UnmapFmr)` when the table has no `unmap_fmr`; otherwise whatever the provider returns.
     #[inline]
-    pub fn unmap_fmr(&self, fmrs: &[Fmr]) -> Result<(), Error> {
+    pub fn unmap_fmr(&self, fmrs: &[Arc<Fmr>]) -> Result<(), Error> {
         match self.unmap_fmr {
             ::core::option::Option::Some(f) => f(fmrs),
             ::core::option::Option::None => {

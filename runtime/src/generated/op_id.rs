@@ -887,7 +887,7 @@ pub static OPS: [OpInfo; 86usize] = [
         name: "unmap_fmr",
         group: "fmr",
         mandatory: false,
-        signature: "fn unmap_fmr(fmrs: &[Fmr]) -> Result<(), Error>",
+        signature: "fn unmap_fmr(fmrs: &[Arc<Fmr>]) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Unmaps a list of fast memory regions.",
         c: "int (*unmap_fmr)(struct list_head *fmr_list);",

@@ -451,7 +451,7 @@ pub struct IbDeviceOps {
     /// Unmaps a list of fast memory regions.
     ///
     /// Group `fmr`.
-    pub unmap_fmr: ::core::option::Option<fn(fmrs: &[Fmr]) -> Result<(), Error>>,
+    pub unmap_fmr: ::core::option::Option<fn(fmrs: &[Arc<Fmr>]) -> Result<(), Error>>,
     /// Releases a fast memory region.
     ///
     /// Group `fmr`.

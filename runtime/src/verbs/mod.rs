@@ -29,7 +29,7 @@ pub mod wr;
 
 pub use ah::{AhAttr, GlobalRoute};
 pub use counters::{CountersReadAttr, HwStats};
-pub use cq::{CqInfo, CqInitAttr, CqNotifyFlags};
+pub use cq::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags};
 pub use device::{
     CpuMask, DeviceAttr, DeviceCapFlags, DeviceModify, DeviceModifyMask, DriverId, Owner,
 };

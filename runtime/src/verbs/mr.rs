@@ -2,6 +2,9 @@
 
 use bitflags::bitflags;
 
+use crate::buffer::Buffer;
+use crate::error::{Error, Result};
+
 bitflags! {
     /// Access rights of a memory region or queue pair (`enum ib_access_flags`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -50,13 +53,46 @@ pub struct MwInfo {
 }
 
 /// The memory a user registers (`reg_user_mr`'s `start` and `length`): a
-/// range of the caller's address space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+/// range of a [`Buffer`].
+#[derive(Clone, Debug)]
 pub struct UserMemory {
-    /// Start address.
-    pub start: u64,
+    /// The buffer.
+    pub buffer: Buffer,
+    /// Offset of the first registered byte.
+    pub offset: usize,
     /// Length in bytes.
-    pub length: u64,
+    pub length: usize,
+}
+
+impl UserMemory {
+    /// The whole of `buffer`.
+    pub fn whole(buffer: &Buffer) -> UserMemory {
+        UserMemory {
+            buffer: buffer.clone(),
+            offset: 0,
+            length: buffer.len(),
+        }
+    }
+
+    /// `length` bytes of `buffer` from `offset`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the range is not inside the buffer.
+    pub fn range(buffer: &Buffer, offset: usize, length: usize) -> Result<UserMemory> {
+        match offset.checked_add(length) {
+            Some(end) if end <= buffer.len() => Ok(UserMemory {
+                buffer: buffer.clone(),
+                offset,
+                length,
+            }),
+            _ => Err(Error::InvalidArgument("memory range outside its buffer")),
+        }
+    }
+
+    /// The address of the first registered byte in this process.
+    pub fn addr(&self) -> u64 {
+        self.buffer.addr() + self.offset as u64
+    }
 }
 
 bitflags! {

@@ -1,5 +1,7 @@
 //! Queue pair types, states, attributes and the attribute mask.
 
+use std::sync::Arc;
+
 use bitflags::bitflags;
 
 use super::ah::AhAttr;
@@ -61,11 +63,11 @@ pub struct QpCap {
 #[derive(Clone, Debug)]
 pub struct QpInitAttr {
     /// Completion queue of the send queue.
-    pub send_cq: Cq,
+    pub send_cq: Arc<Cq>,
     /// Completion queue of the receive queue.
-    pub recv_cq: Cq,
+    pub recv_cq: Arc<Cq>,
     /// Shared receive queue to take receives from, instead of the QP's own.
-    pub srq: Option<Srq>,
+    pub srq: Option<Arc<Srq>>,
     /// Requested queue sizes.
     pub cap: QpCap,
     /// Transport.
@@ -188,4 +190,95 @@ pub struct QpQuery {
     pub attr: QpAttr,
     /// Creation attributes.
     pub init: QpInitAttr,
+}
+
+impl QpAttr {
+    /// RESET → INIT of an RC QP on `port_num`, letting peers use `access`.
+    pub fn rc_init(port_num: u8, access: AccessFlags) -> (QpAttr, QpAttrMask) {
+        let attr = QpAttr {
+            qp_state: QpState::Init,
+            port_num,
+            qp_access_flags: access,
+            ..QpAttr::default()
+        };
+        let mask = QpAttrMask::STATE
+            | QpAttrMask::PKEY_INDEX
+            | QpAttrMask::PORT
+            | QpAttrMask::ACCESS_FLAGS;
+        (attr, mask)
+    }
+
+    /// INIT → RTR of an RC QP connected to `dest_qp_num` at `mtu`.
+    pub fn rc_rtr(dest_qp_num: u32, mtu: Mtu, port_num: u8) -> (QpAttr, QpAttrMask) {
+        let attr = QpAttr {
+            qp_state: QpState::Rtr,
+            path_mtu: mtu,
+            dest_qp_num,
+            rq_psn: 0,
+            max_dest_rd_atomic: 1,
+            min_rnr_timer: 12,
+            ah_attr: AhAttr {
+                port_num,
+                ..AhAttr::default()
+            },
+            ..QpAttr::default()
+        };
+        let mask = QpAttrMask::STATE
+            | QpAttrMask::AV
+            | QpAttrMask::PATH_MTU
+            | QpAttrMask::DEST_QPN
+            | QpAttrMask::RQ_PSN
+            | QpAttrMask::MAX_DEST_RD_ATOMIC
+            | QpAttrMask::MIN_RNR_TIMER;
+        (attr, mask)
+    }
+
+    /// RTR → RTS of an RC QP; `rnr_retry` 7 retries forever, as perftest
+    /// sets it.
+    pub fn rc_rts(rnr_retry: u8) -> (QpAttr, QpAttrMask) {
+        let attr = QpAttr {
+            qp_state: QpState::Rts,
+            timeout: 14,
+            retry_cnt: 7,
+            rnr_retry,
+            sq_psn: 0,
+            max_rd_atomic: 1,
+            ..QpAttr::default()
+        };
+        let mask = QpAttrMask::STATE
+            | QpAttrMask::TIMEOUT
+            | QpAttrMask::RETRY_CNT
+            | QpAttrMask::RNR_RETRY
+            | QpAttrMask::SQ_PSN
+            | QpAttrMask::MAX_QP_RD_ATOMIC;
+        (attr, mask)
+    }
+
+    /// RESET → INIT of a UD QP on `port_num` with Q_Key `qkey`.
+    pub fn ud_init(port_num: u8, qkey: u32) -> (QpAttr, QpAttrMask) {
+        let attr = QpAttr {
+            qp_state: QpState::Init,
+            port_num,
+            qkey,
+            ..QpAttr::default()
+        };
+        let mask = QpAttrMask::STATE | QpAttrMask::PKEY_INDEX | QpAttrMask::PORT | QpAttrMask::QKEY;
+        (attr, mask)
+    }
+
+    /// A transition to `state` with no other attribute (INIT → RTR of a UD
+    /// QP, → ERR, → RESET, RTS → SQD, SQD → RTS).
+    pub fn to_state(state: QpState) -> (QpAttr, QpAttrMask) {
+        let attr = QpAttr {
+            qp_state: state,
+            ..QpAttr::default()
+        };
+        (attr, QpAttrMask::STATE)
+    }
+
+    /// RTR → RTS of a UD QP.
+    pub fn ud_rts() -> (QpAttr, QpAttrMask) {
+        let (attr, mask) = QpAttr::to_state(QpState::Rts);
+        (attr, mask | QpAttrMask::SQ_PSN)
+    }
 }

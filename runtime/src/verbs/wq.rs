@@ -1,5 +1,7 @@
 //! Receive work queues and their indirection tables (RSS).
 
+use std::sync::Arc;
+
 use bitflags::bitflags;
 
 use crate::object::{Cq, Wq};
@@ -34,7 +36,7 @@ pub struct WqInitAttr {
     /// Scatter/gather entries per work request.
     pub max_sge: u32,
     /// Completion queue.
-    pub cq: Cq,
+    pub cq: Arc<Cq>,
 }
 
 /// Attributes for `modify_wq` (`struct ib_wq_attr`).
@@ -67,5 +69,5 @@ pub struct RwqIndTableInitAttr {
     /// log2 of the table size; `ind_tbl` has `1 << log_ind_tbl_size` entries.
     pub log_ind_tbl_size: u32,
     /// The work queues.
-    pub ind_tbl: Vec<Wq>,
+    pub ind_tbl: Vec<Arc<Wq>>,
 }

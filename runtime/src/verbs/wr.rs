@@ -1,5 +1,7 @@
 //! Work requests: what `post_send` and `post_recv` take.
 
+use std::sync::Arc;
+
 use bitflags::bitflags;
 
 use crate::object::Ah;
@@ -73,7 +75,7 @@ pub enum WrOpcode {
     /// A SEND on a UD queue pair to the address handle `ah`.
     UdSend {
         /// Address handle of the destination.
-        ah: Ah,
+        ah: Arc<Ah>,
         /// Remote queue pair number.
         remote_qpn: u32,
         /// Remote Q_Key.
@@ -119,4 +121,36 @@ pub struct RecvWr {
     pub wr_id: u64,
     /// Where incoming data is scattered.
     pub sg_list: Vec<Sge>,
+}
+
+impl Sge {
+    /// `length` bytes at `addr` of the region `lkey`.
+    pub const fn new(addr: u64, length: u32, lkey: u32) -> Sge {
+        Sge { addr, length, lkey }
+    }
+}
+
+impl SendWr {
+    /// An unsignaled work request; see [`signaled`](Self::signaled).
+    pub fn new(wr_id: u64, opcode: WrOpcode, sg_list: Vec<Sge>) -> SendWr {
+        SendWr {
+            wr_id,
+            sg_list,
+            opcode,
+            send_flags: SendFlags::empty(),
+        }
+    }
+
+    /// The same request, asking for a completion.
+    pub fn signaled(mut self) -> SendWr {
+        self.send_flags |= SendFlags::SIGNALED;
+        self
+    }
+}
+
+impl RecvWr {
+    /// A receive into `sg_list`.
+    pub fn new(wr_id: u64, sg_list: Vec<Sge>) -> RecvWr {
+        RecvWr { wr_id, sg_list }
+    }
 }

@@ -1,0 +1,241 @@
+//! Registrable memory: the bytes a memory region covers, shared between the
+//! application and the device.
+//!
+//! A [`Buffer`] is what `ibv_reg_mr` takes a pointer to, made safe: the
+//! application reads and writes it through methods (or a locked view), the
+//! device copies into and out of it the way DMA would, and a lock per buffer
+//! keeps the two from racing. Two buffers are always locked in the same
+//! order (by address), so copies in opposite directions cannot deadlock.
+
+use core::fmt;
+use core::ops::Range;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::error::{Error, Result};
+
+/// A shared, fixed-size, zero-initialised byte buffer. Cloning is an `Arc`
+/// clone: both handles name the same memory.
+#[derive(Clone)]
+pub struct Buffer {
+    inner: Arc<BufferInner>,
+}
+
+struct BufferInner {
+    bytes: RwLock<Box<[u8]>>,
+    /// The address of the first byte in this process, fixed for the
+    /// buffer's life (the boxed slice is never reallocated).
+    addr: u64,
+    len: usize,
+}
+
+impl Buffer {
+    /// A buffer of `len` zero bytes.
+    pub fn new(len: usize) -> Buffer {
+        Buffer::from(vec![0u8; len])
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.inner.len
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.inner.len == 0
+    }
+
+    /// The address of its first byte in this process: what `ibv_reg_mr`
+    /// would register and SGEs would name.
+    pub fn addr(&self) -> u64 {
+        self.inner.addr
+    }
+
+    /// Whether two handles name the same memory.
+    pub fn same(&self, other: &Buffer) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Copies `out.len()` bytes starting at `offset` into `out`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the range is out of bounds.
+    pub fn read(&self, offset: usize, out: &mut [u8]) -> Result<()> {
+        let range = self.range(offset, out.len())?;
+        out.copy_from_slice(&self.lock_read()[range]);
+        Ok(())
+    }
+
+    /// Copies `data` into the buffer starting at `offset`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the range is out of bounds.
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
+        let range = self.range(offset, data.len())?;
+        self.lock_write()[range].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// A copy of every byte.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.lock_read().to_vec()
+    }
+
+    /// Runs `f` on the bytes, with device writes held off meanwhile.
+    pub fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        f(&self.lock_read())
+    }
+
+    /// Runs `f` on the bytes mutably, with device access held off meanwhile.
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        f(&mut self.lock_write())
+    }
+
+    /// Copies `len` bytes from `src` at `src_offset` to `dst` at
+    /// `dst_offset`: the device's DMA. The two may be the same buffer, and
+    /// the ranges may overlap.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a range is out of bounds.
+    pub fn copy(
+        src: &Buffer,
+        src_offset: usize,
+        dst: &Buffer,
+        dst_offset: usize,
+        len: usize,
+    ) -> Result<()> {
+        let from = src.range(src_offset, len)?;
+        let to = dst.range(dst_offset, len)?;
+        if src.same(dst) {
+            dst.lock_write().copy_within(from, to.start);
+            return Ok(());
+        }
+        // Lock in address order so that two copies in opposite directions
+        // cannot each hold one lock and wait for the other.
+        let (src_bytes, mut dst_bytes) = if src.inner.addr < dst.inner.addr {
+            let s = src.lock_read();
+            (s, dst.lock_write())
+        } else {
+            let d = dst.lock_write();
+            (src.lock_read(), d)
+        };
+        dst_bytes[to].copy_from_slice(&src_bytes[from]);
+        Ok(())
+    }
+
+    /// Replaces the native-endian `u64` at `offset` with `f(old)` under the
+    /// write lock, so no other access sees half of it, and returns `old`:
+    /// the device's atomic operations.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the eight bytes are out of bounds.
+    pub fn update_u64(&self, offset: usize, f: impl FnOnce(u64) -> u64) -> Result<u64> {
+        let range = self.range(offset, 8)?;
+        let mut bytes = self.lock_write();
+        let mut old = [0u8; 8];
+        old.copy_from_slice(&bytes[range.clone()]);
+        let old = u64::from_ne_bytes(old);
+        bytes[range].copy_from_slice(&f(old).to_ne_bytes());
+        Ok(old)
+    }
+
+    fn range(&self, offset: usize, len: usize) -> Result<Range<usize>> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.inner.len => Ok(offset..end),
+            _ => Err(Error::InvalidArgument("buffer range out of bounds")),
+        }
+    }
+
+    // A panic while a lock was held cannot leave bytes in an invalid state
+    // (every byte value is valid), so poisoning is ignored.
+    fn lock_read(&self) -> RwLockReadGuard<'_, Box<[u8]>> {
+        self.inner
+            .bytes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_write(&self) -> RwLockWriteGuard<'_, Box<[u8]>> {
+        self.inner
+            .bytes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl From<Vec<u8>> for Buffer {
+    fn from(bytes: Vec<u8>) -> Buffer {
+        let bytes = bytes.into_boxed_slice();
+        let addr = bytes.as_ptr() as u64;
+        let len = bytes.len();
+        Buffer {
+            inner: Arc::new(BufferInner {
+                bytes: RwLock::new(bytes),
+                addr,
+                len,
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for Buffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Buffer({} bytes at {:#x})",
+            self.inner.len, self.inner.addr
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_write_and_bounds() {
+        let b = Buffer::new(8);
+        b.write(2, &[1, 2, 3]).expect("in bounds");
+        let mut out = [0u8; 4];
+        b.read(1, &mut out).expect("in bounds");
+        assert_eq!(out, [0, 1, 2, 3]);
+        assert!(b.write(6, &[0; 3]).is_err());
+        assert!(b.read(usize::MAX, &mut out).is_err());
+        assert_eq!(b.to_vec(), [0, 0, 1, 2, 3, 0, 0, 0]);
+    }
+
+    #[test]
+    fn copy_between_and_within_buffers() {
+        let a = Buffer::from(vec![1, 2, 3, 4]);
+        let b = Buffer::new(4);
+        Buffer::copy(&a, 1, &b, 0, 3).expect("copy");
+        assert_eq!(b.to_vec(), [2, 3, 4, 0]);
+        Buffer::copy(&a, 0, &a, 1, 3).expect("overlapping copy");
+        assert_eq!(a.to_vec(), [1, 1, 2, 3]);
+        assert!(Buffer::copy(&a, 2, &b, 0, 3).is_err());
+    }
+
+    #[test]
+    fn update_u64_returns_the_old_value() {
+        let b = Buffer::new(16);
+        b.write(8, &5u64.to_ne_bytes()).expect("write");
+        assert_eq!(b.update_u64(8, |v| v + 2), Ok(5));
+        assert_eq!(b.update_u64(8, |v| v), Ok(7));
+        assert!(b.update_u64(9, |v| v).is_err());
+    }
+
+    #[test]
+    fn opposite_copies_on_two_threads_do_not_deadlock() {
+        let a = Buffer::new(1024);
+        let b = Buffer::new(1024);
+        let (a2, b2) = (a.clone(), b.clone());
+        let t = std::thread::spawn(move || {
+            for _ in 0..200 {
+                Buffer::copy(&a2, 0, &b2, 0, 1024).expect("copy");
+            }
+        });
+        for _ in 0..200 {
+            Buffer::copy(&b, 0, &a, 0, 1024).expect("copy");
+        }
+        t.join().expect("no panic");
+    }
+}

@@ -1,0 +1,125 @@
+//! Scatter/gather lists resolved to memory, and the copies between them.
+
+use super::keys::Segment;
+use crate::buffer::Buffer;
+use crate::verbs::{Sge, WcStatus};
+
+/// The most SGEs a work request may have on a soft device.
+pub(super) const MAX_SGE: usize = 16;
+
+/// The segments of one work request's SGEs, without allocating.
+pub(super) struct SgList<'a> {
+    segments: [Option<Segment<'a>>; MAX_SGE],
+    count: usize,
+    /// Total bytes.
+    pub(super) len: usize,
+}
+
+impl<'a> SgList<'a> {
+    /// One segment.
+    pub(super) fn one(segment: Segment<'a>) -> SgList<'a> {
+        let mut list = SgList::empty();
+        list.len = segment.len;
+        list.segments[0] = Some(segment);
+        list.count = 1;
+        list
+    }
+
+    fn empty() -> SgList<'a> {
+        SgList {
+            segments: [None; MAX_SGE],
+            count: 0,
+            len: 0,
+        }
+    }
+
+    /// Resolves every SGE with `resolve`; the first failure is returned.
+    pub(super) fn resolve(
+        sges: &[Sge],
+        mut resolve: impl FnMut(&Sge) -> Result<Segment<'a>, WcStatus>,
+    ) -> Result<SgList<'a>, WcStatus> {
+        let mut list = SgList::empty();
+        for (slot, sge) in list.segments.iter_mut().zip(sges) {
+            let segment = resolve(sge)?;
+            list.len += segment.len;
+            *slot = Some(segment);
+        }
+        list.count = sges.len().min(MAX_SGE);
+        Ok(list)
+    }
+
+    /// The first segment, if any.
+    pub(super) fn first(&self) -> Option<&Segment<'a>> {
+        self.segments[0].as_ref().filter(|_| self.count > 0)
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &Segment<'a>> {
+        self.segments[..self.count].iter().flatten()
+    }
+
+    /// Copies all of `src` into `self`, starting `skip` bytes into `self`.
+    /// The caller has checked that it fits.
+    pub(super) fn copy_from(&self, src: &SgList<'_>, skip: usize) {
+        let mut dst = self.segments().copied();
+        let mut current = dst.next();
+        let mut dst_pos = skip;
+        for s in src.segments() {
+            let mut done = 0;
+            while done < s.len {
+                let Some(d) = current else { return };
+                if dst_pos >= d.len {
+                    dst_pos -= d.len;
+                    current = dst.next();
+                    continue;
+                }
+                let n = (s.len - done).min(d.len - dst_pos);
+                // In bounds by construction: both segments were resolved
+                // against their regions.
+                let _ = Buffer::copy(s.buffer, s.offset + done, d.buffer, d.offset + dst_pos, n);
+                done += n;
+                dst_pos += n;
+            }
+        }
+    }
+
+    /// Writes `bytes` at the start of the list.
+    pub(super) fn write_prefix(&self, bytes: &[u8]) {
+        let mut rest = bytes;
+        for d in self.segments() {
+            if rest.is_empty() {
+                return;
+            }
+            let n = rest.len().min(d.len);
+            let _ = d.buffer.write(d.offset, &rest[..n]);
+            rest = &rest[n..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(buffer: &Buffer, offset: usize, len: usize) -> Segment<'_> {
+        Segment {
+            buffer,
+            offset,
+            len,
+        }
+    }
+
+    #[test]
+    fn scatter_gather_across_uneven_segments() {
+        let a = Buffer::from((0u8..10).collect::<Vec<_>>());
+        let b = Buffer::new(12);
+        let sges = [Sge::default(); 3];
+        let src = SgList::resolve(&sges[..2], |_| Ok(seg(&a, 0, 5))).expect("src");
+        assert_eq!(src.len, 10);
+        let mut parts = [seg(&b, 0, 3), seg(&b, 4, 4), seg(&b, 9, 3)].into_iter();
+        let dst =
+            SgList::resolve(&sges, |_| parts.next().ok_or(WcStatus::LocProtErr)).expect("dst");
+        dst.copy_from(&src, 1);
+        // dst bytes: [skip, 0, 1] [gap] [2, 3, 4, 0] [gap] [1, 2, 3]
+        assert_eq!(b.to_vec(), [0, 0, 1, 0, 2, 3, 4, 0, 0, 1, 2, 3]);
+    }
+}

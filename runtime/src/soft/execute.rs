@@ -1,0 +1,394 @@
+//! Executing one send work request between two QPs of the device: the
+//! requester's checks, the responder's checks, the copy, and the
+//! completions each side gets, with the libibverbs status of every failure.
+//!
+//! Execution is synchronous, inside `post_send`: the in-process "wire" is a
+//! copy between buffers. What a channel adapter would NAK or time out
+//! becomes the requester's completion status:
+//! - a bad local key, address or access: local protection error;
+//! - a message above the port limit: local length error;
+//! - a bad rkey, an address outside the region, or rights the region or
+//!   the responder QP lacks: remote access error;
+//! - a misaligned atomic: remote invalid request;
+//! - a receive too small for a SEND: remote invalid request (the responder
+//!   completes the receive with a local length error);
+//! - no receive posted: with `rnr_retry` 7 (infinite) the send waits for
+//!   one, otherwise RNR retry exceeded (the soft device has no timer);
+//! - no peer QP ready to receive: transport retry exceeded.
+//!
+//! UD is unreliable: a datagram to a missing QP, with a wrong Q_Key or
+//! without a receive is dropped and the sender still succeeds.
+
+use std::sync::Arc;
+
+use super::copy::SgList;
+use super::cq::Cqe;
+use super::device::SoftDevice;
+use super::keys::Keys;
+use super::qp::SoftQp;
+use super::recv::RecvQueue;
+use crate::object::Ah;
+use crate::verbs::{
+    AccessFlags, QpAttr, QpType, RecvWr, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
+    WorkCompletion, WrOpcode,
+};
+
+/// Bytes a UD receive buffer reserves for the GRH.
+pub(super) const GRH_BYTES: usize = 40;
+
+/// What became of a work request.
+pub(super) enum Outcome {
+    /// It completed with `status`, moving `byte_len` bytes.
+    Done {
+        /// The requester's completion status.
+        status: WcStatus,
+        /// Bytes moved.
+        byte_len: u32,
+    },
+    /// It needs a receive at this queue first.
+    Wait(Arc<RecvQueue>),
+}
+
+fn done(status: WcStatus) -> Outcome {
+    Outcome::Done {
+        status,
+        byte_len: 0,
+    }
+}
+
+fn success(len: usize) -> Outcome {
+    Outcome::Done {
+        status: WcStatus::Success,
+        byte_len: u32::try_from(len).unwrap_or(u32::MAX),
+    }
+}
+
+/// The completion opcode of a send work request.
+pub(super) fn wc_opcode(op: &WrOpcode) -> WcOpcode {
+    match op {
+        WrOpcode::Send | WrOpcode::SendWithImm { .. } | WrOpcode::UdSend { .. } => WcOpcode::Send,
+        WrOpcode::RdmaWrite { .. } | WrOpcode::RdmaWriteWithImm { .. } => WcOpcode::RdmaWrite,
+        WrOpcode::RdmaRead { .. } => WcOpcode::RdmaRead,
+        WrOpcode::AtomicCmpAndSwp { .. } => WcOpcode::CompSwap,
+        WrOpcode::AtomicFetchAndAdd { .. } => WcOpcode::FetchAdd,
+    }
+}
+
+/// One requester QP's view for executing work requests.
+pub(super) struct Requester<'a> {
+    pub(super) device: &'a SoftDevice,
+    pub(super) keys: &'a Keys<'a>,
+    pub(super) qp: &'a SoftQp,
+    pub(super) attr: &'a QpAttr,
+    pub(super) peer: Option<&'a Arc<SoftQp>>,
+}
+
+impl Requester<'_> {
+    /// Executes `wr`.
+    pub(super) fn execute(&self, wr: &SendWr) -> Outcome {
+        let src = match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
+            Ok(src) => src,
+            Err(status) => return done(status),
+        };
+        if let WrOpcode::UdSend {
+            ah,
+            remote_qpn,
+            remote_qkey,
+            imm_data,
+        } = &wr.opcode
+        {
+            return self.ud_send(&src, ah, *remote_qpn, *remote_qkey, *imm_data);
+        }
+        if src.len > self.device.limits.max_msg_sz as usize {
+            return done(WcStatus::LocLenErr);
+        }
+        let Some(peer) = self.peer.filter(|p| p.receives()) else {
+            return done(WcStatus::RetryExcErr);
+        };
+        let solicited = wr.send_flags.contains(SendFlags::SOLICITED);
+        match &wr.opcode {
+            WrOpcode::Send => self.send(peer, &src, None, solicited),
+            WrOpcode::SendWithImm { imm_data } => self.send(peer, &src, Some(*imm_data), solicited),
+            WrOpcode::RdmaWrite { remote_addr, rkey } => {
+                self.write(peer, &src, *remote_addr, *rkey, None, solicited)
+            }
+            WrOpcode::RdmaWriteWithImm {
+                remote_addr,
+                rkey,
+                imm_data,
+            } => self.write(peer, &src, *remote_addr, *rkey, Some(*imm_data), solicited),
+            WrOpcode::RdmaRead { remote_addr, rkey } => self.read(peer, wr, *remote_addr, *rkey),
+            WrOpcode::AtomicCmpAndSwp {
+                remote_addr,
+                rkey,
+                compare_add,
+                swap,
+            } => {
+                let (compare, swap) = (*compare_add, *swap);
+                self.atomic(peer, wr, *remote_addr, *rkey, |v| {
+                    if v == compare { swap } else { v }
+                })
+            }
+            WrOpcode::AtomicFetchAndAdd {
+                remote_addr,
+                rkey,
+                compare_add,
+            } => {
+                let add = *compare_add;
+                self.atomic(peer, wr, *remote_addr, *rkey, |v| v.wrapping_add(add))
+            }
+            WrOpcode::UdSend { .. } => done(WcStatus::LocQpOpErr),
+        }
+    }
+
+    fn local(&self, sge: &Sge, write: bool) -> Result<super::keys::Segment<'_>, WcStatus> {
+        self.keys
+            .local(sge.lkey, sge.addr, sge.length as usize, self.qp.pd, write)
+    }
+
+    /// The bytes an rkey names at the responder, if the region and the
+    /// responder QP both allow `need`.
+    fn remote(
+        &self,
+        peer: &SoftQp,
+        rkey: u32,
+        addr: u64,
+        len: usize,
+        need: AccessFlags,
+    ) -> Result<SgList<'_>, WcStatus> {
+        if !peer.responder_access().contains(need) {
+            return Err(WcStatus::RemAccessErr);
+        }
+        self.keys
+            .remote(rkey, addr, len, peer.pd, need)
+            .map(SgList::one)
+    }
+
+    /// The next receive at `peer`, or what to do without one.
+    fn receive(&self, peer: &SoftQp) -> Result<RecvWr, Outcome> {
+        match peer.rq.take() {
+            Some(recv) => Ok(recv),
+            None if self.attr.rnr_retry == 7 => Err(Outcome::Wait(Arc::clone(&peer.rq))),
+            None => Err(done(WcStatus::RnrRetryExcErr)),
+        }
+    }
+
+    fn send(&self, peer: &SoftQp, src: &SgList<'_>, imm: Option<u32>, solicited: bool) -> Outcome {
+        let recv = match self.receive(peer) {
+            Ok(recv) => recv,
+            Err(outcome) => return outcome,
+        };
+        let dst = match SgList::resolve(&recv.sg_list, |s| {
+            self.keys
+                .local(s.lkey, s.addr, s.length as usize, peer.pd, true)
+        }) {
+            Ok(dst) => dst,
+            Err(status) => {
+                respond_error(peer, recv.wr_id, status);
+                return done(WcStatus::RemOpErr);
+            }
+        };
+        if dst.len < src.len {
+            respond_error(peer, recv.wr_id, WcStatus::LocLenErr);
+            return done(WcStatus::RemInvReqErr);
+        }
+        dst.copy_from(src, 0);
+        let wc = received(peer, &recv, self.qp.qpn, WcOpcode::Recv, src.len, imm);
+        respond(peer, wc, solicited);
+        success(src.len)
+    }
+
+    fn write(
+        &self,
+        peer: &SoftQp,
+        src: &SgList<'_>,
+        remote_addr: u64,
+        rkey: u32,
+        imm: Option<u32>,
+        solicited: bool,
+    ) -> Outcome {
+        // A zero-length RDMA WRITE names no memory: its rkey is not checked.
+        let dst = if src.len == 0 {
+            None
+        } else {
+            match self.remote(peer, rkey, remote_addr, src.len, AccessFlags::REMOTE_WRITE) {
+                Ok(dst) => Some(dst),
+                Err(status) => return done(status),
+            }
+        };
+        let recv = match imm.map(|_| self.receive(peer)).transpose() {
+            Ok(recv) => recv,
+            Err(outcome) => return outcome,
+        };
+        if let Some(dst) = dst {
+            dst.copy_from(src, 0);
+        }
+        if let Some(recv) = recv {
+            let wc = received(
+                peer,
+                &recv,
+                self.qp.qpn,
+                WcOpcode::RecvRdmaWithImm,
+                src.len,
+                imm,
+            );
+            respond(peer, wc, solicited);
+        }
+        success(src.len)
+    }
+
+    fn read(&self, peer: &SoftQp, wr: &SendWr, remote_addr: u64, rkey: u32) -> Outcome {
+        let dst = match SgList::resolve(&wr.sg_list, |s| self.local(s, true)) {
+            Ok(dst) => dst,
+            Err(status) => return done(status),
+        };
+        if dst.len > 0 {
+            match self.remote(peer, rkey, remote_addr, dst.len, AccessFlags::REMOTE_READ) {
+                Ok(src) => dst.copy_from(&src, 0),
+                Err(status) => return done(status),
+            }
+        }
+        success(dst.len)
+    }
+
+    fn atomic(
+        &self,
+        peer: &SoftQp,
+        wr: &SendWr,
+        remote_addr: u64,
+        rkey: u32,
+        op: impl FnOnce(u64) -> u64,
+    ) -> Outcome {
+        let dst = match SgList::resolve(&wr.sg_list, |s| self.local(s, true)) {
+            Ok(dst) => dst,
+            Err(status) => return done(status),
+        };
+        if !remote_addr.is_multiple_of(8) {
+            return done(WcStatus::RemInvReqErr);
+        }
+        let target = match self.remote(peer, rkey, remote_addr, 8, AccessFlags::REMOTE_ATOMIC) {
+            Ok(target) => target,
+            Err(status) => return done(status),
+        };
+        let Some(seg) = target.first() else {
+            return done(WcStatus::RemAccessErr);
+        };
+        match seg.buffer.update_u64(seg.offset, op) {
+            Ok(old) => {
+                dst.write_prefix(&old.to_ne_bytes());
+                success(8)
+            }
+            Err(_) => done(WcStatus::RemAccessErr),
+        }
+    }
+
+    fn ud_send(
+        &self,
+        src: &SgList<'_>,
+        ah: &Ah,
+        remote_qpn: u32,
+        remote_qkey: u32,
+        imm: Option<u32>,
+    ) -> Outcome {
+        if src.len > self.device.limits.mtu.bytes() as usize {
+            return done(WcStatus::LocLenErr);
+        }
+        let sent = success(src.len);
+        let Some(target) = self
+            .device
+            .qp(remote_qpn)
+            .filter(|t| t.qp_type == QpType::Ud && t.receives() && t.qkey() == remote_qkey)
+        else {
+            return sent;
+        };
+        let Some(recv) = target.rq.take() else {
+            return sent;
+        };
+        let dst = match SgList::resolve(&recv.sg_list, |s| {
+            self.keys
+                .local(s.lkey, s.addr, s.length as usize, target.pd, true)
+        }) {
+            Ok(dst) => dst,
+            Err(status) => {
+                respond(&target, failed(&target, recv.wr_id, status), false);
+                return sent;
+            }
+        };
+        if dst.len < GRH_BYTES + src.len {
+            respond(
+                &target,
+                failed(&target, recv.wr_id, WcStatus::LocLenErr),
+                false,
+            );
+            return sent;
+        }
+        dst.write_prefix(&[0; GRH_BYTES]);
+        dst.copy_from(src, GRH_BYTES);
+        let mut wc = received(
+            &target,
+            &recv,
+            self.qp.qpn,
+            WcOpcode::Recv,
+            GRH_BYTES + src.len,
+            imm,
+        );
+        if ah.data().attr.grh.is_some() {
+            wc.wc_flags |= WcFlags::GRH;
+        }
+        respond(&target, wc, false);
+        sent
+    }
+}
+
+/// The responder's successful receive completion.
+fn received(
+    peer: &SoftQp,
+    recv: &RecvWr,
+    src_qp: u32,
+    opcode: WcOpcode,
+    len: usize,
+    imm: Option<u32>,
+) -> WorkCompletion {
+    WorkCompletion {
+        wr_id: recv.wr_id,
+        status: WcStatus::Success,
+        opcode,
+        byte_len: u32::try_from(len).unwrap_or(u32::MAX),
+        imm_data: imm.unwrap_or(0),
+        qp_num: peer.qpn,
+        src_qp,
+        wc_flags: if imm.is_some() {
+            WcFlags::WITH_IMM
+        } else {
+            WcFlags::empty()
+        },
+        slid: 1,
+        port_num: 1,
+        ..WorkCompletion::default()
+    }
+}
+
+fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
+    WorkCompletion {
+        wr_id,
+        status,
+        opcode: WcOpcode::Recv,
+        qp_num: peer.qpn,
+        ..WorkCompletion::default()
+    }
+}
+
+/// Delivers a responder completion; an overrun CQ puts the responder in error.
+fn respond(peer: &SoftQp, wc: WorkCompletion, solicited: bool) {
+    let cqe = Cqe { wc, frees: None };
+    if peer.recv_cq.push([cqe], solicited).is_err() {
+        peer.enter_error_as_responder();
+    }
+}
+
+/// A responder-side error: the receive completes with `status` and the
+/// responder QP goes to the error state.
+fn respond_error(peer: &SoftQp, wr_id: u64, status: WcStatus) {
+    respond(peer, failed(peer, wr_id, status), false);
+    peer.enter_error_as_responder();
+}

@@ -1,0 +1,219 @@
+//! Memory-region keys: the table that turns an lkey or rkey and an address
+//! into bytes of a [`Buffer`], with the bounds, PD and access checks a
+//! channel adapter makes.
+//!
+//! A key is `index << 8 | generation`: a freed slot gets a new generation,
+//! so a stale key does not reach the region that reuses its slot.
+
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use crate::buffer::Buffer;
+use crate::verbs::{AccessFlags, UserMemory, WcStatus};
+
+/// What the soft device knows about one memory region.
+#[derive(Debug)]
+pub(super) struct SoftMr {
+    /// The protection domain's id.
+    pub(super) pd: u32,
+    /// The registered memory; `None` for a DMA region, which reaches every
+    /// registered region of its PD.
+    pub(super) memory: Option<UserMemory>,
+    /// The address of the first byte.
+    pub(super) iova: u64,
+    pub(super) access: AccessFlags,
+}
+
+/// A resolved piece of a memory region: `len` bytes of `buffer` from `offset`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Segment<'a> {
+    pub(super) buffer: &'a Buffer,
+    pub(super) offset: usize,
+    pub(super) len: usize,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct KeyTable {
+    slots: RwLock<Slots>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    entries: Vec<Option<Arc<SoftMr>>>,
+    generations: Vec<u8>,
+    free: Vec<usize>,
+}
+
+impl KeyTable {
+    /// Inserts `mr` under a fresh key, its lkey and rkey.
+    pub(super) fn insert(&self, mr: SoftMr) -> u32 {
+        let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
+        let index = match slots.free.pop() {
+            Some(index) => index,
+            None => {
+                slots.entries.push(None);
+                slots.generations.push(0);
+                slots.entries.len() - 1
+            }
+        };
+        let key = ((index as u32) << 8) | u32::from(slots.generations[index]);
+        slots.entries[index] = Some(Arc::new(mr));
+        key
+    }
+
+    /// Removes the region with `key`; a later lookup of it fails.
+    pub(super) fn remove(&self, key: u32) {
+        let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
+        let index = (key >> 8) as usize;
+        if slots.live(key).is_some() {
+            slots.entries[index] = None;
+            slots.generations[index] = slots.generations[index].wrapping_add(1);
+            slots.free.push(index);
+        }
+    }
+
+    /// A read view for the lookups of one post.
+    pub(super) fn read(&self) -> Keys<'_> {
+        Keys {
+            slots: self.slots.read().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+impl Slots {
+    fn live(&self, key: u32) -> Option<&SoftMr> {
+        let index = (key >> 8) as usize;
+        let generation = self.generations.get(index)?;
+        if u32::from(*generation) != key & 0xff {
+            return None;
+        }
+        self.entries.get(index)?.as_deref()
+    }
+}
+
+/// Lookups under one read lock of the key table.
+pub(super) struct Keys<'a> {
+    slots: RwLockReadGuard<'a, Slots>,
+}
+
+impl Keys<'_> {
+    /// The local bytes an SGE names, for a QP of protection domain `pd`;
+    /// `write` when the device writes them (receives, READ and atomic
+    /// results). Any failure is a local protection error.
+    pub(super) fn local(
+        &self,
+        lkey: u32,
+        addr: u64,
+        len: usize,
+        pd: u32,
+        write: bool,
+    ) -> Result<Segment<'_>, WcStatus> {
+        let need = if write {
+            AccessFlags::LOCAL_WRITE
+        } else {
+            AccessFlags::empty()
+        };
+        self.resolve(lkey, addr, len, pd, need)
+            .ok_or(WcStatus::LocProtErr)
+    }
+
+    /// The remote bytes an RDMA or atomic operation names, for a responder
+    /// QP of protection domain `pd`, needing `need` access. Any failure is a
+    /// remote access error.
+    pub(super) fn remote(
+        &self,
+        rkey: u32,
+        addr: u64,
+        len: usize,
+        pd: u32,
+        need: AccessFlags,
+    ) -> Result<Segment<'_>, WcStatus> {
+        self.resolve(rkey, addr, len, pd, need)
+            .ok_or(WcStatus::RemAccessErr)
+    }
+
+    fn resolve(
+        &self,
+        key: u32,
+        addr: u64,
+        len: usize,
+        pd: u32,
+        need: AccessFlags,
+    ) -> Option<Segment<'_>> {
+        let mr = self.slots.live(key)?;
+        if mr.pd != pd || !mr.access.contains(need) {
+            return None;
+        }
+        match &mr.memory {
+            Some(memory) => within(memory, mr.iova, addr, len),
+            // A DMA region reaches every registered region of its PD, by
+            // the regions' own addresses.
+            None => self.slots.entries.iter().flatten().find_map(|other| {
+                let memory = other.memory.as_ref().filter(|_| other.pd == pd)?;
+                within(memory, other.iova, addr, len)
+            }),
+        }
+    }
+}
+
+/// `len` bytes at `addr` of `memory` registered at `iova`, if inside it.
+fn within(memory: &UserMemory, iova: u64, addr: u64, len: usize) -> Option<Segment<'_>> {
+    let start = addr.checked_sub(iova)?;
+    let end = start.checked_add(len as u64)?;
+    if end > memory.length as u64 {
+        return None;
+    }
+    Some(Segment {
+        buffer: &memory.buffer,
+        offset: memory.offset + usize::try_from(start).ok()?,
+        len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(buffer: &Buffer, access: AccessFlags) -> SoftMr {
+        let memory = UserMemory::whole(buffer);
+        SoftMr {
+            pd: 1,
+            iova: memory.addr(),
+            memory: Some(memory),
+            access,
+        }
+    }
+
+    #[test]
+    fn bounds_pd_access_and_stale_keys() {
+        let table = KeyTable::default();
+        let buffer = Buffer::new(64);
+        let key = table.insert(region(&buffer, AccessFlags::LOCAL_WRITE));
+        let base = buffer.addr();
+        {
+            let keys = table.read();
+            let seg = keys.local(key, base + 8, 8, 1, true).expect("inside");
+            assert_eq!((seg.offset, seg.len), (8, 8));
+            assert_eq!(
+                keys.local(key, base + 60, 8, 1, false).err(),
+                Some(WcStatus::LocProtErr)
+            );
+            assert_eq!(
+                keys.local(key, base - 1, 1, 1, false).err(),
+                Some(WcStatus::LocProtErr)
+            );
+            assert_eq!(
+                keys.local(key, base, 8, 2, false).err(),
+                Some(WcStatus::LocProtErr)
+            );
+            assert_eq!(
+                keys.remote(key, base, 8, 1, AccessFlags::REMOTE_READ).err(),
+                Some(WcStatus::RemAccessErr)
+            );
+        }
+        table.remove(key);
+        let again = table.insert(region(&buffer, AccessFlags::LOCAL_WRITE));
+        assert_ne!(again, key, "a reused slot gets a new key");
+        assert!(table.read().local(key, base, 8, 1, false).is_err());
+        assert!(table.read().local(again, base, 8, 1, false).is_ok());
+    }
+}

@@ -1,0 +1,146 @@
+//! `ibops::soft`: the reference provider, a complete software RDMA device
+//! in the process. Its QPs talk to each other by loopback: a work request
+//! executes when it is posted, as a copy between registered buffers.
+//!
+//! It is written like any provider: its ops tables are built with
+//! `#[derive(DeviceOps)]` ([`ops`](self) module), merged at probe time (a
+//! base table with every mandatory op, plus an SRQ table and an AH table
+//! when the [`SoftConfig`] enables them), and registered through the public
+//! API; each object's state is its [`Private`](crate::Private) state.
+//!
+//! What it implements:
+//! - device, port, GID and P_Key queries with the [`Limits`] it enforces;
+//! - PDs; CQs with capacity, poll, peek, notification on a
+//!   [`CompletionChannel`](crate::verbs::CompletionChannel), resize and
+//!   overrun (a completion that does not fit is lost, the QP that made it
+//!   goes to the error state and `poll` reports the overrun once the CQ is
+//!   empty);
+//! - MRs over [`Buffer`](crate::Buffer)s with lkey/rkey, access, bounds and
+//!   PD checks; DMA MRs reaching every region of their PD;
+//! - RC and UD QPs with the IBTA state machine, required and optional
+//!   attributes per transition as `ib_modify_qp_is_ok` defines them;
+//! - SEND (with immediate), RDMA WRITE (with immediate), RDMA READ, atomic
+//!   compare-and-swap and fetch-and-add, UD SEND with the 40-byte GRH
+//!   reservation, zero-length operations, signaled and unsignaled requests;
+//! - posting rules and completion statuses as the `execute` module
+//!   describes; an error moves the QP to ERR and flushes what is
+//!   outstanding; RESET recovers;
+//! - SRQs shared by several QPs.
+//!
+//! Everything is `Send + Sync`; locks are taken in one order (send queue,
+//! key table, receive queue, CQ, buffers), so posters and pollers on many
+//! threads cannot deadlock. The crate has no `unsafe` code: registered
+//! memory is reached through [`Buffer`](crate::Buffer)'s locks.
+
+mod copy;
+mod counts;
+mod cq;
+mod device;
+mod execute;
+mod keys;
+mod limits;
+mod mr;
+mod ops;
+mod pd;
+mod post;
+mod qp;
+mod recv;
+mod srq;
+mod transitions;
+
+pub use counts::LiveObjects;
+pub use limits::Limits;
+
+use crate::device::{Device, DeviceBuilder};
+use crate::error::{Error, Result};
+use crate::registry::Registry;
+use device::SoftDevice;
+use ops::{AhOps, BaseOps, SrqOps, table};
+
+/// How to build a soft device.
+#[derive(Clone, Debug)]
+pub struct SoftConfig {
+    /// The device name (`soft0`).
+    pub name: String,
+    /// The limits it reports and enforces.
+    pub limits: Limits,
+    /// Shared receive queues (merges the SRQ ops table).
+    pub srq: bool,
+    /// Address handles and UD datagrams (merges the AH ops table).
+    pub ud: bool,
+    /// Atomic operations (the `ATOMIC` capability).
+    pub atomics: bool,
+    /// The node GUID; the port GID's interface id.
+    pub guid: u64,
+}
+
+impl SoftConfig {
+    /// A device called `name` with the default limits and every capability.
+    pub fn new(name: impl Into<String>) -> SoftConfig {
+        SoftConfig {
+            name: name.into(),
+            limits: Limits::DEFAULT,
+            srq: true,
+            ud: true,
+            atomics: true,
+            guid: 0x0002_c903_0000_0001,
+        }
+    }
+
+    /// Builds the device: merges the base table and the enabled capability
+    /// tables, attaches the device state and registers it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for limits the device cannot honour
+    /// (more than 16 SGEs); a merge or registration error.
+    pub fn probe(&self) -> Result<Device> {
+        self.builder()?.register()
+    }
+
+    /// As [`probe`](Self::probe), and adds the device to `registry`.
+    ///
+    /// # Errors
+    /// As `probe`, or [`Error::AlreadyExists`] for a name in use.
+    pub fn probe_in(&self, registry: &Registry) -> Result<Device> {
+        self.builder()?.register_in(registry)
+    }
+
+    fn builder(&self) -> Result<DeviceBuilder> {
+        if self.limits.max_sge as usize > copy::MAX_SGE {
+            return Err(Error::InvalidArgument(
+                "the soft device supports at most 16 SGEs",
+            ));
+        }
+        let mut builder = DeviceBuilder::new(self.name.clone());
+        builder.set_ops(table::<BaseOps>())?;
+        if self.srq {
+            builder.set_ops(table::<SrqOps>())?;
+        }
+        if self.ud {
+            builder.set_ops(table::<AhOps>())?;
+        }
+        builder.ports(1).private(SoftDevice::new(
+            self.limits,
+            self.atomics,
+            self.srq,
+            self.guid,
+        ));
+        Ok(builder)
+    }
+}
+
+/// A soft device called `name` with the default configuration.
+///
+/// # Errors
+/// As [`SoftConfig::probe`].
+pub fn probe(name: &str) -> Result<Device> {
+    SoftConfig::new(name).probe()
+}
+
+/// How many objects of each kind `device` holds now.
+///
+/// # Errors
+/// [`Error::WrongPrivate`] when `device` is not a soft device.
+pub fn live_objects(device: &Device) -> Result<LiveObjects> {
+    Ok(device::soft_device(device)?.live())
+}

@@ -1,0 +1,71 @@
+//! Memory registration: user regions over a [`crate::Buffer`] and DMA
+//! regions, each under a key of the device's key table.
+
+use super::device::soft_device;
+use super::keys::SoftMr;
+use super::limits::check;
+use super::pd::pd_id;
+use crate::error::{Error, Result};
+use crate::object::{Mr, Pd};
+use crate::private::Created;
+use crate::verbs::{AccessFlags, MrKeys, Udata, UserMemory};
+
+/// The provider state of an MR: its key in the table.
+#[derive(Debug)]
+struct SoftMrKey(u32);
+
+fn register(
+    pd: &Pd,
+    memory: Option<&UserMemory>,
+    iova: u64,
+    access: AccessFlags,
+) -> Result<Created<MrKeys>> {
+    if !access.is_valid() {
+        return Err(Error::InvalidArgument(
+            "remote write or atomic access needs local write access",
+        ));
+    }
+    let soft = soft_device(pd.device())?;
+    if let Some(memory) = memory {
+        check("max_mr_size", memory.length as u64, soft.limits.max_mr_size)?;
+        if iova.checked_add(memory.length as u64).is_none() {
+            return Err(Error::InvalidArgument("the region wraps the address space"));
+        }
+    }
+    let pd = pd_id(pd)?;
+    soft.counts.mr.acquire()?;
+    let key = soft.keys.insert(SoftMr {
+        pd,
+        memory: memory.cloned(),
+        iova,
+        access,
+    });
+    Ok(Created::new(
+        MrKeys {
+            lkey: key,
+            rkey: key,
+        },
+        SoftMrKey(key),
+    ))
+}
+
+pub(super) fn reg_user_mr(
+    pd: &Pd,
+    memory: &UserMemory,
+    iova: u64,
+    access: AccessFlags,
+    _: &mut Udata,
+) -> Result<Created<MrKeys>> {
+    register(pd, Some(memory), iova, access)
+}
+
+pub(super) fn get_dma_mr(pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>> {
+    register(pd, None, 0, access)
+}
+
+pub(super) fn dereg_mr(mr: &Mr) -> Result<()> {
+    let soft = soft_device(mr.device())?;
+    soft.keys.remove(mr.private::<SoftMrKey>()?.0);
+    soft.counts.mr.release();
+    Ok(())
+}

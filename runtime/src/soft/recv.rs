@@ -1,0 +1,156 @@
+//! Receive queues: a QP's own, or a shared one (SRQ) that several QPs take
+//! from. Senders that found no receive wait here and are woken by the next
+//! post.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use super::cq::{Cqe, SoftCq};
+use super::device::SoftDevice;
+use super::qp::SoftQp;
+use crate::error::{Error, Result, WrError};
+use crate::verbs::{RecvWr, WcOpcode, WcStatus, WorkCompletion};
+
+/// Posted receive work requests and the senders waiting for one.
+#[derive(Debug)]
+pub(super) struct RecvQueue {
+    state: Mutex<Queue>,
+    waiters: Mutex<Vec<Weak<SoftQp>>>,
+    max_sge: u32,
+}
+
+#[derive(Debug)]
+struct Queue {
+    wrs: VecDeque<RecvWr>,
+    max_wr: u32,
+    /// The SRQ limit (0: disarmed); reported by `query_srq`.
+    limit: u32,
+}
+
+impl RecvQueue {
+    pub(super) fn new(max_wr: u32, max_sge: u32) -> RecvQueue {
+        RecvQueue {
+            state: Mutex::new(Queue {
+                wrs: VecDeque::with_capacity((max_wr as usize).min(4096)),
+                max_wr,
+                limit: 0,
+            }),
+            waiters: Mutex::new(Vec::new()),
+            max_sge,
+        }
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Posts `wrs`; those before a refused one stay posted. With
+    /// `flush_to`, the queue's QP is in the error state and every accepted
+    /// request completes at once with a flush error on that CQ.
+    ///
+    /// # Errors
+    /// [`Error::BadWr`] for too many SGEs or a full queue.
+    pub(super) fn post(&self, wrs: &[RecvWr], flush_to: Option<(&SoftCq, u32)>) -> Result<()> {
+        let mut queue = self.queue();
+        let mut refused = None;
+        let mut accepted = 0;
+        for (index, wr) in wrs.iter().enumerate() {
+            let reason = if wr.sg_list.len() > self.max_sge as usize {
+                Some(WrError::TooManySge)
+            } else if queue.wrs.len() >= queue.max_wr as usize && flush_to.is_none() {
+                Some(WrError::QueueFull)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                refused = Some(Error::BadWr { index, reason });
+                break;
+            }
+            accepted += 1;
+            if flush_to.is_none() {
+                queue.wrs.push_back(wr.clone());
+            }
+        }
+        drop(queue);
+        if let Some((cq, qp_num)) = flush_to {
+            let _ = cq.push(
+                wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
+                false,
+            );
+        }
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Takes the oldest receive.
+    pub(super) fn take(&self) -> Option<RecvWr> {
+        self.queue().wrs.pop_front()
+    }
+
+    /// Remembers `qp` as a sender waiting for a receive here.
+    pub(super) fn add_waiter(&self, qp: &Arc<SoftQp>) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        if !waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(qp)) {
+            waiters.push(Arc::downgrade(qp));
+        }
+    }
+
+    /// Lets every waiting sender try again (called with no lock held).
+    pub(super) fn wake_waiters(&self, device: &SoftDevice) {
+        let waiters =
+            core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner));
+        for qp in waiters.iter().filter_map(Weak::upgrade) {
+            super::post::progress(device, &qp);
+        }
+    }
+
+    /// Completes every posted receive with a flush error on `cq`.
+    pub(super) fn flush(&self, cq: &SoftCq, qp_num: u32) {
+        let wrs = core::mem::take(&mut self.queue().wrs);
+        let _ = cq.push(wrs.iter().map(|wr| flushed(wr.wr_id, qp_num)), false);
+    }
+
+    /// Drops every posted receive without completions (reset).
+    pub(super) fn clear(&self) {
+        self.queue().wrs.clear();
+    }
+
+    /// `(max_wr, limit)`.
+    pub(super) fn limits(&self) -> (u32, u32) {
+        let queue = self.queue();
+        (queue.max_wr, queue.limit)
+    }
+
+    /// Changes the capacity (not below what is posted) and/or the limit.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `max_wr` is below what is posted.
+    pub(super) fn set_limits(&self, max_wr: Option<u32>, limit: Option<u32>) -> Result<()> {
+        let mut queue = self.queue();
+        if let Some(max_wr) = max_wr {
+            if (max_wr as usize) < queue.wrs.len() {
+                return Err(Error::InvalidArgument(
+                    "max_wr below the receives already posted",
+                ));
+            }
+            queue.max_wr = max_wr;
+        }
+        if let Some(limit) = limit {
+            queue.limit = limit;
+        }
+        Ok(())
+    }
+}
+
+/// The flush completion of a receive.
+fn flushed(wr_id: u64, qp_num: u32) -> Cqe {
+    Cqe {
+        wc: WorkCompletion {
+            wr_id,
+            status: WcStatus::WrFlushErr,
+            opcode: WcOpcode::Recv,
+            qp_num,
+            ..WorkCompletion::default()
+        },
+        frees: None,
+    }
+}

@@ -1,0 +1,16 @@
+//! The reference provider `ibops::soft`, driven through the verbs API only:
+//! registration, queries and limits, object lifetimes, the QP state
+//! machine, every operation of the data path, posting rules, completion
+//! statuses, CQs, SRQs, and many threads at once.
+
+mod common;
+
+mod cq;
+mod datapath;
+mod device;
+mod errors;
+mod objects;
+mod qp_state;
+mod srq;
+mod stress;
+mod ud;

@@ -1,0 +1,212 @@
+//! Object creation limits, validation, busy objects and cleanup.
+
+use ibops::prelude::*;
+use ibops::soft::{self, Limits, LiveObjects, SoftConfig};
+
+use crate::common::{CAP, Node, device, node, one, qp_init, rc_pair, recv, unique_name};
+
+fn small(limits: Limits) -> Device {
+    let mut config = SoftConfig::new(unique_name("small"));
+    config.limits = limits;
+    config.probe().expect("probe")
+}
+
+#[test]
+fn pd_limit_is_enforced_and_freed_pds_count_again() {
+    let dev = small(Limits {
+        max_pd: 2,
+        ..Limits::DEFAULT
+    });
+    let a = dev.alloc_pd().expect("1");
+    let _b = dev.alloc_pd().expect("2");
+    assert_eq!(
+        dev.alloc_pd().expect_err("3"),
+        Error::LimitExceeded {
+            what: "max_pd",
+            requested: 3,
+            limit: 2
+        }
+    );
+    drop(a);
+    dev.alloc_pd().expect("a freed slot");
+}
+
+#[test]
+fn cq_size_is_checked() {
+    let dev = device();
+    assert!(matches!(
+        dev.create_cq(&CqInitAttr::new(0)),
+        Err(Error::InvalidArgument(_))
+    ));
+    let too_big = Limits::DEFAULT.max_cqe + 1;
+    assert!(matches!(
+        dev.create_cq(&CqInitAttr::new(too_big)),
+        Err(Error::LimitExceeded {
+            what: "max_cqe",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn qp_queue_sizes_above_the_limits_are_refused() {
+    let dev = device();
+    let pd = dev.alloc_pd().expect("pd");
+    let cq = dev.create_cq(&CqInitAttr::new(16)).expect("cq");
+    let cap = |f: fn(&mut QpCap)| {
+        let mut cap = CAP;
+        f(&mut cap);
+        pd.create_qp(&qp_init(&cq, QpType::Rc, cap))
+    };
+    assert!(matches!(
+        cap(|c| c.max_send_wr = Limits::DEFAULT.max_qp_wr + 1),
+        Err(Error::LimitExceeded {
+            what: "max_send_wr",
+            ..
+        })
+    ));
+    assert!(matches!(
+        cap(|c| c.max_recv_sge = 17),
+        Err(Error::LimitExceeded {
+            what: "max_recv_sge",
+            ..
+        })
+    ));
+    assert!(matches!(
+        cap(|c| c.max_inline_data = 4096),
+        Err(Error::LimitExceeded {
+            what: "max_inline_data",
+            ..
+        })
+    ));
+    let uc = pd.create_qp(&qp_init(&cq, QpType::Uc, CAP));
+    assert!(matches!(uc, Err(Error::InvalidArgument(_))));
+}
+
+#[test]
+fn a_cq_of_another_device_is_refused() {
+    let (one, two) = (device(), device());
+    let pd = one.alloc_pd().expect("pd");
+    let foreign = two.create_cq(&CqInitAttr::new(4)).expect("cq");
+    let err = pd
+        .create_qp(&qp_init(&foreign, QpType::Rc, CAP))
+        .expect_err("foreign CQ");
+    assert!(matches!(err, Error::InvalidArgument(_)));
+}
+
+#[test]
+fn mr_access_combinations_are_checked() {
+    let dev = device();
+    let pd = dev.alloc_pd().expect("pd");
+    let mem = UserMemory::whole(&Buffer::new(64));
+    for bad in [AccessFlags::REMOTE_WRITE, AccessFlags::REMOTE_ATOMIC] {
+        assert!(
+            matches!(pd.reg_mr(&mem, bad), Err(Error::InvalidArgument(_))),
+            "{bad:?}"
+        );
+    }
+    let mr = pd
+        .reg_mr(&mem, AccessFlags::REMOTE_READ)
+        .expect("read-only is valid");
+    assert_eq!((mr.addr(), mr.len()), (mem.addr(), 64));
+    assert_eq!(mr.lkey(), mr.rkey());
+}
+
+#[test]
+fn mr_ranges_are_checked() {
+    let dev = small(Limits {
+        max_mr_size: 32,
+        ..Limits::DEFAULT
+    });
+    let pd = dev.alloc_pd().expect("pd");
+    let buf = Buffer::new(64);
+    assert!(UserMemory::range(&buf, 60, 8).is_err());
+    let empty = UserMemory::range(&buf, 8, 0).expect("empty range");
+    assert!(matches!(
+        pd.reg_mr(&empty, AccessFlags::LOCAL_WRITE),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        pd.reg_mr(&UserMemory::whole(&buf), AccessFlags::LOCAL_WRITE),
+        Err(Error::LimitExceeded {
+            what: "max_mr_size",
+            ..
+        })
+    ));
+    let half = UserMemory::range(&buf, 32, 32).expect("range");
+    let mr = pd
+        .reg_mr(&half, AccessFlags::LOCAL_WRITE)
+        .expect("32 bytes");
+    assert_eq!(mr.addr(), buf.addr() + 32);
+}
+
+#[test]
+fn objects_in_use_are_busy() {
+    let dev = device();
+    let n = node(&dev, QpType::Rc, 64);
+    // The QP holds its CQ; the MR and the QP hold the PD.
+    assert_eq!(n.cq.clone().destroy(), Err(Error::Busy("cq")));
+    assert_eq!(n.pd.clone().destroy(), Err(Error::Busy("pd")));
+    // Busy destroys changed nothing.
+    assert_eq!(soft::live_objects(&dev).expect("soft").cq, 1);
+    n.qp.destroy().expect("an unused QP");
+    n.mr.destroy().expect("an unused MR");
+    n.cq.destroy().expect("the CQ is free now");
+    n.pd.destroy().expect("the PD is free now");
+    assert_eq!(
+        soft::live_objects(&dev).expect("soft"),
+        LiveObjects::default()
+    );
+}
+
+#[test]
+fn dropping_the_handles_cleans_everything_up() {
+    let dev = device();
+    {
+        let n = node(&dev, QpType::Rc, 64);
+        let srq = n.pd.create_srq(&SrqInitAttr::default()).expect("srq");
+        let ah =
+            n.pd.create_ah(&AhAttr {
+                port_num: 1,
+                ..AhAttr::default()
+            })
+            .expect("ah");
+        let live = soft::live_objects(&dev).expect("soft");
+        assert_eq!(
+            live,
+            LiveObjects {
+                pd: 1,
+                cq: 1,
+                qp: 1,
+                mr: 1,
+                srq: 1,
+                ah: 1
+            }
+        );
+        drop((srq, ah));
+        // Dropping a parent's handle first is fine: children keep it alive.
+        let Node { pd, cq, qp, mr, .. } = n;
+        drop((pd, cq));
+        drop((qp, mr));
+    }
+    assert_eq!(
+        soft::live_objects(&dev).expect("soft"),
+        LiveObjects::default()
+    );
+}
+
+#[test]
+fn a_dma_mr_reaches_registered_memory_of_its_pd() {
+    let (_dev, a, b) = rc_pair(64);
+    let dma = a.pd.get_dma_mr(AccessFlags::LOCAL_WRITE).expect("dma mr");
+    assert!(dma.is_empty());
+    a.buf.write(0, b"dma!").expect("write");
+    b.qp.post_recv(&[recv(&b, 1, 0, 64)]).expect("recv");
+    let sge = Sge::new(a.mr.addr(), 4, dma.lkey());
+    a.qp.post_send(&[SendWr::new(7, WrOpcode::Send, vec![sge]).signaled()])
+        .expect("send");
+    assert_eq!(one(&a.cq).status, WcStatus::Success);
+    let mut got = [0u8; 4];
+    b.buf.read(0, &mut got).expect("read");
+    assert_eq!(&got, b"dma!");
+}

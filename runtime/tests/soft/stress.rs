@@ -1,0 +1,234 @@
+//! Many threads posting and polling at once: every signaled work request
+//! completes exactly once, and every message arrives intact and in order.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ibops::prelude::*;
+
+use crate::common::{ALL_REMOTE, device, qp_init};
+
+const SENDERS: usize = 4;
+const MESSAGES: u32 = 3000;
+const MSG: usize = 16;
+const RECV_DEPTH: u32 = 32;
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn payload(sender: u32, seq: u32) -> [u8; MSG] {
+    let mut m = [0u8; MSG];
+    m[..4].copy_from_slice(&sender.to_le_bytes());
+    m[4..8].copy_from_slice(&seq.to_le_bytes());
+    let check = u64::from(sender).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(seq);
+    m[8..].copy_from_slice(&check.to_le_bytes());
+    m
+}
+
+fn wr_id(sender: usize, seq: u32) -> u64 {
+    ((sender as u64) << 32) | u64::from(seq)
+}
+
+#[test]
+fn senders_and_pollers_on_shared_cqs() {
+    let dev = device();
+    let pd = dev.alloc_pd().expect("pd");
+    let send_cq = dev.create_cq(&CqInitAttr::new(4096)).expect("send cq");
+    let recv_cq = dev.create_cq(&CqInitAttr::new(4096)).expect("recv cq");
+    let cap = QpCap {
+        max_send_wr: 32,
+        max_recv_wr: RECV_DEPTH,
+        max_send_sge: 1,
+        max_recv_sge: 1,
+        max_inline_data: 0,
+    };
+    let mut senders = Vec::new();
+    let mut receivers = Vec::new();
+    for _ in 0..SENDERS {
+        let mut init = qp_init(&send_cq, QpType::Rc, cap);
+        init.recv_cq = Arc::clone(&recv_cq);
+        let s = pd.create_qp(&init).expect("sender");
+        let r = pd.create_qp(&init).expect("receiver");
+        s.connect_rc(r.qp_num(), ALL_REMOTE, 7).expect("s");
+        r.connect_rc(s.qp_num(), ALL_REMOTE, 7).expect("r");
+        senders.push(s);
+        receivers.push(r);
+    }
+    // Receive buffers: one slot per posted receive.
+    let rbuf = Buffer::new(SENDERS * RECV_DEPTH as usize * MSG);
+    let rmr = pd
+        .reg_mr(&UserMemory::whole(&rbuf), AccessFlags::LOCAL_WRITE)
+        .expect("rmr");
+    let slot_recv = |qp_index: usize, slot: u32| {
+        let offset = ((qp_index * RECV_DEPTH as usize + slot as usize) * MSG) as u64;
+        RecvWr::new(wr_id(qp_index, slot), vec![rmr.sge(offset, MSG as u32)])
+    };
+    for (i, r) in receivers.iter().enumerate() {
+        let list: Vec<RecvWr> = (0..RECV_DEPTH).map(|s| slot_recv(i, s)).collect();
+        r.post_recv(&list).expect("initial receives");
+    }
+    let total = SENDERS * MESSAGES as usize;
+    let failed = AtomicBool::new(false);
+    let start = Instant::now();
+    thread::scope(|scope| {
+        // One thread per sender, posting lists of 1 to 4 requests.
+        for (i, qp) in senders.iter().enumerate() {
+            let pd = &pd;
+            let failed = &failed;
+            scope.spawn(move || {
+                let sbuf = Buffer::new(MESSAGES as usize * MSG);
+                let smr = pd
+                    .reg_mr(&UserMemory::whole(&sbuf), AccessFlags::LOCAL_WRITE)
+                    .expect("smr");
+                for seq in 0..MESSAGES {
+                    sbuf.write(seq as usize * MSG, &payload(i as u32, seq))
+                        .expect("payload");
+                }
+                let mut seq = 0;
+                while seq < MESSAGES && !failed.load(Ordering::Relaxed) {
+                    let n = (seq % 4 + 1).min(MESSAGES - seq);
+                    let list: Vec<SendWr> = (seq..seq + n)
+                        .map(|s| {
+                            let sge = smr.sge(u64::from(s) * MSG as u64, MSG as u32);
+                            SendWr::new(wr_id(i, s), WrOpcode::Send, vec![sge]).signaled()
+                        })
+                        .collect();
+                    match qp.post_send(&list) {
+                        Ok(()) => seq += n,
+                        Err(Error::BadWr {
+                            index,
+                            reason: WrError::QueueFull,
+                        }) => {
+                            seq += index as u32;
+                            thread::yield_now();
+                        }
+                        Err(e) => panic!("post_send: {e}"),
+                    }
+                    assert!(start.elapsed() < DEADLINE, "sender {i} stuck");
+                }
+                // Keep the sender's memory registered until every send ran.
+                (sbuf, smr)
+            });
+        }
+        // The send-completion poller.
+        let send_cq = &send_cq;
+        let failed_s = &failed;
+        let sends = scope.spawn(move || {
+            let mut seen = HashSet::new();
+            let mut wc = [WorkCompletion::default(); 32];
+            while seen.len() < total {
+                let n = send_cq.poll(&mut wc).expect("poll send cq");
+                for c in &wc[..n] {
+                    assert_eq!(c.status, WcStatus::Success, "{c:?}");
+                    assert!(seen.insert(c.wr_id), "send {:#x} completed twice", c.wr_id);
+                }
+                if start.elapsed() > DEADLINE {
+                    failed_s.store(true, Ordering::Relaxed);
+                    panic!("only {} of {total} sends completed", seen.len());
+                }
+            }
+            seen.len()
+        });
+        // The receive poller, which checks each message and re-posts its slot.
+        let mut next = [0u32; SENDERS];
+        let mut received = 0;
+        let mut wc = [WorkCompletion::default(); 32];
+        while received < total {
+            let n = recv_cq.poll(&mut wc).expect("poll recv cq");
+            for c in &wc[..n] {
+                assert_eq!(
+                    (c.status, c.byte_len),
+                    (WcStatus::Success, MSG as u32),
+                    "{c:?}"
+                );
+                let (qp_index, slot) = ((c.wr_id >> 32) as usize, c.wr_id as u32);
+                let mut m = [0u8; MSG];
+                rbuf.read(
+                    (qp_index * RECV_DEPTH as usize + slot as usize) * MSG,
+                    &mut m,
+                )
+                .expect("read");
+                let sender = u32::from_le_bytes([m[0], m[1], m[2], m[3]]);
+                let seq = u32::from_le_bytes([m[4], m[5], m[6], m[7]]);
+                assert_eq!(m, payload(sender, seq), "corrupted message");
+                assert_eq!(sender as usize, qp_index, "delivered to the wrong QP");
+                assert_eq!(seq, next[qp_index], "out of order or lost");
+                next[qp_index] += 1;
+                received += 1;
+                receivers[qp_index]
+                    .post_recv(&[slot_recv(qp_index, slot)])
+                    .expect("re-post");
+            }
+            if start.elapsed() > DEADLINE {
+                failed.store(true, Ordering::Relaxed);
+                panic!("only {received} of {total} messages arrived");
+            }
+        }
+        assert_eq!(sends.join().expect("send poller"), total);
+    });
+    assert!(recv_cq.poll(&mut [WorkCompletion::default(); 4]) == Ok(0));
+}
+
+#[test]
+fn threads_posting_on_one_qp() {
+    const THREADS: usize = 4;
+    const WRITES: u64 = 2000;
+    const SLOT: u64 = 64;
+    let dev = device();
+    let n = crate::common::node(&dev, QpType::Rc, 64);
+    let cq = dev.create_cq(&CqInitAttr::new(8192)).expect("cq");
+    let cap = QpCap {
+        max_send_wr: 1024,
+        ..crate::common::CAP
+    };
+    let qp = n.pd.create_qp(&qp_init(&cq, QpType::Rc, cap)).expect("qp");
+    qp.connect_rc(qp.qp_num(), ALL_REMOTE, 7).expect("loopback");
+    let dst = Buffer::new(THREADS * WRITES as usize * SLOT as usize);
+    let dmr =
+        n.pd.reg_mr(&UserMemory::whole(&dst), ALL_REMOTE)
+            .expect("dst");
+    thread::scope(|scope| {
+        for t in 0..THREADS as u64 {
+            let (qp, n, dmr) = (&qp, &n, &dmr);
+            scope.spawn(move || {
+                let src = Buffer::from(vec![t as u8 + 1; SLOT as usize]);
+                let smr =
+                    n.pd.reg_mr(&UserMemory::whole(&src), AccessFlags::LOCAL_WRITE)
+                        .expect("src");
+                let mut i = 0;
+                while i < WRITES {
+                    let id = t * WRITES + i;
+                    let op = WrOpcode::RdmaWrite {
+                        remote_addr: dmr.addr() + id * SLOT,
+                        rkey: dmr.rkey(),
+                    };
+                    let w = SendWr::new(id, op, vec![smr.sge(0, SLOT as u32)]).signaled();
+                    match qp.post_send(&[w]) {
+                        Ok(()) => i += 1,
+                        Err(Error::BadWr {
+                            reason: WrError::QueueFull,
+                            ..
+                        }) => thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        }
+        let mut seen = HashSet::new();
+        let mut wc = [WorkCompletion::default(); 64];
+        let start = Instant::now();
+        while seen.len() < THREADS * WRITES as usize {
+            let got = cq.poll(&mut wc).expect("poll");
+            for c in &wc[..got] {
+                assert_eq!(c.status, WcStatus::Success);
+                assert!(seen.insert(c.wr_id), "twice: {}", c.wr_id);
+            }
+            assert!(start.elapsed() < DEADLINE, "stuck at {}", seen.len());
+        }
+    });
+    let bytes = dst.to_vec();
+    for (slot, chunk) in bytes.chunks(SLOT as usize).enumerate() {
+        let writer = (slot as u64 / WRITES) as u8 + 1;
+        assert!(chunk.iter().all(|b| *b == writer), "slot {slot} corrupted");
+    }
+}

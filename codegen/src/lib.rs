@@ -12,6 +12,8 @@
 //! # Ok::<(), ibops_codegen::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod c;
 pub mod diagnostic;
 pub mod emit;

@@ -7,6 +7,8 @@
 //! in [`ctxt`]), [`expand`] emits. Use it through `ibops::DeviceOps` and
 //! `ibops::device_ops`.
 
+#![forbid(unsafe_code)]
+
 mod attr;
 mod check;
 mod ctxt;

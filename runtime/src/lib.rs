@@ -25,6 +25,8 @@
 //! # Ok::<(), ibops::MergeConflict>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 // Lets the derive's `::ibops::` paths resolve inside this crate too.
 extern crate self as ibops;
 

@@ -55,11 +55,7 @@ impl Pd {
         iova: u64,
         access: AccessFlags,
     ) -> Result<Arc<Mr>> {
-        if !access.is_valid() {
-            return Err(Error::InvalidArgument(
-                "remote write or atomic access needs local write access",
-            ));
-        }
+        access.validate()?;
         if memory.length == 0 {
             return Err(Error::InvalidArgument("an empty memory region"));
         }
@@ -83,11 +79,7 @@ impl Pd {
     /// [`Error::InvalidArgument`] for an invalid access combination; the
     /// provider's error.
     pub fn get_dma_mr(self: &Arc<Self>, access: AccessFlags) -> Result<Arc<Mr>> {
-        if !access.is_valid() {
-            return Err(Error::InvalidArgument(
-                "remote write or atomic access needs local write access",
-            ));
-        }
+        access.validate()?;
         let device = self.device();
         let created = device.ops().get_dma_mr(self, access)?;
         let data = MrData {

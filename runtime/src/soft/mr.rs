@@ -20,11 +20,7 @@ fn register(
     iova: u64,
     access: AccessFlags,
 ) -> Result<Created<MrKeys>> {
-    if !access.is_valid() {
-        return Err(Error::InvalidArgument(
-            "remote write or atomic access needs local write access",
-        ));
-    }
+    access.validate()?;
     let soft = soft_device(pd.device())?;
     if let Some(memory) = memory {
         check("max_mr_size", memory.length as u64, soft.limits.max_mr_size)?;

@@ -34,6 +34,20 @@ impl AccessFlags {
             self.intersects(AccessFlags::REMOTE_WRITE.union(AccessFlags::REMOTE_ATOMIC));
         !needs_local || self.contains(AccessFlags::LOCAL_WRITE)
     }
+
+    /// The flags, if [`is_valid`](Self::is_valid).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the rule otherwise.
+    pub fn validate(self) -> Result<AccessFlags> {
+        if self.is_valid() {
+            Ok(self)
+        } else {
+            Err(Error::InvalidArgument(
+                "remote write or atomic access needs local write access",
+            ))
+        }
+    }
 }
 
 /// The keys of a memory region.

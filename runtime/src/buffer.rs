@@ -6,9 +6,15 @@
 //! device copies into and out of it the way DMA would, and a lock per buffer
 //! keeps the two from racing. Two buffers are always locked in the same
 //! order (by address), so copies in opposite directions cannot deadlock.
+//!
+//! Each buffer has an address of its own in a device-visible address space:
+//! page aligned, never shared with another live buffer, and independent of
+//! where the allocator put the bytes (so alignment rules such as the 8-byte
+//! alignment of atomics depend only on offsets the application chooses).
 
 use core::fmt;
 use core::ops::Range;
+use core::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
@@ -22,8 +28,7 @@ pub struct Buffer {
 
 struct BufferInner {
     bytes: RwLock<Box<[u8]>>,
-    /// The address of the first byte in this process, fixed for the
-    /// buffer's life (the boxed slice is never reallocated).
+    /// The device-visible address of the first byte.
     addr: u64,
     len: usize,
 }
@@ -44,8 +49,8 @@ impl Buffer {
         self.inner.len == 0
     }
 
-    /// The address of its first byte in this process: what `ibv_reg_mr`
-    /// would register and SGEs would name.
+    /// The device-visible address of its first byte: what `ibv_reg_mr`
+    /// would register and SGEs name. Page aligned.
     pub fn addr(&self) -> u64 {
         self.inner.addr
     }
@@ -162,11 +167,23 @@ impl Buffer {
     }
 }
 
+/// The size of the pages buffer addresses are aligned to.
+const PAGE: u64 = 4096;
+
+/// The next free device-visible address; a guard page separates buffers.
+static NEXT_ADDR: AtomicU64 = AtomicU64::new(0x1000_0000);
+
+/// A page-aligned range of `len` bytes no other buffer has.
+fn allocate_addr(len: usize) -> u64 {
+    let span = (len as u64).div_ceil(PAGE).max(1) * PAGE + PAGE;
+    NEXT_ADDR.fetch_add(span, Ordering::Relaxed)
+}
+
 impl From<Vec<u8>> for Buffer {
     fn from(bytes: Vec<u8>) -> Buffer {
         let bytes = bytes.into_boxed_slice();
-        let addr = bytes.as_ptr() as u64;
         let len = bytes.len();
+        let addr = allocate_addr(len);
         Buffer {
             inner: Arc::new(BufferInner {
                 bytes: RwLock::new(bytes),
@@ -212,6 +229,15 @@ mod tests {
         Buffer::copy(&a, 0, &a, 1, 3).expect("overlapping copy");
         assert_eq!(a.to_vec(), [1, 1, 2, 3]);
         assert!(Buffer::copy(&a, 2, &b, 0, 3).is_err());
+    }
+
+    #[test]
+    fn addresses_are_page_aligned_and_disjoint() {
+        let a = Buffer::new(5000);
+        let b = Buffer::new(1);
+        assert_eq!(a.addr() % PAGE, 0);
+        assert_eq!(b.addr() % PAGE, 0);
+        assert!(b.addr() >= a.addr() + 5000 || a.addr() >= b.addr() + 1);
     }
 
     #[test]

@@ -71,11 +71,14 @@ fn senders_and_pollers_on_shared_cqs() {
     let failed = AtomicBool::new(false);
     let start = Instant::now();
     thread::scope(|scope| {
-        // One thread per sender, posting lists of 1 to 4 requests.
+        // One thread per sender, posting lists of 1 to 4 requests. Each
+        // returns its registered memory, which must outlive its sends: the
+        // threads are joined only after every send completed.
+        let mut sender_threads = Vec::new();
         for (i, qp) in senders.iter().enumerate() {
             let pd = &pd;
             let failed = &failed;
-            scope.spawn(move || {
+            sender_threads.push(scope.spawn(move || {
                 let sbuf = Buffer::new(MESSAGES as usize * MSG);
                 let smr = pd
                     .reg_mr(&UserMemory::whole(&sbuf), AccessFlags::LOCAL_WRITE)
@@ -106,9 +109,8 @@ fn senders_and_pollers_on_shared_cqs() {
                     }
                     assert!(start.elapsed() < DEADLINE, "sender {i} stuck");
                 }
-                // Keep the sender's memory registered until every send ran.
                 (sbuf, smr)
-            });
+            }));
         }
         // The send-completion poller.
         let send_cq = &send_cq;
@@ -165,6 +167,9 @@ fn senders_and_pollers_on_shared_cqs() {
             }
         }
         assert_eq!(sends.join().expect("send poller"), total);
+        for t in sender_threads {
+            drop(t.join().expect("sender"));
+        }
     });
     assert!(recv_cq.poll(&mut [WorkCompletion::default(); 4]) == Ok(0));
 }

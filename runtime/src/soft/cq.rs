@@ -5,7 +5,7 @@
 //! the unsignaled work requests before it); polling it frees them, as a
 //! channel adapter frees send WQEs when their CQE is consumed.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,6 +19,12 @@ use crate::verbs::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags, Udata, 
 #[derive(Debug)]
 pub(super) struct SoftCq {
     ring: Mutex<Ring>,
+    /// How many completions the ring holds, or `usize::MAX` once it
+    /// overran: written under the lock, read without it, so that polling an
+    /// empty CQ (what a spinning poller mostly does) takes no lock and
+    /// leaves the lock to the producers, as polling a hardware CQ reads
+    /// memory only.
+    ready: AtomicUsize,
     channel: Option<CompletionChannel>,
 }
 
@@ -50,8 +56,19 @@ impl SoftCq {
                 armed: None,
                 overrun: false,
             }),
+            ready: AtomicUsize::new(0),
             channel,
         }
+    }
+
+    /// Publishes the ring's state for lock-free readers (lock held).
+    fn publish(&self, ring: &Ring) {
+        let ready = if ring.overrun {
+            usize::MAX
+        } else {
+            ring.entries.len()
+        };
+        self.ready.store(ready, Ordering::Release);
     }
 
     fn ring(&self) -> MutexGuard<'_, Ring> {
@@ -79,6 +96,7 @@ impl SoftCq {
             }
         }
         ring.overrun |= lost;
+        self.publish(&ring);
         let added = ring.entries.len() > before;
         let fire = match ring.armed {
             Some(flags) if added => {
@@ -98,6 +116,9 @@ impl SoftCq {
     }
 
     fn poll(&self, out: &mut [WorkCompletion]) -> Result<usize> {
+        if self.ready.load(Ordering::Acquire) == 0 {
+            return Ok(0);
+        }
         let mut ring = self.ring();
         let n = out.len().min(ring.entries.len());
         for (slot, cqe) in out.iter_mut().zip(ring.entries.drain(..n)) {
@@ -106,6 +127,7 @@ impl SoftCq {
                 used.fetch_sub(count, Ordering::AcqRel);
             }
         }
+        self.publish(&ring);
         if n == 0 && ring.overrun {
             return Err(Error::InvalidState("completion queue overrun"));
         }
@@ -145,7 +167,8 @@ pub(super) fn poll_cq(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize> {
 }
 
 pub(super) fn peek_cq(cq: &Cq, max: usize) -> Result<usize> {
-    Ok(soft_cq(cq)?.ring().entries.len().min(max))
+    let soft = soft_cq(cq)?;
+    Ok(soft.ring().entries.len().min(max))
 }
 
 pub(super) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bool> {

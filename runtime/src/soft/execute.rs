@@ -19,6 +19,7 @@
 //! UD is unreliable: a datagram to a missing QP, with a wrong Q_Key or
 //! without a receive is dropped and the sender still succeeds.
 
+use core::cell::RefCell;
 use std::sync::Arc;
 
 use super::copy::SgList;
@@ -26,10 +27,10 @@ use super::cq::Cqe;
 use super::device::SoftDevice;
 use super::keys::Keys;
 use super::qp::SoftQp;
-use super::recv::RecvQueue;
+use super::recv::{Receive, RecvQueue};
 use crate::object::Ah;
 use crate::verbs::{
-    AccessFlags, QpAttr, QpType, RecvWr, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
+    AccessFlags, QpAttr, QpType, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
     WorkCompletion, WrOpcode,
 };
 
@@ -74,16 +75,64 @@ pub(super) fn wc_opcode(op: &WrOpcode) -> WcOpcode {
     }
 }
 
-/// One requester QP's view for executing work requests.
+/// One requester QP's view for executing a run of work requests: the key
+/// table and the peer are looked up once, and the peer's successful
+/// completions are delivered together by [`deliver`](Self::deliver).
 pub(super) struct Requester<'a> {
     pub(super) device: &'a SoftDevice,
-    pub(super) keys: &'a Keys<'a>,
+    pub(super) keys: Keys<'a>,
     pub(super) qp: &'a SoftQp,
-    pub(super) attr: &'a QpAttr,
-    pub(super) peer: Option<&'a Arc<SoftQp>>,
+    pub(super) attr: QpAttr,
+    pub(super) peer: Option<Arc<SoftQp>>,
+    /// The peer's completions not delivered yet, and whether one of them
+    /// asks for a solicited event.
+    responses: RefCell<(Vec<Cqe>, bool)>,
 }
 
-impl Requester<'_> {
+impl<'a> Requester<'a> {
+    /// A requester for `qp` with the attributes `attr`, connected to `peer`.
+    pub(super) fn new(
+        device: &'a SoftDevice,
+        qp: &'a SoftQp,
+        attr: QpAttr,
+        peer: Option<Arc<SoftQp>>,
+    ) -> Requester<'a> {
+        Requester {
+            device,
+            keys: device.keys.read(),
+            qp,
+            attr,
+            peer,
+            responses: RefCell::new((Vec::new(), false)),
+        }
+    }
+
+    /// Delivers the peer's pending completions; an overrun puts the peer in
+    /// the error state.
+    pub(super) fn deliver(&self) {
+        let (cqes, solicited) = core::mem::take(&mut *self.responses.borrow_mut());
+        if let Some(peer) = self.peer.as_ref().filter(|_| !cqes.is_empty()) {
+            if peer.recv_cq.push(cqes, solicited).is_err() {
+                peer.enter_error_as_responder();
+            }
+        }
+    }
+
+    /// Queues a successful completion for the peer.
+    fn respond_later(&self, wc: WorkCompletion, solicited: bool) {
+        let mut responses = self.responses.borrow_mut();
+        responses.0.push(Cqe { wc, frees: None });
+        responses.1 |= solicited;
+    }
+
+    /// A responder-side error: the receive completes with `status` (after
+    /// the completions before it) and the peer goes to the error state.
+    fn respond_error(&self, peer: &SoftQp, wr_id: u64, status: WcStatus) {
+        self.deliver();
+        respond(peer, failed(peer, wr_id, status), false);
+        peer.enter_error_as_responder();
+    }
+
     /// Executes `wr`.
     pub(super) fn execute(&self, wr: &SendWr) -> Outcome {
         let src = match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
@@ -102,7 +151,7 @@ impl Requester<'_> {
         if src.len > self.device.limits.max_msg_sz as usize {
             return done(WcStatus::LocLenErr);
         }
-        let Some(peer) = self.peer.filter(|p| p.receives()) else {
+        let Some(peer) = self.peer.as_deref().filter(|p| p.receives()) else {
             return done(WcStatus::RetryExcErr);
         };
         let solicited = wr.send_flags.contains(SendFlags::SOLICITED);
@@ -165,7 +214,7 @@ impl Requester<'_> {
     }
 
     /// The next receive at `peer`, or what to do without one.
-    fn receive(&self, peer: &SoftQp) -> Result<RecvWr, Outcome> {
+    fn receive(&self, peer: &SoftQp) -> Result<Receive, Outcome> {
         match peer.rq.take() {
             Some(recv) => Ok(recv),
             None if self.attr.rnr_retry == 7 => Err(Outcome::Wait(Arc::clone(&peer.rq))),
@@ -178,23 +227,23 @@ impl Requester<'_> {
             Ok(recv) => recv,
             Err(outcome) => return outcome,
         };
-        let dst = match SgList::resolve(&recv.sg_list, |s| {
+        let dst = match SgList::resolve(recv.sg_list(), |s| {
             self.keys
                 .local(s.lkey, s.addr, s.length as usize, peer.pd, true)
         }) {
             Ok(dst) => dst,
             Err(status) => {
-                respond_error(peer, recv.wr_id, status);
+                self.respond_error(peer, recv.wr_id, status);
                 return done(WcStatus::RemOpErr);
             }
         };
         if dst.len < src.len {
-            respond_error(peer, recv.wr_id, WcStatus::LocLenErr);
+            self.respond_error(peer, recv.wr_id, WcStatus::LocLenErr);
             return done(WcStatus::RemInvReqErr);
         }
         dst.copy_from(src, 0);
         let wc = received(peer, &recv, self.qp.qpn, WcOpcode::Recv, src.len, imm);
-        respond(peer, wc, solicited);
+        self.respond_later(wc, solicited);
         success(src.len)
     }
 
@@ -304,7 +353,7 @@ impl Requester<'_> {
         let Some(recv) = target.rq.take() else {
             return sent;
         };
-        let dst = match SgList::resolve(&recv.sg_list, |s| {
+        let dst = match SgList::resolve(recv.sg_list(), |s| {
             self.keys
                 .local(s.lkey, s.addr, s.length as usize, target.pd, true)
         }) {
@@ -343,7 +392,7 @@ impl Requester<'_> {
 /// The responder's successful receive completion.
 fn received(
     peer: &SoftQp,
-    recv: &RecvWr,
+    recv: &Receive,
     src_qp: u32,
     opcode: WcOpcode,
     len: usize,
@@ -384,11 +433,4 @@ fn respond(peer: &SoftQp, wc: WorkCompletion, solicited: bool) {
     if peer.recv_cq.push([cqe], solicited).is_err() {
         peer.enter_error_as_responder();
     }
-}
-
-/// A responder-side error: the receive completes with `status` and the
-/// responder QP goes to the error state.
-fn respond_error(peer: &SoftQp, wr_id: u64, status: WcStatus) {
-    respond(peer, failed(peer, wr_id, status), false);
-    peer.enter_error_as_responder();
 }

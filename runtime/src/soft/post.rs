@@ -5,6 +5,7 @@
 use core::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::cq::Cqe;
 use super::device::{SoftDevice, soft_device};
 use super::execute::{Outcome, Requester, wc_opcode};
 use super::qp::{SendQueue, SoftQp, soft_qp};
@@ -91,30 +92,38 @@ fn check(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<(), WrError> {
 /// Executes `wrs` in order; one that must wait for a receive waits, with
 /// every later one behind it.
 fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]) {
+    let mut pass = Pass::new(device, qp, sq);
     for (i, wr) in wrs.iter().enumerate() {
         if qp.state() != QpState::Rts {
             // An earlier request failed and the QP is in error.
+            pass.finish(sq);
             flush(qp, sq, &wrs[i..]);
             return;
         }
-        if !step(device, qp, sq, wr) {
+        if !pass.step(sq, wr) {
             sq.pending.extend(wrs[i..].iter().cloned());
-            return;
+            break;
         }
     }
+    pass.finish(sq);
 }
 
 /// Executes pending sends while the QP is in RTS and they can proceed.
 pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue) {
+    if sq.pending.is_empty() {
+        return;
+    }
+    let mut pass = Pass::new(device, qp, sq);
     while qp.state() == QpState::Rts {
         let Some(wr) = sq.pending.pop_front() else {
-            return;
+            break;
         };
-        if !step(device, qp, sq, &wr) {
+        if !pass.step(sq, &wr) {
             sq.pending.push_front(wr);
-            return;
+            break;
         }
     }
+    pass.finish(sq);
 }
 
 /// Lets `qp`'s waiting sends try again (a receive was posted).
@@ -123,43 +132,61 @@ pub(super) fn progress(device: &SoftDevice, qp: &Arc<SoftQp>) {
     run_pending(device, qp, &mut sq);
 }
 
-/// Executes one request and completes it; `false` when it must wait for a
-/// receive (it is then not completed).
-fn step(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wr: &SendWr) -> bool {
-    let keys = device.keys.read();
-    let peer = sq.peer.upgrade();
-    let requester = Requester {
-        device,
-        keys: &keys,
-        qp,
-        attr: &sq.attr,
-        peer: peer.as_ref(),
-    };
-    let mut outcome = requester.execute(wr);
-    if let Outcome::Wait(rq) = &outcome {
-        // Register first, then look again: a receive posted in between
-        // either is seen now or wakes us.
-        rq.add_waiter(qp);
-        outcome = requester.execute(wr);
+/// One run over the send queue: one requester (key table and peer looked
+/// up once) and the send completions pushed together.
+struct Pass<'a> {
+    requester: Requester<'a>,
+    qp: &'a Arc<SoftQp>,
+    cqes: Vec<Cqe>,
+}
+
+impl<'a> Pass<'a> {
+    fn new(device: &'a SoftDevice, qp: &'a Arc<SoftQp>, sq: &mut SendQueue) -> Pass<'a> {
+        Pass {
+            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade()),
+            qp,
+            cqes: core::mem::take(&mut sq.completions),
+        }
     }
-    drop(keys);
-    let Outcome::Done { status, byte_len } = outcome else {
-        return false;
-    };
-    let signaled = wr.send_flags.contains(SendFlags::SIGNALED);
-    let cqe = sq.complete(
-        qp,
-        wr.wr_id,
-        signaled,
-        status,
-        wc_opcode(&wr.opcode),
-        byte_len,
-    );
-    let overrun = cqe.is_some_and(|cqe| qp.send_cq.push([cqe], false).is_err());
-    if status != WcStatus::Success || overrun {
-        qp.enter_error(sq);
+
+    /// Executes one request and completes it; `false` when it must wait
+    /// for a receive (it is then not completed).
+    fn step(&mut self, sq: &mut SendQueue, wr: &SendWr) -> bool {
+        let mut outcome = self.requester.execute(wr);
+        if let Outcome::Wait(rq) = &outcome {
+            // Register first, then look again: a receive posted in between
+            // either is seen now or wakes us.
+            rq.add_waiter(self.qp);
+            outcome = self.requester.execute(wr);
+        }
+        let Outcome::Done { status, byte_len } = outcome else {
+            return false;
+        };
+        let signaled = wr.send_flags.contains(SendFlags::SIGNALED);
+        let opcode = wc_opcode(&wr.opcode);
+        if let Some(cqe) = sq.complete(self.qp, wr.wr_id, signaled, status, opcode, byte_len) {
+            self.cqes.push(cqe);
+        }
+        if status != WcStatus::Success {
+            self.deliver(sq);
+            self.qp.enter_error(sq);
+        }
+        true
     }
-    true
+
+    /// Pushes the completions gathered so far, the peer's first; an overrun
+    /// of the send CQ puts the QP in error.
+    fn deliver(&mut self, sq: &mut SendQueue) {
+        self.requester.deliver();
+        if !self.cqes.is_empty() && self.qp.send_cq.push(self.cqes.drain(..), false).is_err() {
+            self.qp.enter_error(sq);
+        }
+    }
+
+    fn finish(mut self, sq: &mut SendQueue) {
+        self.deliver(sq);
+        sq.completions = self.cqes;
+    }
 }
 
 /// Completes `wrs` with a flush error (the QP is in error).
@@ -197,7 +224,5 @@ pub(super) fn post_recv(qp: &Qp, wrs: &[RecvWr]) -> Result<()> {
         QpState::Err => Some((&*soft.recv_cq, soft.qpn)),
         _ => None,
     };
-    let posted = soft.rq.post(wrs, flush_to);
-    soft.rq.wake_waiters(soft_device(qp.device())?);
-    posted
+    soft.rq.post(soft_device(qp.device())?, wrs, flush_to)
 }

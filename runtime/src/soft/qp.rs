@@ -56,6 +56,8 @@ pub(super) struct SendQueue {
     pub(super) used: Arc<AtomicU32>,
     /// Unsignaled work requests since the last send completion.
     pub(super) unsignaled: u32,
+    /// Room for the completions of one post, reused between posts.
+    pub(super) completions: Vec<Cqe>,
 }
 
 const STATES: [QpState; 7] = [
@@ -244,6 +246,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
             pending: VecDeque::new(),
             used: Arc::new(AtomicU32::new(0)),
             unsignaled: 0,
+            completions: Vec::new(),
         }),
     });
     let info = QpInfo {

@@ -5,11 +5,12 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
+use super::copy::MAX_SGE;
 use super::cq::{Cqe, SoftCq};
 use super::device::SoftDevice;
 use super::qp::SoftQp;
 use crate::error::{Error, Result, WrError};
-use crate::verbs::{RecvWr, WcOpcode, WcStatus, WorkCompletion};
+use crate::verbs::{RecvWr, Sge, WcOpcode, WcStatus, WorkCompletion};
 
 /// Posted receive work requests and the senders waiting for one.
 #[derive(Debug)]
@@ -19,12 +20,19 @@ pub(super) struct RecvQueue {
     max_sge: u32,
 }
 
+/// Posted receives, stored flat (no allocation per receive): each entry
+/// is a `wr_id` and how many of the next SGEs are its own.
 #[derive(Debug)]
 struct Queue {
-    wrs: VecDeque<RecvWr>,
+    wrs: VecDeque<(u64, usize)>,
+    sges: VecDeque<Sge>,
     max_wr: u32,
     /// The SRQ limit (0: disarmed); reported by `query_srq`.
     limit: u32,
+    /// Set when a sender found the queue empty: the next post wakes the
+    /// waiters. Kept under the queue's lock, which orders it with the
+    /// sender's look at the queue (see [`RecvQueue::add_waiter`]).
+    wanted: bool,
 }
 
 impl RecvQueue {
@@ -32,8 +40,10 @@ impl RecvQueue {
         RecvQueue {
             state: Mutex::new(Queue {
                 wrs: VecDeque::with_capacity((max_wr as usize).min(4096)),
+                sges: VecDeque::with_capacity((max_wr as usize).min(4096)),
                 max_wr,
                 limit: 0,
+                wanted: false,
             }),
             waiters: Mutex::new(Vec::new()),
             max_sge,
@@ -44,13 +54,19 @@ impl RecvQueue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Posts `wrs`; those before a refused one stay posted. With
-    /// `flush_to`, the queue's QP is in the error state and every accepted
-    /// request completes at once with a flush error on that CQ.
+    /// Posts `wrs`; those before a refused one stay posted, and senders
+    /// waiting for a receive try again. With `flush_to`, the queue's QP is
+    /// in the error state and every accepted request completes at once with
+    /// a flush error on that CQ.
     ///
     /// # Errors
     /// [`Error::BadWr`] for too many SGEs or a full queue.
-    pub(super) fn post(&self, wrs: &[RecvWr], flush_to: Option<(&SoftCq, u32)>) -> Result<()> {
+    pub(super) fn post(
+        &self,
+        device: &SoftDevice,
+        wrs: &[RecvWr],
+        flush_to: Option<(&SoftCq, u32)>,
+    ) -> Result<()> {
         let mut queue = self.queue();
         let mut refused = None;
         let mut accepted = 0;
@@ -68,10 +84,15 @@ impl RecvQueue {
             }
             accepted += 1;
             if flush_to.is_none() {
-                queue.wrs.push_back(wr.clone());
+                queue.wrs.push_back((wr.wr_id, wr.sg_list.len()));
+                queue.sges.extend(wr.sg_list.iter().copied());
             }
         }
+        let wake = accepted > 0 && core::mem::take(&mut queue.wanted);
         drop(queue);
+        if wake {
+            self.wake_waiters(device);
+        }
         if let Some((cq, qp_num)) = flush_to {
             let _ = cq.push(
                 wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
@@ -81,12 +102,29 @@ impl RecvQueue {
         refused.map_or(Ok(()), Err)
     }
 
-    /// Takes the oldest receive.
-    pub(super) fn take(&self) -> Option<RecvWr> {
-        self.queue().wrs.pop_front()
+    /// Takes the oldest receive; finding none marks the queue as wanted.
+    pub(super) fn take(&self) -> Option<Receive> {
+        let mut queue = self.queue();
+        let Some((wr_id, count)) = queue.wrs.pop_front() else {
+            queue.wanted = true;
+            return None;
+        };
+        let mut receive = Receive {
+            wr_id,
+            sges: [Sge::default(); MAX_SGE],
+            count,
+        };
+        for (slot, sge) in receive.sges.iter_mut().zip(queue.sges.drain(..count)) {
+            *slot = sge;
+        }
+        Some(receive)
     }
 
-    /// Remembers `qp` as a sender waiting for a receive here.
+    /// Remembers `qp` as a sender waiting for a receive here. The sender
+    /// then looks at the queue again: a post that came before this found
+    /// `wanted` set by the sender's failed `take` and woke the waiters,
+    /// either after this registration (waking `qp`) or before it (and then
+    /// the sender's second look sees the receive).
     pub(super) fn add_waiter(&self, qp: &Arc<SoftQp>) {
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
         if !waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(qp)) {
@@ -95,7 +133,7 @@ impl RecvQueue {
     }
 
     /// Lets every waiting sender try again (called with no lock held).
-    pub(super) fn wake_waiters(&self, device: &SoftDevice) {
+    fn wake_waiters(&self, device: &SoftDevice) {
         let waiters =
             core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner));
         for qp in waiters.iter().filter_map(Weak::upgrade) {
@@ -105,13 +143,15 @@ impl RecvQueue {
 
     /// Completes every posted receive with a flush error on `cq`.
     pub(super) fn flush(&self, cq: &SoftCq, qp_num: u32) {
-        let wrs = core::mem::take(&mut self.queue().wrs);
-        let _ = cq.push(wrs.iter().map(|wr| flushed(wr.wr_id, qp_num)), false);
+        let wrs = self.clear();
+        let _ = cq.push(wrs.iter().map(|(wr_id, _)| flushed(*wr_id, qp_num)), false);
     }
 
-    /// Drops every posted receive without completions (reset).
-    pub(super) fn clear(&self) {
-        self.queue().wrs.clear();
+    /// Drops every posted receive without completions (reset), returning them.
+    pub(super) fn clear(&self) -> VecDeque<(u64, usize)> {
+        let mut queue = self.queue();
+        queue.sges.clear();
+        core::mem::take(&mut queue.wrs)
     }
 
     /// `(max_wr, limit)`.
@@ -138,6 +178,21 @@ impl RecvQueue {
             queue.limit = limit;
         }
         Ok(())
+    }
+}
+
+/// A receive taken from the queue, with its SGEs inline.
+#[derive(Debug)]
+pub(super) struct Receive {
+    pub(super) wr_id: u64,
+    sges: [Sge; MAX_SGE],
+    count: usize,
+}
+
+impl Receive {
+    /// Its scatter list.
+    pub(super) fn sg_list(&self) -> &[Sge] {
+        &self.sges[..self.count]
     }
 }
 

@@ -70,8 +70,5 @@ pub(super) fn destroy_srq(srq: &Srq) -> Result<()> {
 }
 
 pub(super) fn post_srq_recv(srq: &Srq, wrs: &[RecvWr]) -> Result<()> {
-    let queue = soft_srq(srq)?;
-    let posted = queue.post(wrs, None);
-    queue.wake_waiters(soft_device(srq.device())?);
-    posted
+    soft_srq(srq)?.post(soft_device(srq.device())?, wrs, None)
 }

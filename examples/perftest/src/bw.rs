@@ -1,0 +1,204 @@
+//! The bandwidth tests: `write_bw`, `read_bw`, `atomic_bw` (the client
+//! drives, the server is passive) and `send_bw` (a server thread keeps
+//! receives posted). perftest's loop: keep up to `--tx-depth` requests
+//! outstanding, post `--post-list` at a time, signal one in `--cq-mod`.
+//!
+//! Definitions: BW average is all bytes over the time from the first post
+//! to the last completion; BW peak is the best bandwidth over any stretch
+//! of 1% of the signaled completions (at least one); MsgRate is messages
+//! per second over the same time as the average.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ibops::prelude::*;
+
+use crate::end::{End, Pair};
+use crate::options::{Options, Test};
+use crate::report::{self, BwLine, Progress};
+
+const MIB: f64 = (1 << 20) as f64;
+/// How many receives the `send_bw` server keeps posted.
+const RX_DEPTH: u32 = 1024;
+/// Receives the server re-posts per call.
+const RX_BATCH: usize = 64;
+
+pub(crate) fn run(options: &Options) -> Result<(), String> {
+    let progress = Progress::new(options.sizes.len());
+    for (k, &size) in options.sizes.iter().enumerate() {
+        let pair = Pair::new(size, options.tx_depth, RX_DEPTH).map_err(|e| e.to_string())?;
+        if k == 0 {
+            report::banner(options, &pair);
+            report::bw_header(options);
+        }
+        let line = measure(options, &pair, size)?;
+        report::bw_line(options, &line);
+        progress.tick(k + 1, size);
+    }
+    report::footer(options);
+    Ok(())
+}
+
+fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> {
+    let (server, client) = (&pair.server, &pair.client);
+    let target = server.mr.addr();
+    let rkey = server.mr.rkey();
+    let opcode = match options.test {
+        Test::WriteBw => WrOpcode::RdmaWrite {
+            remote_addr: target,
+            rkey,
+        },
+        Test::ReadBw => WrOpcode::RdmaRead {
+            remote_addr: target,
+            rkey,
+        },
+        Test::AtomicBw => WrOpcode::AtomicFetchAndAdd {
+            remote_addr: target,
+            rkey,
+            compare_add: 1,
+        },
+        _ => WrOpcode::Send,
+    };
+    let stamps = if options.test == Test::SendBw {
+        thread::scope(|s| {
+            let receiver = s.spawn(|| receive(server, size, options.iters));
+            let sent = requester(options, client, &opcode, size);
+            let received = receiver
+                .join()
+                .unwrap_or_else(|_| Err("the receiver thread panicked".to_owned()));
+            received.and(sent)
+        })?
+    } else {
+        requester(options, client, &opcode, size)?
+    };
+    Ok(line(options, size, &stamps))
+}
+
+/// When each signaled completion arrived and how many requests had
+/// completed by then.
+struct Stamps {
+    completions: Vec<(Duration, u64)>,
+}
+
+/// Posts `options.iters` requests and polls their completions.
+fn requester(options: &Options, end: &End, opcode: &WrOpcode, size: u64) -> Result<Stamps, String> {
+    let iters = options.iters;
+    let (depth, post_list, cq_mod) = (
+        u64::from(options.tx_depth),
+        u64::from(options.post_list),
+        u64::from(options.cq_mod),
+    );
+    let mut list: Vec<SendWr> = (0..post_list)
+        .map(|_| SendWr::new(0, opcode.clone(), vec![end.sge(size)]))
+        .collect();
+    let mut wc = [WorkCompletion::default(); 16];
+    let mut completions = Vec::with_capacity((iters / cq_mod + 2) as usize);
+    let (mut posted, mut completed) = (0u64, 0u64);
+    let start = Instant::now();
+    while completed < iters {
+        while posted < iters && posted - completed + post_list.min(iters - posted) <= depth {
+            let n = post_list.min(iters - posted);
+            for (k, wr) in list[..n as usize].iter_mut().enumerate() {
+                let id = posted + k as u64 + 1;
+                wr.wr_id = id;
+                wr.send_flags = if id % cq_mod == 0 || id == iters {
+                    SendFlags::SIGNALED
+                } else {
+                    SendFlags::empty()
+                };
+            }
+            end.qp
+                .post_send(&list[..n as usize])
+                .map_err(|e| format!("post_send: {e}"))?;
+            posted += n;
+        }
+        let got = end.send_cq.poll(&mut wc).map_err(|e| e.to_string())?;
+        for c in &wc[..got] {
+            if c.status != WcStatus::Success {
+                return Err(format!(
+                    "completion {} failed: {}",
+                    c.wr_id,
+                    c.status.as_str()
+                ));
+            }
+            completed = c.wr_id;
+            completions.push((start.elapsed(), completed));
+        }
+    }
+    Ok(Stamps { completions })
+}
+
+/// The `send_bw` server: keeps receives posted until `iters` arrived.
+fn receive(end: &End, size: u64, iters: u64) -> Result<Stamps, String> {
+    let batch: Vec<RecvWr> = (0..RX_BATCH)
+        .map(|i| RecvWr::new(i as u64, vec![end.sge(size)]))
+        .collect();
+    let err = |e: Error| format!("post_recv: {e}");
+    for _ in 0..RX_DEPTH as usize / RX_BATCH {
+        end.qp.post_recv(&batch).map_err(err)?;
+    }
+    let mut wc = [WorkCompletion::default(); RX_BATCH];
+    let (mut received, mut owed, mut idle) = (0u64, 0usize, 0u32);
+    let start = Instant::now();
+    while received < iters {
+        let got = end.recv_cq.poll(&mut wc).map_err(|e| e.to_string())?;
+        if let Some(bad) = wc[..got].iter().find(|c| c.status != WcStatus::Success) {
+            return Err(format!("receive failed: {}", bad.status.as_str()));
+        }
+        received += got as u64;
+        owed += got;
+        while owed >= RX_BATCH {
+            end.qp.post_recv(&batch).map_err(err)?;
+            owed -= RX_BATCH;
+        }
+        idle = if got == 0 { idle + 1 } else { 0 };
+        if idle % 4096 == 4095 && start.elapsed() > Duration::from_secs(60) {
+            return Err(format!("only {received} of {iters} messages arrived"));
+        }
+    }
+    Ok(Stamps {
+        completions: Vec::new(),
+    })
+}
+
+fn line(options: &Options, size: u64, stamps: &Stamps) -> BwLine {
+    let c = &stamps.completions;
+    let total = c.last().map_or(0.0, |(t, _)| t.as_secs_f64()).max(1e-9);
+    let avg_mib = (size * options.iters) as f64 / MIB / total;
+    let window = (c.len() / 100).max(1);
+    let peak_mib = c
+        .windows(window + 1)
+        .filter_map(|w| {
+            let (t0, n0) = w[0];
+            let (t1, n1) = w[window];
+            let secs = (t1 - t0).as_secs_f64();
+            (secs > 0.0).then(|| ((n1 - n0) * size) as f64 / MIB / secs)
+        })
+        .fold(avg_mib, f64::max);
+    BwLine {
+        bytes: size,
+        iters: options.iters,
+        peak_mib,
+        avg_mib,
+        mpps: options.iters as f64 / total / 1e6,
+        memcpy_mib: memcpy_mib(size, options.iters),
+    }
+}
+
+/// Plain memcpy of `size` bytes, `iters` times, in MiB/s, between two
+/// buffers allocated (and so aligned) as the RDMA ones are; the locks are
+/// taken once, outside the timed loop.
+fn memcpy_mib(size: u64, iters: u64) -> f64 {
+    let (src, dst) = (Buffer::new(size as usize), Buffer::new(size as usize));
+    src.with(|src| {
+        dst.with_mut(|dst| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                dst.copy_from_slice(black_box(src));
+                black_box(&mut *dst);
+            }
+            (size * iters) as f64 / MIB / start.elapsed().as_secs_f64().max(1e-9)
+        })
+    })
+}

@@ -1,0 +1,92 @@
+//! The two sides of a test: RC QPs on one soft device, connected to each
+//! other, each with its own CQs and one registered buffer.
+
+use ibops::prelude::*;
+use ibops::soft::SoftConfig;
+
+/// Every right a peer may use.
+const ACCESS: AccessFlags = AccessFlags::LOCAL_WRITE
+    .union(AccessFlags::REMOTE_WRITE)
+    .union(AccessFlags::REMOTE_READ)
+    .union(AccessFlags::REMOTE_ATOMIC);
+
+/// One side.
+pub(crate) struct End {
+    pub(crate) qp: Arc<Qp>,
+    pub(crate) send_cq: Arc<Cq>,
+    pub(crate) recv_cq: Arc<Cq>,
+    pub(crate) buf: Buffer,
+    pub(crate) mr: Arc<Mr>,
+}
+
+/// A connected client and server.
+pub(crate) struct Pair {
+    pub(crate) device: Device,
+    pub(crate) client: End,
+    pub(crate) server: End,
+}
+
+impl End {
+    fn new(device: &Device, size: u64, sq_depth: u32, rq_depth: u32) -> Result<End, Error> {
+        let pd = device.alloc_pd()?;
+        let send_cq = device.create_cq(&CqInitAttr::new(sq_depth.max(16)))?;
+        let recv_cq = device.create_cq(&CqInitAttr::new(rq_depth.max(16)))?;
+        let qp = pd.create_qp(&QpInitAttr {
+            send_cq: Arc::clone(&send_cq),
+            recv_cq: Arc::clone(&recv_cq),
+            srq: None,
+            cap: QpCap {
+                max_send_wr: sq_depth,
+                max_recv_wr: rq_depth,
+                max_send_sge: 1,
+                max_recv_sge: 1,
+                max_inline_data: 0,
+            },
+            qp_type: QpType::Rc,
+            sq_sig_all: false,
+        })?;
+        let len =
+            usize::try_from(size.max(8)).map_err(|_| Error::InvalidArgument("message size"))?;
+        let buf = Buffer::new(len);
+        let mr = pd.reg_mr(&UserMemory::whole(&buf), ACCESS)?;
+        Ok(End {
+            qp,
+            send_cq,
+            recv_cq,
+            buf,
+            mr,
+        })
+    }
+
+    /// A scatter/gather entry over the first `size` bytes.
+    pub(crate) fn sge(&self, size: u64) -> Sge {
+        self.mr.sge(0, size as u32)
+    }
+
+    /// perftest's address line.
+    pub(crate) fn address(&self) -> String {
+        format!(
+            "LID 0x01 QPN {:#06x} PSN 0x000000 RKey {:#08x} VAddr {:#016x}",
+            self.qp.qp_num(),
+            self.mr.rkey(),
+            self.mr.addr()
+        )
+    }
+}
+
+impl Pair {
+    /// A client and a server with send queues of `sq_depth` and receive
+    /// queues of `rq_depth`, buffers of `size` bytes, connected in RTS.
+    pub(crate) fn new(size: u64, sq_depth: u32, rq_depth: u32) -> Result<Pair, Error> {
+        let device = SoftConfig::new("soft0").probe()?;
+        let client = End::new(&device, size, sq_depth, rq_depth)?;
+        let server = End::new(&device, size, sq_depth, rq_depth)?;
+        client.qp.connect_rc(server.qp.qp_num(), ACCESS, 7)?;
+        server.qp.connect_rc(client.qp.qp_num(), ACCESS, 7)?;
+        Ok(Pair {
+            device,
+            client,
+            server,
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! `ibops-perftest`: linux-rdma perftest on the soft reference provider.
+//!
+//! ```sh
+//! cargo run --release -p ibops-perftest -- write_bw -a
+//! cargo run --release -p ibops-perftest -- send_bw -s 8 --post-list 32
+//! cargo run --release -p ibops-perftest -- send_lat -s 8
+//! ```
+//!
+//! Both sides run in this process, on two RC QPs of one soft device (the
+//! latency tests and `send_bw` use a thread per side). The tables are
+//! perftest's; each bandwidth line also shows plain `memcpy` of the same
+//! size in the same process and the ratio to it, since memcpy is the
+//! physical limit of an in-process RDMA WRITE.
+
+mod bw;
+mod end;
+mod lat;
+mod options;
+mod report;
+
+use std::process::ExitCode;
+
+use options::{Options, Test};
+
+fn main() -> ExitCode {
+    let options = match Options::parse() {
+        Ok(options) => options,
+        Err(e) => e.exit(),
+    };
+    let result = match options.test {
+        Test::WriteBw | Test::ReadBw | Test::SendBw | Test::AtomicBw => bw::run(&options),
+        Test::SendLat | Test::WriteLat | Test::ReadLat => lat::run(&options),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ibops-perftest: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Command-line options, named as perftest names them.
+
+use clap::{Arg, ArgAction, Command, value_parser};
+
+/// The test to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Test {
+    WriteBw,
+    ReadBw,
+    SendBw,
+    AtomicBw,
+    SendLat,
+    WriteLat,
+    ReadLat,
+}
+
+impl Test {
+    const ALL: [(&'static str, Test); 7] = [
+        ("write_bw", Test::WriteBw),
+        ("read_bw", Test::ReadBw),
+        ("send_bw", Test::SendBw),
+        ("atomic_bw", Test::AtomicBw),
+        ("send_lat", Test::SendLat),
+        ("write_lat", Test::WriteLat),
+        ("read_lat", Test::ReadLat),
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        Test::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// perftest's banner title.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Test::WriteBw => "RDMA_Write BW Test",
+            Test::ReadBw => "RDMA_Read BW Test",
+            Test::SendBw => "Send BW Test",
+            Test::AtomicBw => "Atomic FETCH_AND_ADD BW Test",
+            Test::SendLat => "Send Latency Test",
+            Test::WriteLat => "RDMA_Write Latency Test",
+            Test::ReadLat => "RDMA_Read Latency Test",
+        }
+    }
+
+    fn is_latency(self) -> bool {
+        matches!(self, Test::SendLat | Test::WriteLat | Test::ReadLat)
+    }
+}
+
+/// Parsed options.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub(crate) test: Test,
+    /// Message sizes to run, in order.
+    pub(crate) sizes: Vec<u64>,
+    pub(crate) iters: u64,
+    pub(crate) tx_depth: u32,
+    pub(crate) post_list: u32,
+    pub(crate) cq_mod: u32,
+    pub(crate) json: bool,
+}
+
+/// `-a`: every power of two from 2 bytes to 8 MiB.
+const ALL_SIZES: std::ops::RangeInclusive<u32> = 1..=23;
+
+impl Options {
+    pub(crate) fn parse() -> Result<Options, clap::Error> {
+        let names: Vec<&str> = Test::ALL.iter().map(|(n, _)| *n).collect();
+        let matches = Command::new("ibops-perftest")
+            .about("perftest on the ibops soft device: bandwidth and latency in perftest's format")
+            .arg(
+                Arg::new("test")
+                    .required(true)
+                    .value_parser(names)
+                    .help("The test to run"),
+            )
+            .arg(
+                Arg::new("size")
+                    .short('s')
+                    .long("size")
+                    .value_parser(value_parser!(u64).range(1..=1 << 30))
+                    .help("Message size in bytes (default 65536 for bandwidth, 2 for latency, 8 for atomics)"),
+            )
+            .arg(
+                Arg::new("all")
+                    .short('a')
+                    .long("all")
+                    .action(ArgAction::SetTrue)
+                    .help("Run every size from 2 bytes to 8 MiB"),
+            )
+            .arg(
+                Arg::new("iters")
+                    .short('n')
+                    .long("iters")
+                    .value_parser(value_parser!(u64).range(2..))
+                    .help("Iterations (default 5000 for bandwidth, 1000 for latency)"),
+            )
+            .arg(
+                Arg::new("tx-depth")
+                    .short('t')
+                    .long("tx-depth")
+                    .value_parser(value_parser!(u32).range(1..=8192))
+                    .default_value("128")
+                    .help("Send queue depth (bandwidth tests)"),
+            )
+            .arg(
+                Arg::new("post-list")
+                    .short('l')
+                    .long("post-list")
+                    .value_parser(value_parser!(u32).range(1..=1024))
+                    .default_value("1")
+                    .help("Work requests per post call"),
+            )
+            .arg(
+                Arg::new("cq-mod")
+                    .short('Q')
+                    .long("cq-mod")
+                    .value_parser(value_parser!(u32).range(1..=1024))
+                    .default_value("100")
+                    .help("Signal one work request in this many (bandwidth tests)"),
+            )
+            .arg(
+                Arg::new("json")
+                    .long("json")
+                    .action(ArgAction::SetTrue)
+                    .help("One JSON object per line instead of the table"),
+            )
+            .try_get_matches()?;
+        let name = matches.get_one::<String>("test").map_or("", String::as_str);
+        let test = Test::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(Test::WriteBw, |(_, t)| *t);
+        let default_size = match test {
+            Test::AtomicBw => 8,
+            t if t.is_latency() => 2,
+            _ => 65536,
+        };
+        let sizes = if test == Test::AtomicBw {
+            vec![8]
+        } else if matches.get_flag("all") {
+            ALL_SIZES.map(|p| 1u64 << p).collect()
+        } else {
+            vec![
+                matches
+                    .get_one::<u64>("size")
+                    .copied()
+                    .unwrap_or(default_size),
+            ]
+        };
+        let get =
+            |name: &str, default: u32| matches.get_one::<u32>(name).copied().unwrap_or(default);
+        let default_iters = if test.is_latency() { 1000 } else { 5000 };
+        let post_list = get("post-list", 1);
+        let tx_depth = get("tx-depth", 128).max(post_list);
+        Ok(Options {
+            test,
+            sizes,
+            iters: matches
+                .get_one::<u64>("iters")
+                .copied()
+                .unwrap_or(default_iters),
+            tx_depth,
+            post_list,
+            cq_mod: get("cq-mod", 100).min(tx_depth),
+            json: matches.get_flag("json"),
+        })
+    }
+}

@@ -7,10 +7,12 @@ use crate::verbs::{Sge, WcStatus};
 /// The most SGEs a work request may have on a soft device.
 pub(super) const MAX_SGE: usize = 16;
 
-/// The segments of one work request's SGEs, without allocating.
+/// The segments of one work request's SGEs. The first is kept inline, the
+/// others in a vector, so the common single-SGE request neither allocates
+/// nor moves a large array around.
 pub(super) struct SgList<'a> {
-    segments: [Option<Segment<'a>>; MAX_SGE],
-    count: usize,
+    first: Option<Segment<'a>>,
+    rest: Vec<Segment<'a>>,
     /// Total bytes.
     pub(super) len: usize,
 }
@@ -18,43 +20,42 @@ pub(super) struct SgList<'a> {
 impl<'a> SgList<'a> {
     /// One segment.
     pub(super) fn one(segment: Segment<'a>) -> SgList<'a> {
-        let mut list = SgList::empty();
-        list.len = segment.len;
-        list.segments[0] = Some(segment);
-        list.count = 1;
-        list
-    }
-
-    fn empty() -> SgList<'a> {
         SgList {
-            segments: [None; MAX_SGE],
-            count: 0,
-            len: 0,
+            len: segment.len,
+            first: Some(segment),
+            rest: Vec::new(),
         }
     }
 
     /// Resolves every SGE with `resolve`; the first failure is returned.
-    pub(super) fn resolve(
-        sges: &[Sge],
+    pub(super) fn resolve<'s>(
+        sges: impl IntoIterator<Item = &'s Sge>,
         mut resolve: impl FnMut(&Sge) -> Result<Segment<'a>, WcStatus>,
     ) -> Result<SgList<'a>, WcStatus> {
-        let mut list = SgList::empty();
-        for (slot, sge) in list.segments.iter_mut().zip(sges) {
+        let mut list = SgList {
+            first: None,
+            rest: Vec::new(),
+            len: 0,
+        };
+        for (i, sge) in sges.into_iter().enumerate() {
             let segment = resolve(sge)?;
             list.len += segment.len;
-            *slot = Some(segment);
+            if i == 0 {
+                list.first = Some(segment);
+            } else {
+                list.rest.push(segment);
+            }
         }
-        list.count = sges.len().min(MAX_SGE);
         Ok(list)
     }
 
     /// The first segment, if any.
     pub(super) fn first(&self) -> Option<&Segment<'a>> {
-        self.segments[0].as_ref().filter(|_| self.count > 0)
+        self.first.as_ref()
     }
 
     fn segments(&self) -> impl Iterator<Item = &Segment<'a>> {
-        self.segments[..self.count].iter().flatten()
+        self.first.iter().chain(&self.rest)
     }
 
     /// Copies all of `src` into `self`, starting `skip` bytes into `self`.

@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use super::copy::MAX_SGE;
 use super::cq::{Cqe, SoftCq};
 use super::device::SoftDevice;
 use super::qp::SoftQp;
@@ -109,15 +108,10 @@ impl RecvQueue {
             queue.wanted = true;
             return None;
         };
-        let mut receive = Receive {
-            wr_id,
-            sges: [Sge::default(); MAX_SGE],
-            count,
-        };
-        for (slot, sge) in receive.sges.iter_mut().zip(queue.sges.drain(..count)) {
-            *slot = sge;
-        }
-        Some(receive)
+        let mut sges = queue.sges.drain(..count);
+        let first = sges.next();
+        let rest = sges.collect();
+        Some(Receive { wr_id, first, rest })
     }
 
     /// Remembers `qp` as a sender waiting for a receive here. The sender
@@ -181,18 +175,19 @@ impl RecvQueue {
     }
 }
 
-/// A receive taken from the queue, with its SGEs inline.
+/// A receive taken from the queue: its first SGE inline, the others (rare)
+/// in a vector.
 #[derive(Debug)]
 pub(super) struct Receive {
     pub(super) wr_id: u64,
-    sges: [Sge; MAX_SGE],
-    count: usize,
+    first: Option<Sge>,
+    rest: Vec<Sge>,
 }
 
 impl Receive {
     /// Its scatter list.
-    pub(super) fn sg_list(&self) -> &[Sge] {
-        &self.sges[..self.count]
+    pub(super) fn sg_list(&self) -> impl Iterator<Item = &Sge> {
+        self.first.iter().chain(&self.rest)
     }
 }
 

@@ -19,7 +19,8 @@
 //! UD is unreliable: a datagram to a missing QP, with a wrong Q_Key or
 //! without a receive is dropped and the sender still succeeds.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::copy::SgList;
@@ -87,6 +88,11 @@ pub(super) struct Requester<'a> {
     /// The peer's completions not delivered yet, and whether one of them
     /// asks for a solicited event.
     responses: RefCell<(Vec<Cqe>, bool)>,
+    /// Receives taken from the peer in one go and not used yet.
+    stash: RefCell<VecDeque<Receive>>,
+    /// How many requests the current run still has: how many receives to
+    /// take at once.
+    pub(super) remaining: Cell<usize>,
 }
 
 impl<'a> Requester<'a> {
@@ -104,6 +110,16 @@ impl<'a> Requester<'a> {
             attr,
             peer,
             responses: RefCell::new((Vec::new(), false)),
+            stash: RefCell::new(VecDeque::new()),
+            remaining: Cell::new(1),
+        }
+    }
+
+    /// Returns the receives taken and not used to the peer's queue.
+    pub(super) fn give_back(&self) {
+        let mut stash = self.stash.borrow_mut();
+        if let Some(peer) = self.peer.as_ref().filter(|_| !stash.is_empty()) {
+            peer.rq.give_back(&mut stash);
         }
     }
 
@@ -128,6 +144,7 @@ impl<'a> Requester<'a> {
     /// A responder-side error: the receive completes with `status` (after
     /// the completions before it) and the peer goes to the error state.
     fn respond_error(&self, peer: &SoftQp, wr_id: u64, status: WcStatus) {
+        self.give_back();
         self.deliver();
         respond(peer, failed(peer, wr_id, status), false);
         peer.enter_error_as_responder();
@@ -215,7 +232,11 @@ impl<'a> Requester<'a> {
 
     /// The next receive at `peer`, or what to do without one.
     fn receive(&self, peer: &SoftQp) -> Result<Receive, Outcome> {
-        match peer.rq.take() {
+        let mut stash = self.stash.borrow_mut();
+        if stash.is_empty() {
+            peer.rq.take_many(self.remaining.get().max(1), &mut stash);
+        }
+        match stash.pop_front() {
             Some(recv) => Ok(recv),
             None if self.attr.rnr_retry == 7 => Err(Outcome::Wait(Arc::clone(&peer.rq))),
             None => Err(done(WcStatus::RnrRetryExcErr)),

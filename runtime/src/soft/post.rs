@@ -94,6 +94,7 @@ fn check(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<(), WrError> {
 fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]) {
     let mut pass = Pass::new(device, qp, sq);
     for (i, wr) in wrs.iter().enumerate() {
+        pass.requester.remaining.set(wrs.len() - i);
         if qp.state() != QpState::Rts {
             // An earlier request failed and the QP is in error.
             pass.finish(sq);
@@ -115,6 +116,7 @@ pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQu
     }
     let mut pass = Pass::new(device, qp, sq);
     while qp.state() == QpState::Rts {
+        pass.requester.remaining.set(sq.pending.len());
         let Some(wr) = sq.pending.pop_front() else {
             break;
         };
@@ -177,6 +179,7 @@ impl<'a> Pass<'a> {
     /// Pushes the completions gathered so far, the peer's first; an overrun
     /// of the send CQ puts the QP in error.
     fn deliver(&mut self, sq: &mut SendQueue) {
+        self.requester.give_back();
         self.requester.deliver();
         if !self.cqes.is_empty() && self.qp.send_cq.push(self.cqes.drain(..), false).is_err() {
             self.qp.enter_error(sq);

@@ -103,15 +103,40 @@ impl RecvQueue {
 
     /// Takes the oldest receive; finding none marks the queue as wanted.
     pub(super) fn take(&self) -> Option<Receive> {
+        let mut stash = VecDeque::new();
+        self.take_many(1, &mut stash);
+        stash.pop_front()
+    }
+
+    /// Moves up to `n` of the oldest receives to `out` under one lock;
+    /// finding none marks the queue as wanted.
+    pub(super) fn take_many(&self, n: usize, out: &mut VecDeque<Receive>) {
         let mut queue = self.queue();
-        let Some((wr_id, count)) = queue.wrs.pop_front() else {
+        if queue.wrs.is_empty() {
             queue.wanted = true;
-            return None;
-        };
-        let mut sges = queue.sges.drain(..count);
-        let first = sges.next();
-        let rest = sges.collect();
-        Some(Receive { wr_id, first, rest })
+            return;
+        }
+        for _ in 0..n {
+            let Some((wr_id, count)) = queue.wrs.pop_front() else {
+                return;
+            };
+            let mut sges = queue.sges.drain(..count);
+            let first = sges.next();
+            let rest = sges.collect();
+            out.push_back(Receive { wr_id, first, rest });
+        }
+    }
+
+    /// Puts receives taken but not used back at the front, in order.
+    pub(super) fn give_back(&self, unused: &mut VecDeque<Receive>) {
+        let mut queue = self.queue();
+        while let Some(receive) = unused.pop_back() {
+            let count = receive.sg_list().count();
+            for sge in receive.rest.iter().rev().chain(receive.first.iter()) {
+                queue.sges.push_front(*sge);
+            }
+            queue.wrs.push_front((receive.wr_id, count));
+        }
     }
 
     /// Remembers `qp` as a sender waiting for a receive here. The sender

@@ -273,3 +273,27 @@ fn inline_data_within_the_limit() {
         })
     );
 }
+
+#[test]
+fn receives_taken_ahead_for_a_post_list_are_kept_in_order() {
+    let (_dev, a, b) = rc_pair(256);
+    let recvs: Vec<RecvWr> = (1..=4).map(|i| recv(&b, i, i * 32, 32)).collect();
+    b.qp.post_recv(&recvs).expect("recvs");
+    // One SEND followed by WRITEs: receives taken for the whole list and not
+    // used go back to the front of the queue.
+    let list = [
+        wr(&a, 10, WrOpcode::Send, 0, 8),
+        wr(&a, 11, rdma_write(&b, 200), 0, 8),
+        wr(&a, 12, rdma_write(&b, 208), 0, 8),
+    ];
+    a.qp.post_send(&list).expect("list");
+    a.qp.post_send(&[wr(&a, 13, WrOpcode::Send, 0, 8)])
+        .expect("send");
+    let ids: Vec<u64> = drain(&b.cq).iter().map(|c| c.wr_id).collect();
+    assert_eq!(ids, [1, 2]);
+    b.qp.post_recv(&[recv(&b, 5, 0, 32)]).expect("recv");
+    let sends: Vec<SendWr> = (14..17).map(|i| wr(&a, i, WrOpcode::Send, 0, 8)).collect();
+    a.qp.post_send(&sends).expect("three sends");
+    let ids: Vec<u64> = drain(&b.cq).iter().map(|c| c.wr_id).collect();
+    assert_eq!(ids, [3, 4, 5]);
+}

@@ -127,10 +127,10 @@ impl<'a> Requester<'a> {
     /// the error state.
     pub(super) fn deliver(&self) {
         let (cqes, solicited) = core::mem::take(&mut *self.responses.borrow_mut());
-        if let Some(peer) = self.peer.as_ref().filter(|_| !cqes.is_empty()) {
-            if peer.recv_cq.push(cqes, solicited).is_err() {
-                peer.enter_error_as_responder();
-            }
+        if let Some(peer) = self.peer.as_ref().filter(|_| !cqes.is_empty())
+            && peer.recv_cq.push(cqes, solicited).is_err()
+        {
+            peer.enter_error_as_responder();
         }
     }
 

@@ -103,7 +103,7 @@ fn requester(options: &Options, end: &End, opcode: &WrOpcode, size: u64) -> Resu
             for (k, wr) in list[..n as usize].iter_mut().enumerate() {
                 let id = posted + k as u64 + 1;
                 wr.wr_id = id;
-                wr.send_flags = if id % cq_mod == 0 || id == iters {
+                wr.send_flags = if id.is_multiple_of(cq_mod) || id == iters {
                     SendFlags::SIGNALED
                 } else {
                     SendFlags::empty()

@@ -13,7 +13,10 @@ use super::device::soft_device;
 use crate::error::{Error, Result};
 use crate::object::Cq;
 use crate::private::Created;
-use crate::verbs::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags, Udata, WorkCompletion};
+use crate::verbs::{
+    CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags, Udata, WcFlags, WcOpcode, WcStatus,
+    WorkCompletion,
+};
 
 /// The provider state of one CQ.
 #[derive(Debug)]
@@ -36,11 +39,64 @@ struct Ring {
     overrun: bool,
 }
 
-/// One completion and the send-queue slots polling it frees.
+/// One completion as the ring stores it: the fields that vary, in 40 bytes
+/// rather than a `WorkCompletion`'s 48 plus the slots it frees, since every
+/// completion crosses from the producing core to the polling one. `poll`
+/// expands it.
 #[derive(Debug)]
 pub(super) struct Cqe {
-    pub(super) wc: WorkCompletion,
-    pub(super) frees: Option<(Arc<AtomicU32>, u32)>,
+    wr_id: u64,
+    byte_len: u32,
+    imm_data: u32,
+    qp_num: u32,
+    src_qp: u32,
+    status: WcStatus,
+    opcode: WcOpcode,
+    /// `WcFlags` bits (they fit a byte).
+    flags: u8,
+    /// How many send-queue slots polling this frees, in `slots`.
+    frees: u32,
+    slots: Option<Arc<AtomicU32>>,
+}
+
+impl Cqe {
+    /// The completion `wc`; polling it frees `frees.1` slots of the send
+    /// queue counter `frees.0`.
+    pub(super) fn new(wc: WorkCompletion, frees: Option<(Arc<AtomicU32>, u32)>) -> Cqe {
+        let (slots, frees) = frees.map_or((None, 0), |(slots, n)| (Some(slots), n));
+        Cqe {
+            wr_id: wc.wr_id,
+            byte_len: wc.byte_len,
+            imm_data: wc.imm_data,
+            qp_num: wc.qp_num,
+            src_qp: wc.src_qp,
+            status: wc.status,
+            opcode: wc.opcode,
+            flags: wc.wc_flags.bits() as u8,
+            frees,
+            slots,
+        }
+    }
+
+    /// The completion as `poll` reports it: a received message also names
+    /// the one port and its LID.
+    fn expand(&self) -> WorkCompletion {
+        let received = self.status == WcStatus::Success
+            && matches!(self.opcode, WcOpcode::Recv | WcOpcode::RecvRdmaWithImm);
+        WorkCompletion {
+            wr_id: self.wr_id,
+            status: self.status,
+            opcode: self.opcode,
+            byte_len: self.byte_len,
+            imm_data: self.imm_data,
+            qp_num: self.qp_num,
+            src_qp: self.src_qp,
+            wc_flags: WcFlags::from_bits_truncate(u32::from(self.flags)),
+            slid: u16::from(received),
+            port_num: u8::from(received),
+            ..WorkCompletion::default()
+        }
+    }
 }
 
 /// A completion did not fit: the CQ overran.
@@ -122,9 +178,9 @@ impl SoftCq {
         let mut ring = self.ring();
         let n = out.len().min(ring.entries.len());
         for (slot, cqe) in out.iter_mut().zip(ring.entries.drain(..n)) {
-            *slot = cqe.wc;
-            if let Some((used, count)) = cqe.frees {
-                used.fetch_sub(count, Ordering::AcqRel);
+            *slot = cqe.expand();
+            if let Some(used) = &cqe.slots {
+                used.fetch_sub(cqe.frees, Ordering::AcqRel);
             }
         }
         self.publish(&ring);
@@ -193,4 +249,27 @@ pub(super) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
     }
     ring.capacity = cqe as usize;
     Ok(cqe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_completion_is_compact_and_expands_back() {
+        assert!(core::mem::size_of::<Cqe>() <= 40);
+        let wc = WorkCompletion {
+            wr_id: 7,
+            opcode: WcOpcode::RecvRdmaWithImm,
+            byte_len: 9,
+            imm_data: 3,
+            qp_num: 4,
+            src_qp: 5,
+            wc_flags: WcFlags::WITH_IMM,
+            slid: 1,
+            port_num: 1,
+            ..WorkCompletion::default()
+        };
+        assert_eq!(Cqe::new(wc, None).expand(), wc);
+    }
 }

@@ -137,7 +137,7 @@ impl<'a> Requester<'a> {
     /// Queues a successful completion for the peer.
     fn respond_later(&self, wc: WorkCompletion, solicited: bool) {
         let mut responses = self.responses.borrow_mut();
-        responses.0.push(Cqe { wc, frees: None });
+        responses.0.push(Cqe::new(wc, None));
         responses.1 |= solicited;
     }
 
@@ -450,7 +450,7 @@ fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
 
 /// Delivers a responder completion; an overrun CQ puts the responder in error.
 fn respond(peer: &SoftQp, wc: WorkCompletion, solicited: bool) {
-    let cqe = Cqe { wc, frees: None };
+    let cqe = Cqe::new(wc, None);
     if peer.recv_cq.push([cqe], solicited).is_err() {
         peer.enter_error_as_responder();
     }

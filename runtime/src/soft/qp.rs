@@ -161,8 +161,8 @@ impl SendQueue {
         }
         let frees = self.unsignaled + 1;
         self.unsignaled = 0;
-        Some(Cqe {
-            wc: WorkCompletion {
+        Some(Cqe::new(
+            WorkCompletion {
                 wr_id,
                 status,
                 opcode,
@@ -170,8 +170,8 @@ impl SendQueue {
                 qp_num: qp.qpn,
                 ..WorkCompletion::default()
             },
-            frees: Some((Arc::clone(&self.used), frees)),
-        })
+            Some((Arc::clone(&self.used), frees)),
+        ))
     }
 }
 

@@ -218,14 +218,12 @@ impl Receive {
 
 /// The flush completion of a receive.
 fn flushed(wr_id: u64, qp_num: u32) -> Cqe {
-    Cqe {
-        wc: WorkCompletion {
-            wr_id,
-            status: WcStatus::WrFlushErr,
-            opcode: WcOpcode::Recv,
-            qp_num,
-            ..WorkCompletion::default()
-        },
-        frees: None,
-    }
+    let wc = WorkCompletion {
+        wr_id,
+        status: WcStatus::WrFlushErr,
+        opcode: WcOpcode::Recv,
+        qp_num,
+        ..WorkCompletion::default()
+    };
+    Cqe::new(wc, None)
 }

@@ -3,6 +3,10 @@
 //! receives posted). perftest's loop: keep up to `--tx-depth` requests
 //! outstanding, post `--post-list` at a time, signal one in `--cq-mod`.
 //!
+//! `--inline-receiver` runs the `send_bw` server's work in the client's
+//! thread between polls (a diagnostic: the same work without the
+//! cross-core traffic of two threads).
+//!
 //! Definitions: BW average is all bytes over the time from the first post
 //! to the last completion; BW peak is the best bandwidth over any stretch
 //! of 1% of the signaled completions (at least one); MsgRate is messages
@@ -60,17 +64,29 @@ fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> 
         },
         _ => WrOpcode::Send,
     };
-    let stamps = if options.test == Test::SendBw {
-        thread::scope(|s| {
-            let receiver = s.spawn(|| receive(server, size, options.iters));
-            let sent = requester(options, client, &opcode, size);
-            let received = receiver
+    let stamps = match options.test {
+        Test::SendBw if options.inline_receiver => {
+            let mut receiver = Receiver::new(server, size, options.iters)?;
+            requester(options, client, &opcode, size, &mut || receiver.step())?
+        }
+        Test::SendBw => thread::scope(|s| {
+            let receiving = s.spawn(|| -> Result<(), String> {
+                let mut receiver = Receiver::new(server, size, options.iters)?;
+                let start = Instant::now();
+                while !receiver.done() {
+                    if receiver.step()? == 0 && start.elapsed() > Duration::from_secs(60) {
+                        return Err("messages stopped arriving".to_owned());
+                    }
+                }
+                Ok(())
+            });
+            let sent = requester(options, client, &opcode, size, &mut || Ok(0));
+            let received = receiving
                 .join()
                 .unwrap_or_else(|_| Err("the receiver thread panicked".to_owned()));
             received.and(sent)
-        })?
-    } else {
-        requester(options, client, &opcode, size)?
+        })?,
+        _ => requester(options, client, &opcode, size, &mut || Ok(0))?,
     };
     let memcpy = memcpy_mib(&client.buf, &server.buf, size, options.iters);
     Ok(line(options, size, &stamps, memcpy))
@@ -82,8 +98,15 @@ struct Stamps {
     completions: Vec<(Duration, u64)>,
 }
 
-/// Posts `options.iters` requests and polls their completions.
-fn requester(options: &Options, end: &End, opcode: &WrOpcode, size: u64) -> Result<Stamps, String> {
+/// Posts `options.iters` requests and polls their completions, calling
+/// `between` after each poll (the inline receiver's turn).
+fn requester(
+    options: &Options,
+    end: &End,
+    opcode: &WrOpcode,
+    size: u64,
+    between: &mut dyn FnMut() -> Result<u64, String>,
+) -> Result<Stamps, String> {
     let iters = options.iters;
     let (depth, post_list, cq_mod) = (
         u64::from(options.tx_depth),
@@ -126,41 +149,70 @@ fn requester(options: &Options, end: &End, opcode: &WrOpcode, size: u64) -> Resu
             completed = c.wr_id;
             completions.push((start.elapsed(), completed));
         }
+        between()?;
     }
     Ok(Stamps { completions })
 }
 
 /// The `send_bw` server: keeps receives posted until `iters` arrived.
-fn receive(end: &End, size: u64, iters: u64) -> Result<Stamps, String> {
-    let batch: Vec<RecvWr> = (0..RX_BATCH)
-        .map(|i| RecvWr::new(i as u64, vec![end.sge(size)]))
-        .collect();
-    let err = |e: Error| format!("post_recv: {e}");
-    for _ in 0..RX_DEPTH as usize / RX_BATCH {
-        end.qp.post_recv(&batch).map_err(err)?;
+struct Receiver<'a> {
+    end: &'a End,
+    batch: Vec<RecvWr>,
+    wc: [WorkCompletion; RX_BATCH],
+    received: u64,
+    owed: usize,
+    iters: u64,
+}
+
+impl<'a> Receiver<'a> {
+    /// Posts the first `RX_DEPTH` receives.
+    fn new(end: &'a End, size: u64, iters: u64) -> Result<Receiver<'a>, String> {
+        let batch: Vec<RecvWr> = (0..RX_BATCH)
+            .map(|i| RecvWr::new(i as u64, vec![end.sge(size)]))
+            .collect();
+        for _ in 0..RX_DEPTH as usize / RX_BATCH {
+            end.qp
+                .post_recv(&batch)
+                .map_err(|e| format!("post_recv: {e}"))?;
+        }
+        Ok(Receiver {
+            end,
+            batch,
+            wc: [WorkCompletion::default(); RX_BATCH],
+            received: 0,
+            owed: 0,
+            iters,
+        })
     }
-    let mut wc = [WorkCompletion::default(); RX_BATCH];
-    let (mut received, mut owed, mut idle) = (0u64, 0usize, 0u32);
-    let start = Instant::now();
-    while received < iters {
-        let got = end.recv_cq.poll(&mut wc).map_err(|e| e.to_string())?;
-        if let Some(bad) = wc[..got].iter().find(|c| c.status != WcStatus::Success) {
+
+    fn done(&self) -> bool {
+        self.received >= self.iters
+    }
+
+    /// Polls once and re-posts what was consumed; returns how many arrived.
+    fn step(&mut self) -> Result<u64, String> {
+        let got = self
+            .end
+            .recv_cq
+            .poll(&mut self.wc)
+            .map_err(|e| e.to_string())?;
+        if let Some(bad) = self.wc[..got]
+            .iter()
+            .find(|c| c.status != WcStatus::Success)
+        {
             return Err(format!("receive failed: {}", bad.status.as_str()));
         }
-        received += got as u64;
-        owed += got;
-        while owed >= RX_BATCH {
-            end.qp.post_recv(&batch).map_err(err)?;
-            owed -= RX_BATCH;
+        self.received += got as u64;
+        self.owed += got;
+        while self.owed >= RX_BATCH {
+            self.end
+                .qp
+                .post_recv(&self.batch)
+                .map_err(|e| format!("post_recv: {e}"))?;
+            self.owed -= RX_BATCH;
         }
-        idle = if got == 0 { idle + 1 } else { 0 };
-        if idle % 4096 == 4095 && start.elapsed() > Duration::from_secs(60) {
-            return Err(format!("only {received} of {iters} messages arrived"));
-        }
+        Ok(got as u64)
     }
-    Ok(Stamps {
-        completions: Vec::new(),
-    })
 }
 
 fn line(options: &Options, size: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {

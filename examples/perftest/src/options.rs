@@ -61,6 +61,8 @@ pub(crate) struct Options {
     pub(crate) post_list: u32,
     pub(crate) cq_mod: u32,
     pub(crate) json: bool,
+    /// `send_bw`: the server's work in the client's thread.
+    pub(crate) inline_receiver: bool,
 }
 
 /// `-a`: every power of two from 2 bytes to 8 MiB.
@@ -123,6 +125,12 @@ impl Options {
                     .help("Signal one work request in this many (bandwidth tests)"),
             )
             .arg(
+                Arg::new("inline-receiver")
+                    .long("inline-receiver")
+                    .action(ArgAction::SetTrue)
+                    .help("send_bw: do the server's work in the client's thread (diagnostic)"),
+            )
+            .arg(
                 Arg::new("json")
                     .long("json")
                     .action(ArgAction::SetTrue)
@@ -167,6 +175,7 @@ impl Options {
             post_list,
             cq_mod: get("cq-mod", 100).min(tx_depth),
             json: matches.get_flag("json"),
+            inline_receiver: matches.get_flag("inline-receiver"),
         })
     }
 }

@@ -76,6 +76,14 @@ pub(super) fn wc_opcode(op: &WrOpcode) -> WcOpcode {
     }
 }
 
+/// Buffers a requester needs for every post, kept between posts so that
+/// posting does not allocate.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    responses: Vec<Cqe>,
+    stash: VecDeque<Receive>,
+}
+
 /// One requester QP's view for executing a run of work requests: the key
 /// table and the peer are looked up once, and the peer's successful
 /// completions are delivered together by [`deliver`](Self::deliver).
@@ -96,12 +104,14 @@ pub(super) struct Requester<'a> {
 }
 
 impl<'a> Requester<'a> {
-    /// A requester for `qp` with the attributes `attr`, connected to `peer`.
+    /// A requester for `qp` with the attributes `attr`, connected to
+    /// `peer`, using `scratch`'s (empty) buffers.
     pub(super) fn new(
         device: &'a SoftDevice,
         qp: &'a SoftQp,
         attr: QpAttr,
         peer: Option<Arc<SoftQp>>,
+        scratch: Scratch,
     ) -> Requester<'a> {
         Requester {
             device,
@@ -109,9 +119,18 @@ impl<'a> Requester<'a> {
             qp,
             attr,
             peer,
-            responses: RefCell::new((Vec::new(), false)),
-            stash: RefCell::new(VecDeque::new()),
+            responses: RefCell::new((scratch.responses, false)),
+            stash: RefCell::new(scratch.stash),
             remaining: Cell::new(1),
+        }
+    }
+
+    /// Gives back the unused receives and returns the buffers for reuse.
+    pub(super) fn into_scratch(self) -> Scratch {
+        self.give_back();
+        Scratch {
+            responses: self.responses.into_inner().0,
+            stash: self.stash.into_inner(),
         }
     }
 
@@ -126,8 +145,10 @@ impl<'a> Requester<'a> {
     /// Delivers the peer's pending completions; an overrun puts the peer in
     /// the error state.
     pub(super) fn deliver(&self) {
-        let (cqes, solicited) = core::mem::take(&mut *self.responses.borrow_mut());
-        if let Some(peer) = self.peer.as_ref().filter(|_| !cqes.is_empty())
+        let mut responses = self.responses.borrow_mut();
+        let solicited = core::mem::take(&mut responses.1);
+        let cqes = responses.0.drain(..);
+        if let Some(peer) = self.peer.as_ref().filter(|_| cqes.len() > 0)
             && peer.recv_cq.push(cqes, solicited).is_err()
         {
             peer.enter_error_as_responder();

@@ -144,8 +144,9 @@ struct Pass<'a> {
 
 impl<'a> Pass<'a> {
     fn new(device: &'a SoftDevice, qp: &'a Arc<SoftQp>, sq: &mut SendQueue) -> Pass<'a> {
+        let scratch = core::mem::take(&mut sq.scratch);
         Pass {
-            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade()),
+            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade(), scratch),
             qp,
             cqes: core::mem::take(&mut sq.completions),
         }
@@ -189,6 +190,7 @@ impl<'a> Pass<'a> {
     fn finish(mut self, sq: &mut SendQueue) {
         self.deliver(sq);
         sq.completions = self.cqes;
+        sq.scratch = self.requester.into_scratch();
     }
 }
 

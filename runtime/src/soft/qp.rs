@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::cq::{Cqe, SoftCq, soft_cq};
 use super::device::{SoftDevice, soft_device};
+use super::execute::Scratch;
 use super::limits::check;
 use super::pd::pd_id;
 use super::recv::RecvQueue;
@@ -58,6 +59,8 @@ pub(super) struct SendQueue {
     pub(super) unsignaled: u32,
     /// Room for the completions of one post, reused between posts.
     pub(super) completions: Vec<Cqe>,
+    /// The requester's buffers, reused between posts.
+    pub(super) scratch: Scratch,
 }
 
 const STATES: [QpState; 7] = [
@@ -247,6 +250,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
             used: Arc::new(AtomicU32::new(0)),
             unsignaled: 0,
             completions: Vec::new(),
+            scratch: Scratch::default(),
         }),
     });
     let info = QpInfo {

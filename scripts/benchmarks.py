@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Runs every benchmark of ibops and writes BENCHMARKS.md.
+
+    python3 scripts/benchmarks.py            # about 5 minutes on 2 cores
+
+1. Dispatch and table micro-benchmarks (criterion, `cargo bench -p ibops`).
+2. ibops-perftest on the soft device: the targets of the performance issue,
+   each run three times (the median run is reported), plus full tables.
+3. The compile-time budget: a clean build of the derive crate, and
+   `cargo check` of a provider naming all 86 ops through the derive against
+   the same table written by hand (`cargo run --example compile_budget`).
+
+Every ratio is computed from numbers measured in the same run of this script.
+"""
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "BENCHMARKS.md"
+
+
+def run(cmd, cwd=ROOT, env=None, capture=True):
+    """Runs `cmd`; returns its standard output. Fails loudly."""
+    full_env = dict(os.environ, **(env or {}))
+    result = subprocess.run(cmd, cwd=cwd, env=full_env, text=True,
+                            stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.PIPE if capture else None)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr or "")
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return result.stdout or ""
+
+
+def timed(cmd, cwd=ROOT, env=None):
+    start = time.perf_counter()
+    run(cmd, cwd=cwd, env=env)
+    return time.perf_counter() - start
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rustc = run(["rustc", "--version"]).strip()
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "os": f"{platform.system()} {platform.release()}",
+        "rustc": rustc,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+# --- 1. criterion ---------------------------------------------------------
+
+def criterion():
+    print("criterion benches ...", file=sys.stderr)
+    run(["cargo", "bench", "-p", "ibops", "--bench", "dispatch", "--",
+         "--warm-up-time", "2", "--measurement-time", "5"], capture=False)
+    results = {}
+    base = ROOT / "target" / "criterion"
+    for group in ("op_call", "table"):
+        for bench in sorted((base / group).iterdir()):
+            est = bench / "new" / "estimates.json"
+            if not est.exists():
+                continue
+            median = json.loads(est.read_text())["median"]
+            ci = median["confidence_interval"]
+            results[f"{group}/{bench.name}"] = (
+                median["point_estimate"], ci["lower_bound"], ci["upper_bound"])
+    return results
+
+
+# --- 2. perftest ----------------------------------------------------------
+
+PERFTEST = ROOT / "target" / "release" / "ibops-perftest"
+
+
+def perftest_json(args):
+    out = run([str(PERFTEST), *args, "--json"])
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def median_run(args, key, runs=3):
+    """Runs a one-size test `runs` times; returns the run with the median `key`."""
+    lines = [perftest_json(args)[0] for _ in range(runs)]
+    lines.sort(key=lambda l: l[key])
+    return lines[len(lines) // 2], [l[key] for l in lines]
+
+
+def perftest():
+    print("perftest ...", file=sys.stderr)
+    run(["cargo", "build", "--release", "-p", "ibops-perftest"], capture=False)
+    targets = {
+        "write": median_run(["write_bw", "-s", "65536", "-n", "20000"], "ratio_to_memcpy"),
+        "send_rate": median_run(["send_bw", "-s", "8", "-n", "4000000", "--post-list", "32"],
+                                "msg_rate_mpps"),
+        "send_rate_inline": median_run(["send_bw", "-s", "8", "-n", "4000000", "--post-list", "32",
+                                        "--inline-receiver"], "msg_rate_mpps"),
+        "write_rate": median_run(["write_bw", "-s", "8", "-n", "4000000", "--post-list", "32"],
+                                 "msg_rate_mpps"),
+        "send_lat": median_run(["send_lat", "-s", "8", "-n", "100000"], "t_typical_usec"),
+    }
+    tables = {}
+    for name, args in [
+        ("write_bw -a -n 1000", ["write_bw", "-a", "-n", "1000"]),
+        ("read_bw -s 65536", ["read_bw", "-s", "65536"]),
+        ("send_bw -s 4096", ["send_bw", "-s", "4096"]),
+        ("atomic_bw -n 1000000 --post-list 32", ["atomic_bw", "-n", "1000000", "--post-list", "32"]),
+        ("send_lat -s 8 -n 100000", ["send_lat", "-s", "8", "-n", "100000"]),
+        ("write_lat -s 8 -n 100000", ["write_lat", "-s", "8", "-n", "100000"]),
+        ("read_lat -s 8 -n 100000", ["read_lat", "-s", "8", "-n", "100000"]),
+    ]:
+        out = run([str(PERFTEST), *args])
+        table = [l for l in out.splitlines() if l.startswith(" #bytes") or l[:2].strip().isdigit()
+                 or (l.startswith(" ") and l.strip()[:1].isdigit())]
+        tables[name] = "\n".join(table)
+    return targets, tables
+
+
+# --- 3. compile time ------------------------------------------------------
+
+def compile_budget():
+    print("compile-time budget ...", file=sys.stderr)
+    clean = []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as target:
+            clean.append(timed(["cargo", "build", "-q", "-p", "ibops-derive"],
+                               env={"CARGO_TARGET_DIR": target}))
+    work = Path(tempfile.mkdtemp(prefix="ibops-budget-"))
+    try:
+        run(["cargo", "run", "-q", "--example", "compile_budget", "--", str(work)])
+        env = {"CARGO_TARGET_DIR": str(work / "target")}
+        checks = {}
+        for variant in ("derive", "hand"):
+            crate = work / variant
+            run(["cargo", "check", "-q"], cwd=crate, env=env)  # dependencies built once
+            times = []
+            for _ in range(5):
+                (crate / "src" / "lib.rs").touch()
+                times.append(timed(["cargo", "check", "-q"], cwd=crate, env=env))
+            checks[variant] = times
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return clean, checks
+
+
+# --- report ---------------------------------------------------------------
+
+def verdict(ok):
+    return "**met**" if ok else "**not met**"
+
+
+def ns(v):
+    return f"{v:.2f} ns" if v < 1000 else f"{v / 1000:.2f} µs"
+
+
+def main():
+    m = machine()
+    crit = criterion()
+    targets, tables = perftest()
+    clean, checks = compile_budget()
+
+    def c(name):
+        return crit[name][0]
+
+    dispatch_ratio = c("op_call/generated_dispatch") / c("op_call/c_fn_table")
+    static_ratio = c("op_call/static_provider") / c("op_call/direct")
+    write, write_runs = targets["write"]
+    send, send_runs = targets["send_rate"]
+    send_inline, _ = targets["send_rate_inline"]
+    write_rate, _ = targets["write_rate"]
+    lat, lat_runs = targets["send_lat"]
+    derive_check = statistics.median(checks["derive"])
+    hand_check = statistics.median(checks["hand"])
+    added = derive_check - hand_check
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python3 scripts/benchmarks.py` (do not edit by hand; run it again).",
+        "",
+        f"Machine: {m['cores']} cores, {m['cpu']}, {m['os']}; {m['rustc']}; {m['date']}.",
+        "The machine is a shared virtual machine: expect run-to-run spread of ±10% on the",
+        "micro-benchmarks and up to ±30% on the two-thread perftest runs.",
+        "",
+        "## Goals and targets",
+        "",
+        "| what | goal | measured (this run) | |",
+        "| --- | --- | --- | --- |",
+        f"| generated dispatch vs hand-written C fn-pointer table | ≤ 1.10× | {dispatch_ratio:.2f}× | {verdict(dispatch_ratio <= 1.10)} |",
+        f"| statically known provider (derive `const` table) vs direct call | ≤ 1.05× | {static_ratio:.2f}× | {verdict(static_ratio <= 1.05)} |",
+        f"| RDMA WRITE 64 KiB average bandwidth vs memcpy | ≥ 0.80× | {write['ratio_to_memcpy']:.2f}× ({write['bw_avg_mib']:.0f} vs {write['memcpy_mib']:.0f} MiB/s) | {verdict(write['ratio_to_memcpy'] >= 0.80)} |",
+        f"| 8-byte SEND message rate, post list 32 | ≥ 10 Mpps | {send['msg_rate_mpps']:.2f} Mpps | {verdict(send['msg_rate_mpps'] >= 10)} |",
+        f"| `send_lat` 8 B t_typical | < 1 µs | {lat['t_typical_usec']:.2f} µs | {verdict(lat['t_typical_usec'] < 1)} |",
+        f"| derive's added `cargo check` time, 86-op provider | < 0.5 s | {added:+.3f} s ({derive_check:.3f} vs {hand_check:.3f} s) | {verdict(added < 0.5)} |",
+        "",
+        "Perftest targets are the median of three runs; the three values were: "
+        f"WRITE ratio {', '.join(f'{v:.2f}' for v in write_runs)}; "
+        f"SEND rate {', '.join(f'{v:.2f}' for v in send_runs)} Mpps; "
+        f"send_lat t_typical {', '.join(f'{v:.2f}' for v in lat_runs)} µs.",
+        "",
+        "For scale: the kernel's software RoCE (rxe) is reported at about 0.013 Mpps and",
+        "828 MB/s for 64 KiB writes on loopback and 86 µs typical send latency; hardware",
+        "HCAs reach about 2.6 Mpps per QP with perftest defaults and 1-2 µs latency.",
+        "",
+    ]
+    if send["msg_rate_mpps"] < 10:
+        lines += [
+            "### What bounds the SEND message rate",
+            "",
+            f"In the same run, 8-byte RDMA WRITEs on the same path reach {write_rate['msg_rate_mpps']:.2f} Mpps,",
+            f"and `send_bw --inline-receiver` (the server's polling and re-posting done in the",
+            f"client's thread, no cross-core traffic) reaches {send_inline['msg_rate_mpps']:.2f} Mpps. A SEND costs the",
+            "requester what a WRITE costs plus the responder's work, which the soft device does",
+            "in the poster's thread: taking a receive from the peer's queue, resolving its",
+            "scatter list against the key table, and a completion on the peer's CQ; and the",
+            "server's thread polls that CQ and re-posts receives. Profiles (`perf record` on",
+            "`send_bw -s 8 --post-list 32`) put the client's time in `SgList::resolve` (two",
+            "key lookups per message), `SoftCq::push`, `Buffer::copy` (a read and a write lock",
+            "per copy) and `RecvQueue::take_many`. What was tried, in order, with the rate after",
+            "each step: one key-table lock and peer lookup per post list instead of per WR,",
+            "batched completions, flat receive queues (3.2 → 3.9 Mpps); lock-free polling of an",
+            "empty CQ (4.4); no large inline arrays on the single-SGE path (5.3); one lock per",
+            "post list for the peer's receives (6.0); 40-byte completions in the CQ ring (6.7);",
+            "reused per-post buffers. What remains is per-message work that is not dispatch:",
+            "the dispatch layer costs a few nanoseconds per post list (see the table below).",
+            "",
+        ]
+    lines += [
+        "## Dispatch (criterion, 100 calls per iteration)",
+        "",
+        "`cargo bench -p ibops --bench dispatch`: median and its 95% confidence interval.",
+        "",
+        "| benchmark | median | interval | per call |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, (med, lo, hi) in crit.items():
+        per = f"{med / 100:.2f} ns" if name.startswith("op_call/") else ""
+        lines.append(f"| {name} | {ns(med)} | {ns(lo)} – {ns(hi)} | {per} |")
+    lines += [
+        "",
+        f"Table: `merge` of a full 86-op table into an empty one {ns(c('table/merge_full_into_empty'))}, "
+        f"`missing_mandatory()` on a full table {ns(c('table/missing_mandatory_full'))}; the derive's "
+        f"`const` table {ns(c('table/const_table'))} against the same table built at run time "
+        f"{ns(c('table/runtime_table'))} ({c('table/const_table') / c('table/runtime_table'):.2f}×).",
+        "",
+        "## perftest tables (ibops-perftest on the soft device)",
+        "",
+        "`cargo run --release -p ibops-perftest -- <test> ...`; the last two bandwidth columns",
+        "are memcpy between the same two buffers in the same process, and the ratio to it.",
+        "",
+    ]
+    for name, table in tables.items():
+        lines += [f"`ibops-perftest {name}`", "", "```", table, "```", ""]
+    lines += [
+        "## Compile time",
+        "",
+        "Clean build of the derive crate (`cargo build -p ibops-derive` with an empty target",
+        f"directory, syn/quote/proc-macro2 included), 3 runs: {', '.join(f'{t:.2f}' for t in clean)} s,",
+        f"median {statistics.median(clean):.2f} s.",
+        "",
+        "`cargo check` of a provider crate naming all 86 ops (`cargo run --example",
+        "compile_budget -- DIR` writes both crates; dependencies built first, then `touch",
+        "src/lib.rs` and check, 5 runs each):",
+        "",
+        "| provider | runs (s) | median (s) |",
+        "| --- | --- | --- |",
+        f"| `#[derive(DeviceOps)]` | {', '.join(f'{t:.3f}' for t in checks['derive'])} | {derive_check:.3f} |",
+        f"| table written by hand | {', '.join(f'{t:.3f}' for t in checks['hand'])} | {hand_check:.3f} |",
+        "",
+        f"The derive adds {added:+.3f} s to the provider's check (goal: under 0.5 s).",
+        "",
+    ]
+    OUT.write_text("\n".join(lines))
+    print(f"wrote {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,11 @@ use ibops::OPS;
 fn functions() -> String {
     let mut out = String::from("impl Provider {\n");
     for op in &OPS {
-        let _ = writeln!(out, "    pub {} {{\n        unimplemented!()\n    }}", op.signature);
+        let _ = writeln!(
+            out,
+            "    pub {} {{\n        unimplemented!()\n    }}",
+            op.signature
+        );
     }
     out.push_str("}\n");
     out
@@ -69,8 +73,13 @@ fn main() -> ExitCode {
     };
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runtime");
     let runtime = runtime.canonicalize().unwrap_or(runtime);
-    let result = write_crate(&out.join("derive"), "budget-derive", &runtime, &derive_lib())
-        .and_then(|()| write_crate(&out.join("hand"), "budget-hand", &runtime, &hand_lib()));
+    let result = write_crate(
+        &out.join("derive"),
+        "budget-derive",
+        &runtime,
+        &derive_lib(),
+    )
+    .and_then(|()| write_crate(&out.join("hand"), "budget-hand", &runtime, &hand_lib()));
     match result {
         Ok(()) => {
             println!("wrote {0}/derive and {0}/hand", out.display());

@@ -45,8 +45,10 @@ impl End {
             qp_type: QpType::Rc,
             sq_sig_all: false,
         })?;
+        // Two halves: messages go out of the first; `write_lat` writes into
+        // the peer's second half and watches its own.
         let len =
-            usize::try_from(size.max(8)).map_err(|_| Error::InvalidArgument("message size"))?;
+            usize::try_from(2 * size.max(8)).map_err(|_| Error::InvalidArgument("message size"))?;
         let buf = Buffer::new(len);
         let mr = pd.reg_mr(&UserMemory::whole(&buf), ACCESS)?;
         Ok(End {
@@ -61,6 +63,11 @@ impl End {
     /// A scatter/gather entry over the first `size` bytes.
     pub(crate) fn sge(&self, size: u64) -> Sge {
         self.mr.sge(0, size as u32)
+    }
+
+    /// The address of the second half, where `write_lat` messages land.
+    pub(crate) fn inbox(&self) -> u64 {
+        self.mr.addr() + self.buf.len() as u64 / 2
     }
 
     /// perftest's address line.

@@ -74,11 +74,13 @@ fn side(
     let opcode = match how {
         Exchange::Send => WrOpcode::Send,
         Exchange::Write => WrOpcode::RdmaWrite {
-            remote_addr: peer.mr.addr(),
+            remote_addr: peer.inbox(),
             rkey: peer.mr.rkey(),
         },
     };
     let mut wr = SendWr::new(0, opcode, vec![me.sge(size)]).signaled();
+    // The last byte of a message: where the sender puts the iteration's
+    // mark, and where (in the second half) the receiver watches for it.
     let last = size as usize - 1;
     let mut wc = [WorkCompletion::default(); 8];
     let mut usec = Vec::with_capacity(iters as usize);
@@ -150,7 +152,7 @@ fn wait_incoming(
                 }
                 _ => true,
             },
-            Exchange::Write => me.buf.with(|b| b[last] == mark),
+            Exchange::Write => me.buf.with(|b| b[b.len() / 2 + last] == mark),
         };
         if arrived {
             return Ok(());

@@ -1,0 +1,83 @@
+//! Every test of `ibops-perftest` runs and prints perftest's header, or a
+//! JSON line per size with the fields the tables have.
+
+use std::process::Command;
+
+fn perftest(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ibops-perftest"))
+        .args(args)
+        .output()
+        .expect("run ibops-perftest");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const BW_HEADER: &str =
+    " #bytes     #iterations    BW peak[MiB/sec]    BW average[MiB/sec]   MsgRate[Mpps]";
+const LAT_HEADER: &str = " #bytes #iterations    t_min[usec]    t_max[usec]  t_typical[usec]    t_avg[usec]    t_stdev[usec]   99% percentile[usec]   99.9% percentile[usec]";
+
+#[test]
+fn bandwidth_tests_print_perftest_tables() {
+    for test in ["write_bw", "read_bw", "send_bw", "atomic_bw"] {
+        let out = perftest(&[test, "-n", "300", "--post-list", "4"]);
+        assert!(
+            out.lines().any(|l| l.starts_with(BW_HEADER)),
+            "{test}:\n{out}"
+        );
+        assert!(out.contains("local address: LID"), "{test}:\n{out}");
+    }
+}
+
+#[test]
+fn latency_tests_print_perftest_tables() {
+    for test in ["send_lat", "write_lat", "read_lat"] {
+        let out = perftest(&[test, "-n", "300", "-s", "64"]);
+        assert!(
+            out.lines().any(|l| l.starts_with(LAT_HEADER)),
+            "{test}:\n{out}"
+        );
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("64 "))
+            .unwrap_or_else(|| panic!("{test}: no result line\n{out}"));
+        let numbers: Vec<f64> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(numbers.len(), 9, "{line}");
+        let (min, max, typical) = (numbers[2], numbers[3], numbers[4]);
+        assert!(min <= typical && typical <= max, "{line}");
+    }
+}
+
+#[test]
+fn json_has_one_line_per_size_with_a_memcpy_ratio() {
+    let out = perftest(&["write_bw", "-a", "-n", "20", "--json"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 23, "2 B to 8 MiB:\n{out}");
+    assert!(
+        lines[0].starts_with("{\"test\":\"write_bw\",\"bytes\":2,"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[22].contains("\"bytes\":8388608,"), "{}", lines[22]);
+    assert!(lines.iter().all(|l| l.contains("\"ratio_to_memcpy\":")));
+}
+
+#[test]
+fn bad_options_are_errors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ibops-perftest"))
+        .args(["write_bw", "-s", "0"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_ibops-perftest"))
+        .arg("nope_bw")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+}

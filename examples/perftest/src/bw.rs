@@ -70,8 +70,10 @@ fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> 
             requester(options, client, &opcode, size, &mut || receiver.step())?
         }
         Test::SendBw => thread::scope(|s| {
-            let receiving = s.spawn(|| -> Result<(), String> {
-                let mut receiver = Receiver::new(server, size, options.iters)?;
+            // Receives are posted before the client starts, as perftest's
+            // server posts them before the client connects.
+            let mut receiver = Receiver::new(server, size, options.iters)?;
+            let receiving = s.spawn(move || -> Result<(), String> {
                 let start = Instant::now();
                 while !receiver.done() {
                     if receiver.step()? == 0 && start.elapsed() > Duration::from_secs(60) {

@@ -88,11 +88,11 @@ pub(super) struct Scratch {
 /// table and the peer are looked up once, and the peer's successful
 /// completions are delivered together by [`deliver`](Self::deliver).
 pub(super) struct Requester<'a> {
-    pub(super) device: &'a SoftDevice,
-    pub(super) keys: Keys<'a>,
-    pub(super) qp: &'a SoftQp,
-    pub(super) attr: QpAttr,
-    pub(super) peer: Option<Arc<SoftQp>>,
+    device: &'a SoftDevice,
+    keys: Keys<'a>,
+    qp: &'a SoftQp,
+    attr: QpAttr,
+    peer: Option<Arc<SoftQp>>,
     /// The peer's completions not delivered yet, and whether one of them
     /// asks for a solicited event.
     responses: RefCell<(Vec<Cqe>, bool)>,

@@ -5,7 +5,7 @@
 
 1. Dispatch and table micro-benchmarks (criterion, `cargo bench -p ibops`).
 2. ibops-perftest on the soft device: the targets of the performance issue,
-   each run three times (the median run is reported), plus full tables.
+   each run five times (the median run is reported), plus full tables.
 3. The compile-time budget: a clean build of the derive crate, and
    `cargo check` of a provider naming all 86 ops through the derive against
    the same table written by hand (`cargo run --example compile_budget`).
@@ -95,7 +95,7 @@ def perftest_json(args):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def median_run(args, key, runs=3):
+def median_run(args, key, runs=5):
     """Runs a one-size test `runs` times; returns the run with the median `key`."""
     lines = [perftest_json(args)[0] for _ in range(runs)]
     lines.sort(key=lambda l: l[key])
@@ -209,7 +209,7 @@ def main():
         f"| `send_lat` 8 B t_typical | < 1 µs | {lat['t_typical_usec']:.2f} µs | {verdict(lat['t_typical_usec'] < 1)} |",
         f"| derive's added `cargo check` time, 86-op provider | < 0.5 s | {added:+.3f} s ({derive_check:.3f} vs {hand_check:.3f} s) | {verdict(added < 0.5)} |",
         "",
-        "Perftest targets are the median of three runs; the three values were: "
+        "Perftest targets are the median of five runs; the five values were: "
         f"WRITE ratio {', '.join(f'{v:.2f}' for v in write_runs)}; "
         f"SEND rate {', '.join(f'{v:.2f}' for v in send_runs)} Mpps; "
         f"send_lat t_typical {', '.join(f'{v:.2f}' for v in lat_runs)} µs.",

@@ -37,20 +37,12 @@ impl End {
     fn new(device: &Device, size: u32) -> Result<End, Error> {
         let pd = device.alloc_pd()?;
         let cq = device.create_cq(&CqInitAttr::new(16))?;
-        let qp = pd.create_qp(&QpInitAttr {
-            send_cq: Arc::clone(&cq),
-            recv_cq: Arc::clone(&cq),
-            srq: None,
-            cap: QpCap {
-                max_send_wr: 1,
-                max_recv_wr: 1,
-                max_send_sge: 1,
-                max_recv_sge: 1,
-                max_inline_data: 0,
-            },
-            qp_type: QpType::Rc,
-            sq_sig_all: false,
-        })?;
+        let qp = pd.create_qp(&QpInitAttr::new(
+            QpType::Rc,
+            &cq,
+            &cq,
+            QpCap::single_sge(1, 1),
+        ))?;
         let buf = Buffer::new(2 * size as usize);
         let mr = pd.reg_mr(&UserMemory::whole(&buf), AccessFlags::LOCAL_WRITE)?;
         Ok(End {

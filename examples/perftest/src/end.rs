@@ -31,20 +31,8 @@ impl End {
         let pd = device.alloc_pd()?;
         let send_cq = device.create_cq(&CqInitAttr::new(sq_depth.max(16)))?;
         let recv_cq = device.create_cq(&CqInitAttr::new(rq_depth.max(16)))?;
-        let qp = pd.create_qp(&QpInitAttr {
-            send_cq: Arc::clone(&send_cq),
-            recv_cq: Arc::clone(&recv_cq),
-            srq: None,
-            cap: QpCap {
-                max_send_wr: sq_depth,
-                max_recv_wr: rq_depth,
-                max_send_sge: 1,
-                max_recv_sge: 1,
-                max_inline_data: 0,
-            },
-            qp_type: QpType::Rc,
-            sq_sig_all: false,
-        })?;
+        let cap = QpCap::single_sge(sq_depth, rq_depth);
+        let qp = pd.create_qp(&QpInitAttr::new(QpType::Rc, &send_cq, &recv_cq, cap))?;
         // Two halves: messages go out of the first; `write_lat` writes into
         // the peer's second half and watches its own.
         let len =

@@ -77,6 +77,35 @@ pub struct QpInitAttr {
     pub sq_sig_all: bool,
 }
 
+impl QpCap {
+    /// `send_wr` and `recv_wr` work requests of one SGE each, no inline data.
+    pub const fn single_sge(send_wr: u32, recv_wr: u32) -> QpCap {
+        QpCap {
+            max_send_wr: send_wr,
+            max_recv_wr: recv_wr,
+            max_send_sge: 1,
+            max_recv_sge: 1,
+            max_inline_data: 0,
+        }
+    }
+}
+
+impl QpInitAttr {
+    /// A QP of `qp_type` with queues of `cap`, its sends completing on
+    /// `send_cq` and its receives on `recv_cq`; no SRQ, and only the
+    /// signaled sends complete.
+    pub fn new(qp_type: QpType, send_cq: &Arc<Cq>, recv_cq: &Arc<Cq>, cap: QpCap) -> QpInitAttr {
+        QpInitAttr {
+            send_cq: Arc::clone(send_cq),
+            recv_cq: Arc::clone(recv_cq),
+            srq: None,
+            cap,
+            qp_type,
+            sq_sig_all: false,
+        }
+    }
+}
+
 /// What the provider reports when it creates a queue pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct QpInfo {

@@ -58,14 +58,7 @@ pub(crate) fn node(device: &Device, qp_type: QpType, buf_len: usize) -> Node {
 }
 
 pub(crate) fn qp_init(cq: &Arc<Cq>, qp_type: QpType, cap: QpCap) -> QpInitAttr {
-    QpInitAttr {
-        send_cq: Arc::clone(cq),
-        recv_cq: Arc::clone(cq),
-        srq: None,
-        cap,
-        qp_type,
-        sq_sig_all: false,
-    }
+    QpInitAttr::new(qp_type, cq, cq, cap)
 }
 
 /// Two RC nodes on one device, connected to each other in RTS with

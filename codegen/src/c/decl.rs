@@ -110,6 +110,16 @@ pub fn parse(text: &str) -> Result<CDecl, DeclError> {
     if text.is_empty() {
         return Err(DeclError("empty declaration".to_owned()));
     }
+    if let Some(bad) = text.chars().find(|c| !is_decl_char(*c)) {
+        let hint = if matches!(bad, '>' | '+' | '-') {
+            " (is the text quoted, as in a mail or a diff? strip the `> ` and `+` prefixes)"
+        } else {
+            ""
+        };
+        return Err(DeclError(format!(
+            "unexpected `{bad}` in the declaration `{text}`{hint}"
+        )));
+    }
     let Some(open) = text.find('(') else {
         return field(text);
     };
@@ -216,6 +226,12 @@ fn split_top_level(text: &str) -> Vec<String> {
     parts
 }
 
+/// Whether `c` can appear in a member declaration: identifiers, pointers,
+/// parentheses, commas, array bounds and bit-field widths.
+fn is_decl_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '*' | '(' | ')' | ',' | '[' | ']' | ':')
+}
+
 fn is_ident(s: &str) -> bool {
     s.chars()
         .next()
@@ -307,6 +323,8 @@ mod tests {
             "int (*f)(int) garbage",
             "owner",
             ";",
+            "> > + int (*quoted)(int)",
+            "int (*f)(int x = 1)",
         ] {
             assert!(parse(text).is_err(), "{text} parsed");
         }

@@ -32,19 +32,17 @@ impl<'a> SgList<'a> {
         sges: impl IntoIterator<Item = &'s Sge>,
         mut resolve: impl FnMut(&Sge) -> Result<Segment<'a>, WcStatus>,
     ) -> Result<SgList<'a>, WcStatus> {
+        let mut sges = sges.into_iter();
+        let first = sges.next().map(&mut resolve).transpose()?;
         let mut list = SgList {
-            first: None,
+            len: first.map_or(0, |s| s.len),
+            first,
             rest: Vec::new(),
-            len: 0,
         };
-        for (i, sge) in sges.into_iter().enumerate() {
+        for sge in sges {
             let segment = resolve(sge)?;
             list.len += segment.len;
-            if i == 0 {
-                list.first = Some(segment);
-            } else {
-                list.rest.push(segment);
-            }
+            list.rest.push(segment);
         }
         Ok(list)
     }
@@ -61,6 +59,17 @@ impl<'a> SgList<'a> {
     /// Copies all of `src` into `self`, starting `skip` bytes into `self`.
     /// The caller has checked that it fits.
     pub(super) fn copy_from(&self, src: &SgList<'_>, skip: usize) {
+        if let (Some(s), Some(d), true) = (
+            src.first,
+            self.first,
+            src.rest.is_empty() && self.rest.is_empty(),
+        ) {
+            // One segment each, the common case: one copy.
+            if skip + s.len <= d.len {
+                let _ = Buffer::copy(s.buffer, s.offset, d.buffer, d.offset + skip, s.len);
+            }
+            return;
+        }
         let mut dst = self.segments().copied();
         let mut current = dst.next();
         let mut dst_pos = skip;

@@ -84,7 +84,10 @@ impl RecvQueue {
             accepted += 1;
             if flush_to.is_none() {
                 queue.wrs.push_back((wr.wr_id, wr.sg_list.len()));
-                queue.sges.extend(wr.sg_list.iter().copied());
+                match wr.sg_list.as_slice() {
+                    [one] => queue.sges.push_back(*one),
+                    sges => queue.sges.extend(sges.iter().copied()),
+                }
             }
         }
         let wake = accepted > 0 && core::mem::take(&mut queue.wanted);
@@ -120,9 +123,16 @@ impl RecvQueue {
             let Some((wr_id, count)) = queue.wrs.pop_front() else {
                 return;
             };
-            let mut sges = queue.sges.drain(..count);
-            let first = sges.next();
-            let rest = sges.collect();
+            let first = if count > 0 {
+                queue.sges.pop_front()
+            } else {
+                None
+            };
+            let rest = if count > 1 {
+                queue.sges.drain(..count - 1).collect()
+            } else {
+                Vec::new()
+            };
             out.push_back(Receive { wr_id, first, rest });
         }
     }

@@ -89,7 +89,8 @@ impl Device {
         Ok(Object::new(self.clone(), data, created.private))
     }
 
-    fn check_port(&self, port_num: u8) -> Result<()> {
+    /// [`Error::NotFound`] unless the device has port `port_num`.
+    pub(super) fn check_port(&self, port_num: u8) -> Result<()> {
         if (1..=self.phys_port_cnt()).contains(&port_num) {
             Ok(())
         } else {

@@ -99,9 +99,7 @@ impl Pd {
     /// provider's error.
     pub fn create_ah(self: &Arc<Self>, attr: &AhAttr) -> Result<Arc<Ah>> {
         let device = self.device();
-        if !(1..=device.phys_port_cnt()).contains(&attr.port_num) {
-            return Err(Error::NotFound(format!("port {}", attr.port_num)));
-        }
+        device.check_port(attr.port_num)?;
         let private = device.ops().create_ah(self, attr, &mut no_udata())?;
         let data = AhData {
             pd: Arc::clone(self),

@@ -4,9 +4,6 @@ use super::keys::Segment;
 use crate::buffer::Buffer;
 use crate::verbs::{Sge, WcStatus};
 
-/// The most SGEs a work request may have on a soft device.
-pub(super) const MAX_SGE: usize = 16;
-
 /// The segments of one work request's SGEs. The first is kept inline, the
 /// others in a vector, so the common single-SGE request neither allocates
 /// nor moves a large array around.

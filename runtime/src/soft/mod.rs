@@ -52,7 +52,7 @@ pub use counts::LiveObjects;
 pub use limits::Limits;
 
 use crate::device::{Device, DeviceBuilder};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::registry::Registry;
 use device::SoftDevice;
 use ops::{AhOps, BaseOps, SrqOps, table};
@@ -91,8 +91,7 @@ impl SoftConfig {
     /// tables, attaches the device state and registers it.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for limits the device cannot honour
-    /// (more than 16 SGEs); a merge or registration error.
+    /// A merge or registration error.
     pub fn probe(&self) -> Result<Device> {
         self.builder()?.register()
     }
@@ -100,17 +99,12 @@ impl SoftConfig {
     /// As [`probe`](Self::probe), and adds the device to `registry`.
     ///
     /// # Errors
-    /// As `probe`, or [`Error::AlreadyExists`] for a name in use.
+    /// As `probe`, or [`Error::AlreadyExists`](crate::Error::AlreadyExists) for a name in use.
     pub fn probe_in(&self, registry: &Registry) -> Result<Device> {
         self.builder()?.register_in(registry)
     }
 
     fn builder(&self) -> Result<DeviceBuilder> {
-        if self.limits.max_sge as usize > copy::MAX_SGE {
-            return Err(Error::InvalidArgument(
-                "the soft device supports at most 16 SGEs",
-            ));
-        }
         let mut builder = DeviceBuilder::new(self.name.clone());
         builder.set_ops(table::<BaseOps>())?;
         if self.srq {
@@ -140,7 +134,7 @@ pub fn probe(name: &str) -> Result<Device> {
 /// How many objects of each kind `device` holds now.
 ///
 /// # Errors
-/// [`Error::WrongPrivate`] when `device` is not a soft device.
+/// [`Error::WrongPrivate`](crate::Error::WrongPrivate) when `device` is not a soft device.
 pub fn live_objects(device: &Device) -> Result<LiveObjects> {
     Ok(device::soft_device(device)?.live())
 }

@@ -36,7 +36,7 @@ pub(super) fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<()> {
         // ERR or SQE: a responder-side error may have left pending sends.
         _ => {
             soft.flush_pending(&mut sq);
-            flush(soft, &mut sq, posted);
+            soft.flush_sends(&mut sq, posted);
         }
     }
     refused.map_or(Ok(()), Err)
@@ -98,7 +98,7 @@ fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]
         if qp.state() != QpState::Rts {
             // An earlier request failed and the QP is in error.
             pass.finish(sq);
-            flush(qp, sq, &wrs[i..]);
+            qp.flush_sends(sq, &wrs[i..]);
             return;
         }
         if !pass.step(sq, wr) {
@@ -192,24 +192,6 @@ impl<'a> Pass<'a> {
         sq.completions = self.cqes;
         sq.scratch = self.requester.into_scratch();
     }
-}
-
-/// Completes `wrs` with a flush error (the QP is in error).
-fn flush(qp: &SoftQp, sq: &mut SendQueue, wrs: &[SendWr]) {
-    let cqes: Vec<_> = wrs
-        .iter()
-        .filter_map(|wr| {
-            sq.complete(
-                qp,
-                wr.wr_id,
-                true,
-                WcStatus::WrFlushErr,
-                wc_opcode(&wr.opcode),
-                0,
-            )
-        })
-        .collect();
-    let _ = qp.send_cq.push(cqes, false);
 }
 
 pub(super) fn post_recv(qp: &Qp, wrs: &[RecvWr]) -> Result<()> {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::cq::{Cqe, SoftCq, soft_cq};
 use super::device::{SoftDevice, soft_device};
-use super::execute::Scratch;
+use super::execute::{Scratch, wc_opcode};
 use super::limits::check;
 use super::pd::pd_id;
 use super::recv::RecvQueue;
@@ -128,17 +128,20 @@ impl SoftQp {
     /// Completes every pending send with a flush error.
     pub(super) fn flush_pending(&self, sq: &mut SendQueue) {
         let pending = core::mem::take(&mut sq.pending);
-        let cqes: Vec<Cqe> = pending
-            .iter()
+        self.flush_sends(sq, &pending);
+    }
+
+    /// Completes `wrs` with a flush error (the QP is in error).
+    pub(super) fn flush_sends<'w>(
+        &self,
+        sq: &mut SendQueue,
+        wrs: impl IntoIterator<Item = &'w SendWr>,
+    ) {
+        let cqes: Vec<Cqe> = wrs
+            .into_iter()
             .filter_map(|wr| {
-                sq.complete(
-                    self,
-                    wr.wr_id,
-                    true,
-                    WcStatus::WrFlushErr,
-                    WcOpcode::Send,
-                    0,
-                )
+                let opcode = wc_opcode(&wr.opcode);
+                sq.complete(self, wr.wr_id, true, WcStatus::WrFlushErr, opcode, 0)
             })
             .collect();
         let _ = self.send_cq.push(cqes, false);

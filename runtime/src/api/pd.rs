@@ -6,7 +6,8 @@ use super::no_udata;
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::object::{Ah, AhData, Mr, MrData, Object, Pd, Qp, QpData, Srq, SrqData};
-use crate::verbs::{AccessFlags, AhAttr, QpInitAttr, SrqInitAttr, UserMemory};
+use crate::private::Created;
+use crate::verbs::{AccessFlags, AhAttr, MrKeys, QpInitAttr, SrqInitAttr, UserMemory};
 
 impl Pd {
     /// Creates a queue pair in the RESET state (`ibv_create_qp`).
@@ -59,18 +60,11 @@ impl Pd {
         if memory.length == 0 {
             return Err(Error::InvalidArgument("an empty memory region"));
         }
-        let device = self.device();
-        let created = device
-            .ops()
-            .reg_user_mr(self, memory, iova, access, &mut no_udata())?;
-        let data = MrData {
-            pd: Arc::clone(self),
-            keys: created.info,
-            access,
-            memory: Some(memory.clone()),
-            iova,
-        };
-        Ok(Object::new(device.clone(), data, created.private))
+        let created =
+            self.device()
+                .ops()
+                .reg_user_mr(self, memory, iova, access, &mut no_udata())?;
+        Ok(self.mr(created, access, Some(memory.clone()), iova))
     }
 
     /// A memory region over all memory the PD can reach (`ib_get_dma_mr`).
@@ -80,16 +74,26 @@ impl Pd {
     /// provider's error.
     pub fn get_dma_mr(self: &Arc<Self>, access: AccessFlags) -> Result<Arc<Mr>> {
         access.validate()?;
-        let device = self.device();
-        let created = device.ops().get_dma_mr(self, access)?;
+        let created = self.device().ops().get_dma_mr(self, access)?;
+        Ok(self.mr(created, access, None, 0))
+    }
+
+    /// The handle of a region the provider created in this PD.
+    fn mr(
+        self: &Arc<Self>,
+        created: Created<MrKeys>,
+        access: AccessFlags,
+        memory: Option<UserMemory>,
+        iova: u64,
+    ) -> Arc<Mr> {
         let data = MrData {
             pd: Arc::clone(self),
             keys: created.info,
             access,
-            memory: None,
-            iova: 0,
+            memory,
+            iova,
         };
-        Ok(Object::new(device.clone(), data, created.private))
+        Object::new(self.device().clone(), data, created.private)
     }
 
     /// Creates an address handle for `attr` (`ibv_create_ah`).

@@ -148,10 +148,8 @@ impl<'a> Requester<'a> {
         let mut responses = self.responses.borrow_mut();
         let solicited = core::mem::take(&mut responses.1);
         let cqes = responses.0.drain(..);
-        if let Some(peer) = self.peer.as_ref().filter(|_| cqes.len() > 0)
-            && peer.recv_cq.push(cqes, solicited).is_err()
-        {
-            peer.enter_error_as_responder();
+        if let Some(peer) = self.peer.as_ref().filter(|_| cqes.len() > 0) {
+            deliver_to(peer, cqes, solicited);
         }
     }
 
@@ -471,8 +469,13 @@ fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
 
 /// Delivers a responder completion; an overrun CQ puts the responder in error.
 fn respond(peer: &SoftQp, wc: WorkCompletion, solicited: bool) {
-    let cqe = Cqe::new(wc, None);
-    if peer.recv_cq.push([cqe], solicited).is_err() {
+    deliver_to(peer, [Cqe::new(wc, None)], solicited);
+}
+
+/// Pushes responder completions to `peer`'s receive CQ; an overrun puts
+/// the responder in the error state.
+fn deliver_to(peer: &SoftQp, cqes: impl IntoIterator<Item = Cqe>, solicited: bool) {
+    if peer.recv_cq.push(cqes, solicited).is_err() {
         peer.enter_error_as_responder();
     }
 }

@@ -110,9 +110,7 @@ impl SoftQp {
     pub(super) fn enter_error(&self, sq: &mut SendQueue) {
         self.set_state(QpState::Err);
         self.flush_pending(sq);
-        if !self.shared_rq {
-            self.rq.flush(&self.recv_cq, self.qpn);
-        }
+        self.flush_own_receives();
     }
 
     /// Moves to the error state from the responder side, where the send
@@ -120,6 +118,12 @@ impl SoftQp {
     /// post or modify.
     pub(super) fn enter_error_as_responder(&self) {
         self.set_state(QpState::Err);
+        self.flush_own_receives();
+    }
+
+    /// Flushes the QP's own receive queue (an SRQ belongs to its other QPs
+    /// too and is left alone).
+    fn flush_own_receives(&self) {
         if !self.shared_rq {
             self.rq.flush(&self.recv_cq, self.qpn);
         }

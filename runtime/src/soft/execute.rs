@@ -19,16 +19,13 @@
 //! UD is unreliable: a datagram to a missing QP, with a wrong Q_Key or
 //! without a receive is dropped and the sender still succeeds.
 
-use core::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::copy::SgList;
-use super::cq::Cqe;
 use super::device::SoftDevice;
 use super::keys::Keys;
 use super::qp::SoftQp;
-use super::recv::{Receive, RecvQueue};
+use super::recv::{Consumed, Receive, RecvQueue};
 use crate::object::Ah;
 use crate::verbs::{
     AccessFlags, QpAttr, QpType, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
@@ -76,42 +73,23 @@ pub(super) fn wc_opcode(op: &WrOpcode) -> WcOpcode {
     }
 }
 
-/// Buffers a requester needs for every post, kept between posts so that
-/// posting does not allocate.
-#[derive(Debug, Default)]
-pub(super) struct Scratch {
-    responses: Vec<Cqe>,
-    stash: VecDeque<Receive>,
-}
-
 /// One requester QP's view for executing a run of work requests: the key
-/// table and the peer are looked up once, and the peer's successful
-/// completions are delivered together by [`deliver`](Self::deliver).
+/// table and the peer are looked up once.
 pub(super) struct Requester<'a> {
     device: &'a SoftDevice,
     keys: Keys<'a>,
     qp: &'a SoftQp,
     attr: QpAttr,
     peer: Option<Arc<SoftQp>>,
-    /// The peer's completions not delivered yet, and whether one of them
-    /// asks for a solicited event.
-    responses: RefCell<(Vec<Cqe>, bool)>,
-    /// Receives taken from the peer in one go and not used yet.
-    stash: RefCell<VecDeque<Receive>>,
-    /// How many requests the current run still has: how many receives to
-    /// take at once.
-    pub(super) remaining: Cell<usize>,
 }
 
 impl<'a> Requester<'a> {
-    /// A requester for `qp` with the attributes `attr`, connected to
-    /// `peer`, using `scratch`'s (empty) buffers.
+    /// A requester for `qp` with the attributes `attr`, connected to `peer`.
     pub(super) fn new(
         device: &'a SoftDevice,
         qp: &'a SoftQp,
         attr: QpAttr,
         peer: Option<Arc<SoftQp>>,
-        scratch: Scratch,
     ) -> Requester<'a> {
         Requester {
             device,
@@ -119,54 +97,7 @@ impl<'a> Requester<'a> {
             qp,
             attr,
             peer,
-            responses: RefCell::new((scratch.responses, false)),
-            stash: RefCell::new(scratch.stash),
-            remaining: Cell::new(1),
         }
-    }
-
-    /// Gives back the unused receives and returns the buffers for reuse.
-    pub(super) fn into_scratch(self) -> Scratch {
-        self.give_back();
-        Scratch {
-            responses: self.responses.into_inner().0,
-            stash: self.stash.into_inner(),
-        }
-    }
-
-    /// Returns the receives taken and not used to the peer's queue.
-    pub(super) fn give_back(&self) {
-        let mut stash = self.stash.borrow_mut();
-        if let Some(peer) = self.peer.as_ref().filter(|_| !stash.is_empty()) {
-            peer.rq.give_back(&mut stash);
-        }
-    }
-
-    /// Delivers the peer's pending completions; an overrun puts the peer in
-    /// the error state.
-    pub(super) fn deliver(&self) {
-        let mut responses = self.responses.borrow_mut();
-        let solicited = core::mem::take(&mut responses.1);
-        let cqes = responses.0.drain(..);
-        if let Some(peer) = self.peer.as_ref().filter(|_| cqes.len() > 0) {
-            deliver_to(peer, cqes, solicited);
-        }
-    }
-
-    /// Queues a successful completion for the peer.
-    fn respond_later(&self, wc: WorkCompletion, solicited: bool) {
-        let mut responses = self.responses.borrow_mut();
-        responses.0.push(Cqe::new(wc, None));
-        responses.1 |= solicited;
-    }
-
-    /// A responder-side error: the receive completes with `status` (after
-    /// the completions before it) and the peer goes to the error state.
-    fn respond_error(&self, peer: &SoftQp, wr_id: u64, status: WcStatus) {
-        self.give_back();
-        self.deliver();
-        respond(peer, failed(peer, wr_id, status), false);
-        peer.enter_error_as_responder();
     }
 
     /// Executes `wr`.
@@ -249,42 +180,55 @@ impl<'a> Requester<'a> {
             .map(SgList::one)
     }
 
-    /// The next receive at `peer`, or what to do without one.
-    fn receive(&self, peer: &SoftQp) -> Result<Receive, Outcome> {
-        let mut stash = self.stash.borrow_mut();
-        if stash.is_empty() {
-            peer.rq.take_many(self.remaining.get().max(1), &mut stash);
-        }
-        match stash.pop_front() {
-            Some(recv) => Ok(recv),
-            None if self.attr.rnr_retry == 7 => Err(Outcome::Wait(Arc::clone(&peer.rq))),
-            None => Err(done(WcStatus::RnrRetryExcErr)),
+    /// Delivers a message to the next receive at `peer`: `respond` writes
+    /// it and makes the receive's completion. A receive that fails puts
+    /// the peer in the error state; without a receive the request waits
+    /// (`rnr_retry` 7) or fails.
+    fn respond(
+        &self,
+        peer: &SoftQp,
+        solicited: bool,
+        respond: impl FnOnce(&Receive) -> (WorkCompletion, Outcome),
+    ) -> Outcome {
+        match peer.rq.consume(&peer.recv_cq, solicited, respond) {
+            Consumed::Used { value, overrun } => {
+                let failed = !matches!(
+                    value,
+                    Outcome::Done {
+                        status: WcStatus::Success,
+                        ..
+                    }
+                );
+                if failed || overrun {
+                    peer.enter_error_as_responder();
+                }
+                value
+            }
+            Consumed::Empty if self.attr.rnr_retry == 7 => Outcome::Wait(Arc::clone(&peer.rq)),
+            Consumed::Empty => done(WcStatus::RnrRetryExcErr),
+            Consumed::Closed => done(WcStatus::RetryExcErr),
         }
     }
 
     fn send(&self, peer: &SoftQp, src: &SgList<'_>, imm: Option<u32>, solicited: bool) -> Outcome {
-        let recv = match self.receive(peer) {
-            Ok(recv) => recv,
-            Err(outcome) => return outcome,
-        };
-        let dst = match SgList::resolve(recv.sg_list(), |s| {
-            self.keys
-                .local(s.lkey, s.addr, s.length as usize, peer.pd, true)
-        }) {
-            Ok(dst) => dst,
-            Err(status) => {
-                self.respond_error(peer, recv.wr_id, status);
-                return done(WcStatus::RemOpErr);
+        self.respond(peer, solicited, |recv| {
+            let dst = match SgList::resolve(recv.sg_list(), |s| {
+                self.keys
+                    .local(s.lkey, s.addr, s.length as usize, peer.pd, true)
+            }) {
+                Ok(dst) => dst,
+                Err(status) => {
+                    return (failed(peer, recv.wr_id, status), done(WcStatus::RemOpErr));
+                }
+            };
+            if dst.len < src.len {
+                let wc = failed(peer, recv.wr_id, WcStatus::LocLenErr);
+                return (wc, done(WcStatus::RemInvReqErr));
             }
-        };
-        if dst.len < src.len {
-            self.respond_error(peer, recv.wr_id, WcStatus::LocLenErr);
-            return done(WcStatus::RemInvReqErr);
-        }
-        dst.copy_from(src, 0);
-        let wc = received(peer, &recv, self.qp.qpn, WcOpcode::Recv, src.len, imm);
-        self.respond_later(wc, solicited);
-        success(src.len)
+            dst.copy_from(src, 0);
+            let wc = received(peer, recv, self.qp.qpn, WcOpcode::Recv, src.len, imm);
+            (wc, success(src.len))
+        })
     }
 
     fn write(
@@ -305,25 +249,20 @@ impl<'a> Requester<'a> {
                 Err(status) => return done(status),
             }
         };
-        let recv = match imm.map(|_| self.receive(peer)).transpose() {
-            Ok(recv) => recv,
-            Err(outcome) => return outcome,
+        let Some(imm) = imm else {
+            if let Some(dst) = dst {
+                dst.copy_from(src, 0);
+            }
+            return success(src.len);
         };
-        if let Some(dst) = dst {
-            dst.copy_from(src, 0);
-        }
-        if let Some(recv) = recv {
-            let wc = received(
-                peer,
-                &recv,
-                self.qp.qpn,
-                WcOpcode::RecvRdmaWithImm,
-                src.len,
-                imm,
-            );
-            respond(peer, wc, solicited);
-        }
-        success(src.len)
+        self.respond(peer, solicited, |recv| {
+            if let Some(dst) = dst {
+                dst.copy_from(src, 0);
+            }
+            let opcode = WcOpcode::RecvRdmaWithImm;
+            let wc = received(peer, recv, self.qp.qpn, opcode, src.len, Some(imm));
+            (wc, success(src.len))
+        })
     }
 
     fn read(&self, peer: &SoftQp, wr: &SendWr, remote_addr: u64, rkey: u32) -> Outcome {
@@ -390,41 +329,31 @@ impl<'a> Requester<'a> {
         else {
             return sent;
         };
-        let Some(recv) = target.rq.take() else {
-            return sent;
-        };
-        let dst = match SgList::resolve(recv.sg_list(), |s| {
-            self.keys
-                .local(s.lkey, s.addr, s.length as usize, target.pd, true)
-        }) {
-            Ok(dst) => dst,
-            Err(status) => {
-                respond(&target, failed(&target, recv.wr_id, status), false);
-                return sent;
+        // A datagram's receive failing does not move a UD QP to ERR; only
+        // an overrun of its CQ does.
+        let consumed = target.rq.consume(&target.recv_cq, false, |recv| {
+            let dst = match SgList::resolve(recv.sg_list(), |s| {
+                self.keys
+                    .local(s.lkey, s.addr, s.length as usize, target.pd, true)
+            }) {
+                Ok(dst) => dst,
+                Err(status) => return (failed(&target, recv.wr_id, status), ()),
+            };
+            if dst.len < GRH_BYTES + src.len {
+                return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
             }
-        };
-        if dst.len < GRH_BYTES + src.len {
-            respond(
-                &target,
-                failed(&target, recv.wr_id, WcStatus::LocLenErr),
-                false,
-            );
-            return sent;
+            dst.write_prefix(&[0; GRH_BYTES]);
+            dst.copy_from(src, GRH_BYTES);
+            let len = GRH_BYTES + src.len;
+            let mut wc = received(&target, recv, self.qp.qpn, WcOpcode::Recv, len, imm);
+            if ah.data().attr.grh.is_some() {
+                wc.wc_flags |= WcFlags::GRH;
+            }
+            (wc, ())
+        });
+        if let Consumed::Used { overrun: true, .. } = consumed {
+            target.enter_error_as_responder();
         }
-        dst.write_prefix(&[0; GRH_BYTES]);
-        dst.copy_from(src, GRH_BYTES);
-        let mut wc = received(
-            &target,
-            &recv,
-            self.qp.qpn,
-            WcOpcode::Recv,
-            GRH_BYTES + src.len,
-            imm,
-        );
-        if ah.data().attr.grh.is_some() {
-            wc.wc_flags |= WcFlags::GRH;
-        }
-        respond(&target, wc, false);
         sent
     }
 }
@@ -464,18 +393,5 @@ fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
         opcode: WcOpcode::Recv,
         qp_num: peer.qpn,
         ..WorkCompletion::default()
-    }
-}
-
-/// Delivers a responder completion; an overrun CQ puts the responder in error.
-fn respond(peer: &SoftQp, wc: WorkCompletion, solicited: bool) {
-    deliver_to(peer, [Cqe::new(wc, None)], solicited);
-}
-
-/// Pushes responder completions to `peer`'s receive CQ; an overrun puts
-/// the responder in the error state.
-fn deliver_to(peer: &SoftQp, cqes: impl IntoIterator<Item = Cqe>, solicited: bool) {
-    if peer.recv_cq.push(cqes, solicited).is_err() {
-        peer.enter_error_as_responder();
     }
 }

@@ -94,7 +94,6 @@ fn check(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<(), WrError> {
 fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]) {
     let mut pass = Pass::new(device, qp, sq);
     for (i, wr) in wrs.iter().enumerate() {
-        pass.requester.remaining.set(wrs.len() - i);
         if qp.state() != QpState::Rts {
             // An earlier request failed and the QP is in error.
             pass.finish(sq);
@@ -116,7 +115,6 @@ pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQu
     }
     let mut pass = Pass::new(device, qp, sq);
     while qp.state() == QpState::Rts {
-        pass.requester.remaining.set(sq.pending.len());
         let Some(wr) = sq.pending.pop_front() else {
             break;
         };
@@ -144,9 +142,8 @@ struct Pass<'a> {
 
 impl<'a> Pass<'a> {
     fn new(device: &'a SoftDevice, qp: &'a Arc<SoftQp>, sq: &mut SendQueue) -> Pass<'a> {
-        let scratch = core::mem::take(&mut sq.scratch);
         Pass {
-            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade(), scratch),
+            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade()),
             qp,
             cqes: core::mem::take(&mut sq.completions),
         }
@@ -177,11 +174,10 @@ impl<'a> Pass<'a> {
         true
     }
 
-    /// Pushes the completions gathered so far, the peer's first; an overrun
-    /// of the send CQ puts the QP in error.
+    /// Pushes the send completions gathered so far (the peer's went to its
+    /// CQ as each receive was consumed); an overrun of the send CQ puts the
+    /// QP in error.
     fn deliver(&mut self, sq: &mut SendQueue) {
-        self.requester.give_back();
-        self.requester.deliver();
         if !self.cqes.is_empty() && self.qp.send_cq.push(self.cqes.drain(..), false).is_err() {
             self.qp.enter_error(sq);
         }
@@ -190,7 +186,6 @@ impl<'a> Pass<'a> {
     fn finish(mut self, sq: &mut SendQueue) {
         self.deliver(sq);
         sq.completions = self.cqes;
-        sq.scratch = self.requester.into_scratch();
     }
 }
 
@@ -201,15 +196,7 @@ pub(super) fn post_recv(qp: &Qp, wrs: &[RecvWr]) -> Result<()> {
             "the queue pair takes its receives from a shared receive queue",
         ));
     }
-    let flush_to = match soft.state() {
-        QpState::Reset => {
-            return Err(Error::BadWr {
-                index: 0,
-                reason: WrError::InvalidState,
-            });
-        }
-        QpState::Err => Some((&*soft.recv_cq, soft.qpn)),
-        _ => None,
-    };
-    soft.rq.post(soft_device(qp.device())?, wrs, flush_to)
+    // The queue itself knows whether its QP is in RESET or ERR: the state
+    // is changed under the queue's lock, not read before taking it.
+    soft.rq.post(soft_device(qp.device())?, wrs)
 }

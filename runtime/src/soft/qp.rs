@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::cq::{Cqe, SoftCq, soft_cq};
 use super::device::{SoftDevice, soft_device};
-use super::execute::{Scratch, wc_opcode};
+use super::execute::wc_opcode;
 use super::limits::check;
 use super::pd::pd_id;
 use super::recv::RecvQueue;
@@ -59,8 +59,6 @@ pub(super) struct SendQueue {
     pub(super) unsignaled: u32,
     /// Room for the completions of one post, reused between posts.
     pub(super) completions: Vec<Cqe>,
-    /// The requester's buffers, reused between posts.
-    pub(super) scratch: Scratch,
 }
 
 const STATES: [QpState; 7] = [
@@ -228,7 +226,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
                 u64::from(l.max_sge),
             )?;
             (
-                Arc::new(RecvQueue::new(cap.max_recv_wr, cap.max_recv_sge)),
+                Arc::new(RecvQueue::for_qp(cap.max_recv_wr, cap.max_recv_sge)),
                 false,
             )
         }
@@ -257,7 +255,6 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
             used: Arc::new(AtomicU32::new(0)),
             unsignaled: 0,
             completions: Vec::new(),
-            scratch: Scratch::default(),
         }),
     });
     let info = QpInfo {
@@ -333,6 +330,12 @@ pub(super) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Resul
         QpState::Rts => {
             soft.set_state(next);
             super::post::run_pending(device, soft, &mut sq);
+        }
+        QpState::Init if cur == QpState::Reset => {
+            if !soft.shared_rq {
+                soft.rq.open();
+            }
+            soft.set_state(next);
         }
         _ => soft.set_state(next),
     }

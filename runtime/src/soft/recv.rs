@@ -19,6 +19,20 @@ pub(super) struct RecvQueue {
     max_sge: u32,
 }
 
+/// Whether a queue takes and hands out receives. It changes only under the
+/// queue's lock, so a receive is consumed either wholly before a flush or
+/// reset (its completion then comes first) or not at all.
+#[derive(Debug)]
+enum Mode {
+    /// The QP is in RESET: posting fails and nothing is consumed.
+    Closed,
+    /// Receives are posted and consumed.
+    Open,
+    /// The QP is in ERR: every receive posted completes at once with a
+    /// flush error on this CQ, for this QP number.
+    Flushing(Arc<SoftCq>, u32),
+}
+
 /// Posted receives, stored flat (no allocation per receive): each entry
 /// is a `wr_id` and how many of the next SGEs are its own.
 #[derive(Debug)]
@@ -32,10 +46,37 @@ struct Queue {
     /// waiters. Kept under the queue's lock, which orders it with the
     /// sender's look at the queue (see [`RecvQueue::add_waiter`]).
     wanted: bool,
+    mode: Mode,
+}
+
+/// What became of an attempt to consume a receive.
+pub(super) enum Consumed<T> {
+    /// A receive was used; its completion is on the CQ (or was lost to an
+    /// overrun, and then the receiving QP must enter the error state).
+    Used {
+        /// What the responder's closure returned.
+        value: T,
+        /// Whether the completion did not fit in the CQ.
+        overrun: bool,
+    },
+    /// No receive is posted (the next post wakes the waiters).
+    Empty,
+    /// The queue's QP is in RESET or ERR: it takes no message.
+    Closed,
 }
 
 impl RecvQueue {
-    pub(super) fn new(max_wr: u32, max_sge: u32) -> RecvQueue {
+    /// The receive queue of a QP (closed until the QP leaves RESET).
+    pub(super) fn for_qp(max_wr: u32, max_sge: u32) -> RecvQueue {
+        RecvQueue::new(max_wr, max_sge, Mode::Closed)
+    }
+
+    /// A shared receive queue (open from the start).
+    pub(super) fn shared(max_wr: u32, max_sge: u32) -> RecvQueue {
+        RecvQueue::new(max_wr, max_sge, Mode::Open)
+    }
+
+    fn new(max_wr: u32, max_sge: u32, mode: Mode) -> RecvQueue {
         RecvQueue {
             state: Mutex::new(Queue {
                 wrs: VecDeque::with_capacity((max_wr as usize).min(4096)),
@@ -43,6 +84,7 @@ impl RecvQueue {
                 max_wr,
                 limit: 0,
                 wanted: false,
+                mode,
             }),
             waiters: Mutex::new(Vec::new()),
             max_sge,
@@ -54,25 +96,29 @@ impl RecvQueue {
     }
 
     /// Posts `wrs`; those before a refused one stay posted, and senders
-    /// waiting for a receive try again. With `flush_to`, the queue's QP is
-    /// in the error state and every accepted request completes at once with
-    /// a flush error on that CQ.
+    /// waiting for a receive try again. When the queue's QP is in the error
+    /// state, every accepted request completes at once with a flush error.
     ///
     /// # Errors
-    /// [`Error::BadWr`] for too many SGEs or a full queue.
-    pub(super) fn post(
-        &self,
-        device: &SoftDevice,
-        wrs: &[RecvWr],
-        flush_to: Option<(&SoftCq, u32)>,
-    ) -> Result<()> {
+    /// [`Error::BadWr`] for a QP in RESET, too many SGEs or a full queue.
+    pub(super) fn post(&self, device: &SoftDevice, wrs: &[RecvWr]) -> Result<()> {
         let mut queue = self.queue();
+        let flushing = match &queue.mode {
+            Mode::Closed => {
+                return Err(Error::BadWr {
+                    index: 0,
+                    reason: WrError::InvalidState,
+                });
+            }
+            Mode::Open => None,
+            Mode::Flushing(cq, qp_num) => Some((Arc::clone(cq), *qp_num)),
+        };
         let mut refused = None;
         let mut accepted = 0;
         for (index, wr) in wrs.iter().enumerate() {
             let reason = if wr.sg_list.len() > self.max_sge as usize {
                 Some(WrError::TooManySge)
-            } else if queue.wrs.len() >= queue.max_wr as usize && flush_to.is_none() {
+            } else if queue.wrs.len() >= queue.max_wr as usize && flushing.is_none() {
                 Some(WrError::QueueFull)
             } else {
                 None
@@ -82,7 +128,7 @@ impl RecvQueue {
                 break;
             }
             accepted += 1;
-            if flush_to.is_none() {
+            if flushing.is_none() {
                 queue.wrs.push_back((wr.wr_id, wr.sg_list.len()));
                 match wr.sg_list.as_slice() {
                     [one] => queue.sges.push_back(*one),
@@ -90,63 +136,59 @@ impl RecvQueue {
                 }
             }
         }
+        if let Some((cq, qp_num)) = flushing {
+            // Under the queue's lock: a flush of the queue cannot overtake it.
+            let _ = cq.push(
+                wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
+                false,
+            );
+            return refused.map_or(Ok(()), Err);
+        }
         let wake = accepted > 0 && core::mem::take(&mut queue.wanted);
         drop(queue);
         if wake {
             self.wake_waiters(device);
         }
-        if let Some((cq, qp_num)) = flush_to {
-            let _ = cq.push(
-                wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
-                false,
-            );
-        }
         refused.map_or(Ok(()), Err)
     }
 
-    /// Takes the oldest receive; finding none marks the queue as wanted.
-    pub(super) fn take(&self) -> Option<Receive> {
-        let mut stash = VecDeque::new();
-        self.take_many(1, &mut stash);
-        stash.pop_front()
-    }
-
-    /// Moves up to `n` of the oldest receives to `out` under one lock;
-    /// finding none marks the queue as wanted.
-    pub(super) fn take_many(&self, n: usize, out: &mut VecDeque<Receive>) {
+    /// Consumes the oldest receive: `respond` writes the message into its
+    /// scatter list and makes its completion, which goes to `cq` (with
+    /// `solicited`) before the queue's lock is released. A flush or reset
+    /// therefore comes wholly before or wholly after it. Finding no receive
+    /// marks the queue as wanted.
+    pub(super) fn consume<T>(
+        &self,
+        cq: &SoftCq,
+        solicited: bool,
+        respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
+    ) -> Consumed<T> {
         let mut queue = self.queue();
-        if queue.wrs.is_empty() {
+        if !matches!(queue.mode, Mode::Open) {
+            return Consumed::Closed;
+        }
+        let Some((wr_id, count)) = queue.wrs.pop_front() else {
             queue.wanted = true;
-            return;
-        }
-        for _ in 0..n {
-            let Some((wr_id, count)) = queue.wrs.pop_front() else {
-                return;
-            };
-            let first = if count > 0 {
-                queue.sges.pop_front()
-            } else {
-                None
-            };
-            let rest = if count > 1 {
-                queue.sges.drain(..count - 1).collect()
-            } else {
-                Vec::new()
-            };
-            out.push_back(Receive { wr_id, first, rest });
-        }
+            return Consumed::Empty;
+        };
+        let first = if count > 0 {
+            queue.sges.pop_front()
+        } else {
+            None
+        };
+        let rest = if count > 1 {
+            queue.sges.drain(..count - 1).collect()
+        } else {
+            Vec::new()
+        };
+        let (wc, value) = respond(&Receive { wr_id, first, rest });
+        let overrun = cq.push([Cqe::new(wc, None)], solicited).is_err();
+        Consumed::Used { value, overrun }
     }
 
-    /// Puts receives taken but not used back at the front, in order.
-    pub(super) fn give_back(&self, unused: &mut VecDeque<Receive>) {
-        let mut queue = self.queue();
-        while let Some(receive) = unused.pop_back() {
-            let count = receive.sg_list().count();
-            for sge in receive.rest.iter().rev().chain(receive.first.iter()) {
-                queue.sges.push_front(*sge);
-            }
-            queue.wrs.push_front((receive.wr_id, count));
-        }
+    /// Lets the queue take receives again (its QP left RESET).
+    pub(super) fn open(&self) {
+        self.queue().mode = Mode::Open;
     }
 
     /// Remembers `qp` as a sender waiting for a receive here. The sender
@@ -170,17 +212,23 @@ impl RecvQueue {
         }
     }
 
-    /// Completes every posted receive with a flush error on `cq`.
-    pub(super) fn flush(&self, cq: &SoftCq, qp_num: u32) {
-        let wrs = self.clear();
+    /// Completes every posted receive with a flush error on `cq`, and every
+    /// one posted from now on (the queue's QP entered the error state).
+    pub(super) fn flush(&self, cq: &Arc<SoftCq>, qp_num: u32) {
+        let mut queue = self.queue();
+        queue.sges.clear();
+        let wrs = core::mem::take(&mut queue.wrs);
+        queue.mode = Mode::Flushing(Arc::clone(cq), qp_num);
         let _ = cq.push(wrs.iter().map(|(wr_id, _)| flushed(*wr_id, qp_num)), false);
     }
 
-    /// Drops every posted receive without completions (reset), returning them.
-    pub(super) fn clear(&self) -> VecDeque<(u64, usize)> {
+    /// Drops every posted receive without completions and refuses posts
+    /// until [`open`](Self::open) (the queue's QP was reset).
+    pub(super) fn clear(&self) {
         let mut queue = self.queue();
         queue.sges.clear();
-        core::mem::take(&mut queue.wrs)
+        queue.wrs.clear();
+        queue.mode = Mode::Closed;
     }
 
     /// `(max_wr, limit)`.

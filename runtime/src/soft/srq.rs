@@ -30,7 +30,7 @@ pub(super) fn create_srq(pd: &Pd, init: &SrqInitAttr, _: &mut Udata) -> Result<C
         u64::from(device.limits.max_sge),
     )?;
     device.counts.srq.acquire()?;
-    let queue = RecvQueue::new(attr.max_wr, attr.max_sge);
+    let queue = RecvQueue::shared(attr.max_wr, attr.max_sge);
     queue.set_limits(None, Some(attr.srq_limit))?;
     Ok(Created::new(attr, Arc::new(queue)))
 }
@@ -70,5 +70,5 @@ pub(super) fn destroy_srq(srq: &Srq) -> Result<()> {
 }
 
 pub(super) fn post_srq_recv(srq: &Srq, wrs: &[RecvWr]) -> Result<()> {
-    soft_srq(srq)?.post(soft_device(srq.device())?, wrs, None)
+    soft_srq(srq)?.post(soft_device(srq.device())?, wrs)
 }

@@ -43,7 +43,7 @@ impl End {
             &cq,
             QpCap::single_sge(1, 1),
         ))?;
-        let buf = Buffer::new(2 * size as usize);
+        let buf = Buffer::new(2 * size as usize)?;
         let mr = pd.reg_mr(&UserMemory::whole(&buf), AccessFlags::LOCAL_WRITE)?;
         Ok(End {
             qp,
@@ -56,13 +56,13 @@ impl End {
     }
 
     fn post_recv(&self) -> Result<(), Error> {
-        let sge = self.mr.sge(u64::from(self.size), self.size);
+        let sge = self.mr.sge(u64::from(self.size), self.size)?;
         self.qp.post_recv(&[RecvWr::new(RECV_ID, vec![sge])])
     }
 
     fn send(&self, message: &[u8]) -> Result<(), Error> {
         self.buf.write(0, message)?;
-        let sge = self.mr.sge(0, self.size);
+        let sge = self.mr.sge(0, self.size)?;
         self.qp
             .post_send(&[SendWr::new(SEND_ID, WrOpcode::Send, vec![sge]).signaled()])
     }

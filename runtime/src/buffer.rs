@@ -38,24 +38,36 @@ struct BufferInner {
 
 impl Buffer {
     /// A buffer of `len` zero bytes.
-    pub fn new(len: usize) -> Buffer {
+    ///
+    /// # Errors
+    /// [`Error::NoMemory`] when the bytes cannot be allocated or the
+    /// device-visible address space has no room for them.
+    pub fn new(len: usize) -> Result<Buffer> {
         Buffer::aligned(len, |_| {})
     }
 
     /// A buffer of `len` bytes, cache-line aligned in memory, that `fill`
     /// initialises (they start zeroed).
-    fn aligned(len: usize, fill: impl FnOnce(&mut [u8])) -> Buffer {
-        let mut storage = vec![0u8; len + ALIGN - 1].into_boxed_slice();
+    fn aligned(len: usize, fill: impl FnOnce(&mut [u8])) -> Result<Buffer> {
+        let total = len
+            .checked_add(ALIGN - 1)
+            .ok_or(Error::NoMemory("buffer length"))?;
+        let mut storage = Vec::new();
+        storage
+            .try_reserve_exact(total)
+            .map_err(|_| Error::NoMemory("buffer bytes"))?;
+        storage.resize(total, 0u8);
+        let mut storage = storage.into_boxed_slice();
         let start = (ALIGN - storage.as_ptr() as usize % ALIGN) % ALIGN;
         fill(&mut storage[start..start + len]);
-        Buffer {
+        Ok(Buffer {
             inner: Arc::new(BufferInner {
                 bytes: RwLock::new(storage),
                 start,
-                addr: allocate_addr(len),
+                addr: allocate_addr(len)?,
                 len,
             }),
-        }
+        })
     }
 
     /// Its length in bytes.
@@ -202,9 +214,22 @@ const PAGE: u64 = 4096;
 static NEXT_ADDR: AtomicU64 = AtomicU64::new(0x1000_0000);
 
 /// A page-aligned range of `len` bytes no other buffer has.
-fn allocate_addr(len: usize) -> u64 {
-    let span = (len as u64).div_ceil(PAGE).max(1) * PAGE + PAGE;
-    NEXT_ADDR.fetch_add(span, Ordering::Relaxed)
+///
+/// # Errors
+/// [`Error::NoMemory`] when the 64-bit device address space is used up.
+fn allocate_addr(len: usize) -> Result<u64> {
+    let exhausted = Error::NoMemory("device address space");
+    let span = (len as u64)
+        .div_ceil(PAGE)
+        .max(1)
+        .checked_mul(PAGE)
+        .and_then(|bytes| bytes.checked_add(PAGE))
+        .ok_or(Error::NoMemory("device address space"))?;
+    NEXT_ADDR
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+            next.checked_add(span)
+        })
+        .map_err(|_| exhausted)
 }
 
 /// The alignment of a buffer's first byte in memory: a cache line, which
@@ -214,8 +239,10 @@ fn allocate_addr(len: usize) -> u64 {
 const ALIGN: usize = 64;
 
 /// Copies `bytes` into an allocation in which they start cache-line aligned.
-impl From<Vec<u8>> for Buffer {
-    fn from(bytes: Vec<u8>) -> Buffer {
+impl TryFrom<Vec<u8>> for Buffer {
+    type Error = Error;
+
+    fn try_from(bytes: Vec<u8>) -> Result<Buffer> {
         Buffer::aligned(bytes.len(), |b| b.copy_from_slice(&bytes))
     }
 }
@@ -234,9 +261,17 @@ impl fmt::Debug for Buffer {
 mod tests {
     use super::*;
 
+    /// `Buffer::new(usize::MAX - 10)` used to panic (capacity overflow).
+    #[test]
+    fn an_impossible_length_is_an_error() {
+        for len in [usize::MAX, usize::MAX - 10, usize::MAX / 2] {
+            assert!(matches!(Buffer::new(len), Err(Error::NoMemory(_))), "{len}");
+        }
+    }
+
     #[test]
     fn read_write_and_bounds() {
-        let b = Buffer::new(8);
+        let b = Buffer::new(8).expect("buffer");
         b.write(2, &[1, 2, 3]).expect("in bounds");
         let mut out = [0u8; 4];
         b.read(1, &mut out).expect("in bounds");
@@ -248,8 +283,8 @@ mod tests {
 
     #[test]
     fn copy_between_and_within_buffers() {
-        let a = Buffer::from(vec![1, 2, 3, 4]);
-        let b = Buffer::new(4);
+        let a = Buffer::try_from(vec![1, 2, 3, 4]).expect("buffer");
+        let b = Buffer::new(4).expect("buffer");
         Buffer::copy(&a, 1, &b, 0, 3).expect("copy");
         assert_eq!(b.to_vec(), [2, 3, 4, 0]);
         Buffer::copy(&a, 0, &a, 1, 3).expect("overlapping copy");
@@ -260,7 +295,7 @@ mod tests {
     #[test]
     fn bytes_start_cache_line_aligned_in_memory() {
         for len in [0, 1, 100, 4096] {
-            let b = Buffer::new(len);
+            let b = Buffer::new(len).expect("buffer");
             let start = b.with(|bytes| bytes.as_ptr() as usize);
             assert_eq!(start % ALIGN, 0, "{len}");
             assert_eq!(b.with(<[u8]>::len), len);
@@ -269,8 +304,8 @@ mod tests {
 
     #[test]
     fn addresses_are_page_aligned_and_disjoint() {
-        let a = Buffer::new(5000);
-        let b = Buffer::new(1);
+        let a = Buffer::new(5000).expect("buffer");
+        let b = Buffer::new(1).expect("buffer");
         assert_eq!(a.addr() % PAGE, 0);
         assert_eq!(b.addr() % PAGE, 0);
         assert!(b.addr() >= a.addr() + 5000 || a.addr() > b.addr());
@@ -278,7 +313,7 @@ mod tests {
 
     #[test]
     fn update_u64_returns_the_old_value() {
-        let b = Buffer::new(16);
+        let b = Buffer::new(16).expect("buffer");
         b.write(8, &5u64.to_ne_bytes()).expect("write");
         assert_eq!(b.update_u64(8, |v| v + 2), Ok(5));
         assert_eq!(b.update_u64(8, |v| v), Ok(7));
@@ -287,8 +322,8 @@ mod tests {
 
     #[test]
     fn opposite_copies_on_two_threads_do_not_deadlock() {
-        let a = Buffer::new(1024);
-        let b = Buffer::new(1024);
+        let a = Buffer::new(1024).expect("buffer");
+        let b = Buffer::new(1024).expect("buffer");
         let (a2, b2) = (a.clone(), b.clone());
         let t = std::thread::spawn(move || {
             for _ in 0..200 {

@@ -40,7 +40,9 @@ impl Registry {
     /// Adds `device` and returns its index (1, 2, ...; never reused).
     ///
     /// # Errors
-    /// [`Error::AlreadyExists`] when a device of the same name is registered.
+    /// [`Error::AlreadyExists`] when a device of the same name is registered;
+    /// [`Error::LimitExceeded`] after 2^32 - 1 registrations (indexes are
+    /// never reused).
     pub fn add(&self, device: Device) -> Result<u32> {
         let mut entries = self.write();
         if entries
@@ -51,7 +53,11 @@ impl Registry {
             return Err(Error::AlreadyExists(device.name().to_owned()));
         }
         let index = entries.next_index;
-        entries.next_index += 1;
+        entries.next_index = index.checked_add(1).ok_or(Error::LimitExceeded {
+            what: "device indexes",
+            requested: u64::from(index) + 1,
+            limit: u64::from(u32::MAX),
+        })?;
         entries.devices.push((index, device));
         Ok(index)
     }

@@ -37,7 +37,7 @@ impl End {
         // the peer's second half and watches its own.
         let len =
             usize::try_from(2 * size.max(8)).map_err(|_| Error::InvalidArgument("message size"))?;
-        let buf = Buffer::new(len);
+        let buf = Buffer::new(len)?;
         let mr = pd.reg_mr(&UserMemory::whole(&buf), ACCESS)?;
         Ok(End {
             qp,
@@ -48,9 +48,10 @@ impl End {
         })
     }
 
-    /// A scatter/gather entry over the first `size` bytes.
+    /// A scatter/gather entry over the first `size` bytes (inside the
+    /// buffer, which is made for the largest size).
     pub(crate) fn sge(&self, size: u64) -> Sge {
-        self.mr.sge(0, size as u32)
+        Sge::new(self.mr.addr(), size as u32, self.mr.lkey())
     }
 
     /// The address of the second half, where `write_lat` messages land.

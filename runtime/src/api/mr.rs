@@ -1,5 +1,6 @@
 //! Memory-region accessors.
 
+use crate::error::{Error, Result};
 use crate::object::Mr;
 use crate::verbs::Sge;
 
@@ -28,8 +29,23 @@ impl Mr {
     }
 
     /// An SGE for `length` bytes at `offset` into the region.
-    pub fn sge(&self, offset: u64, length: u32) -> Sge {
-        Sge::new(self.addr() + offset, length, self.lkey())
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the bytes are not all inside the
+    /// region (a DMA region reaches every address: only an overflow of
+    /// the address space is refused there).
+    pub fn sge(&self, offset: u64, length: u32) -> Result<Sge> {
+        let end = offset.checked_add(u64::from(length));
+        let addr = self.addr().checked_add(offset);
+        let inside = match (self.data().memory.as_ref(), end) {
+            (Some(memory), Some(end)) => end <= memory.length as u64,
+            (None, Some(end)) => self.addr().checked_add(end).is_some(),
+            (_, None) => false,
+        };
+        match addr {
+            Some(addr) if inside => Ok(Sge::new(addr, length, self.lkey())),
+            _ => Err(Error::InvalidArgument("SGE outside the memory region")),
+        }
     }
 
     /// Whether the region has no bytes of its own (a DMA region).

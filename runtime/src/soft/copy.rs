@@ -117,8 +117,8 @@ mod tests {
 
     #[test]
     fn scatter_gather_across_uneven_segments() {
-        let a = Buffer::from((0u8..10).collect::<Vec<_>>());
-        let b = Buffer::new(12);
+        let a = Buffer::try_from((0u8..10).collect::<Vec<_>>()).expect("buffer");
+        let b = Buffer::new(12).expect("buffer");
         let sges = [Sge::default(); 3];
         let src = SgList::resolve(&sges[..2], |_| Ok(seg(&a, 0, 5))).expect("src");
         assert_eq!(src.len, 10);

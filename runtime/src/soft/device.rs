@@ -1,13 +1,13 @@
 //! The soft device's state (limits, the QP-number and key tables, live
 //! counts) and the device, port, GID and P_Key queries.
 
-use core::sync::atomic::{AtomicU32, Ordering};
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::counts::{Counter, LiveObjects};
 use super::keys::KeyTable;
 use super::limits::Limits;
+use super::numbers::NumberSpace;
 use super::qp::SoftQp;
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -29,11 +29,29 @@ pub(super) struct SoftDevice {
     pub(super) srq: bool,
     pub(super) guid: u64,
     pub(super) keys: KeyTable,
-    qps: RwLock<HashMap<u32, Arc<SoftQp>>>,
-    next_qpn: AtomicU32,
-    next_pd: AtomicU32,
+    qps: RwLock<Qps>,
+    pds: Mutex<Pds>,
     pub(super) counts: Counts,
 }
+
+/// The live QPs by number, and the numbers they are given.
+#[derive(Debug)]
+struct Qps {
+    live: HashMap<u32, Arc<SoftQp>>,
+    numbers: NumberSpace,
+}
+
+/// The live PD ids, and the ids they are given.
+#[derive(Debug)]
+struct Pds {
+    live: HashSet<u32>,
+    numbers: NumberSpace,
+}
+
+/// QP numbers are 24 bits; 0 and 1 are the special QPs (SMI and GSI).
+const QPNS: NumberSpace = NumberSpace::new("qp numbers", 2, 0x00ff_ffff);
+/// PD ids: any `u32` but 0.
+const PD_IDS: NumberSpace = NumberSpace::new("pd ids", 1, u32::MAX);
 
 /// One live-object counter per kind.
 #[derive(Debug)]
@@ -54,10 +72,14 @@ impl SoftDevice {
             srq,
             guid,
             keys: KeyTable::default(),
-            qps: RwLock::new(HashMap::new()),
-            // QP numbers 0 and 1 are the special QPs (SMI and GSI).
-            next_qpn: AtomicU32::new(2),
-            next_pd: AtomicU32::new(1),
+            qps: RwLock::new(Qps {
+                live: HashMap::new(),
+                numbers: QPNS,
+            }),
+            pds: Mutex::new(Pds {
+                live: HashSet::new(),
+                numbers: PD_IDS,
+            }),
             counts: Counts {
                 pd: Counter::new("max_pd", limits.max_pd),
                 cq: Counter::new("max_cq", limits.max_cq),
@@ -81,26 +103,51 @@ impl SoftDevice {
         }
     }
 
-    pub(super) fn next_pd_id(&self) -> u32 {
-        self.next_pd.fetch_add(1, Ordering::Relaxed)
+    /// A PD id no live PD has.
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] when every id is in use.
+    pub(super) fn take_pd_id(&self) -> Result<u32> {
+        let mut pds = self.pds.lock().unwrap_or_else(PoisonError::into_inner);
+        let Pds { live, numbers } = &mut *pds;
+        let id = numbers.take(live.len(), |n| live.contains(&n))?;
+        live.insert(id);
+        Ok(id)
     }
 
-    /// Adds a QP under a fresh number built by `make`.
-    pub(super) fn insert_qp(&self, make: impl FnOnce(u32) -> SoftQp) -> Arc<SoftQp> {
-        let qpn = self.next_qpn.fetch_add(1, Ordering::Relaxed) & 0x00ff_ffff;
+    /// Frees a PD id.
+    pub(super) fn release_pd_id(&self, id: u32) {
+        self.pds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .live
+            .remove(&id);
+    }
+
+    /// Adds a QP under a number no live QP has, built by `make`.
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] when every QP number is in use.
+    pub(super) fn insert_qp(&self, make: impl FnOnce(u32) -> SoftQp) -> Result<Arc<SoftQp>> {
+        let mut qps = self.qps.write().unwrap_or_else(PoisonError::into_inner);
+        let Qps { live, numbers } = &mut *qps;
+        let qpn = numbers.take(live.len(), |n| live.contains_key(&n))?;
         let qp = Arc::new(make(qpn));
-        self.qps
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(qpn, Arc::clone(&qp));
-        qp
+        live.insert(qpn, Arc::clone(&qp));
+        Ok(qp)
     }
 
-    pub(super) fn remove_qp(&self, qpn: u32) {
-        self.qps
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&qpn);
+    /// Removes the QP numbered `qpn`, if it is `qp` (a number is removed
+    /// only by the QP that holds it).
+    pub(super) fn remove_qp(&self, qp: &SoftQp) {
+        let mut qps = self.qps.write().unwrap_or_else(PoisonError::into_inner);
+        if qps
+            .live
+            .get(&qp.qpn)
+            .is_some_and(|live| core::ptr::eq(Arc::as_ptr(live), qp))
+        {
+            qps.live.remove(&qp.qpn);
+        }
     }
 
     /// The QP numbered `qpn`, if it exists.
@@ -108,8 +155,17 @@ impl SoftDevice {
         self.qps
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .live
             .get(&qpn)
             .cloned()
+    }
+
+    /// Moves the QP-number counter (tests reach the wrap without 16 Mi
+    /// creations).
+    #[cfg(test)]
+    pub(super) fn skip_qpns_to(&self, next: u32) {
+        let mut qps = self.qps.write().unwrap_or_else(PoisonError::into_inner);
+        qps.numbers.skip_to(next);
     }
 }
 
@@ -218,4 +274,43 @@ pub(super) fn query_pkey(_: &Device, port_num: u8, index: u16) -> Result<u16> {
 
 pub(super) fn get_dev_fw_str(_: &Device) -> String {
     concat!("ibops-soft ", env!("CARGO_PKG_VERSION")).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::soft_device;
+    use crate::prelude::*;
+    use crate::soft::SoftConfig;
+
+    /// Before QP numbers were allocated from a [`NumberSpace`], the
+    /// 16,777,214th creation got number 0, and later ones the numbers of
+    /// live QPs, replacing them in the table.
+    #[test]
+    fn qp_numbers_wrap_past_reserved_and_live_ones() {
+        let dev = SoftConfig::new("soft-qpn-wrap").probe().expect("probe");
+        let pd = dev.alloc_pd().expect("pd");
+        let cq = dev.create_cq(&CqInitAttr::new(16)).expect("cq");
+        let init = QpInitAttr::new(QpType::Rc, &cq, &cq, QpCap::single_sge(4, 4));
+        let old = pd.create_qp(&init).expect("first qp");
+        assert_eq!(old.qp_num(), 2, "0 and 1 are reserved");
+        let soft = soft_device(&dev).expect("soft");
+        soft.skip_qpns_to(0x00ff_ffff);
+        let last = pd.create_qp(&init).expect("last number");
+        assert_eq!(last.qp_num(), 0x00ff_ffff);
+        let wrapped = pd.create_qp(&init).expect("after the wrap");
+        assert_eq!(wrapped.qp_num(), 3, "skips 0 and 1 (reserved) and 2 (live)");
+        // The live QP keeps its entry when a newcomer goes away.
+        drop(wrapped);
+        let found = soft.qp(old.qp_num()).expect("old QP still reachable");
+        assert!(core::ptr::eq(
+            alloc_ptr(&found),
+            crate::soft::qp::soft_qp(&old)
+                .map(alloc_ptr)
+                .expect("soft qp")
+        ));
+    }
+
+    fn alloc_ptr(qp: &std::sync::Arc<super::SoftQp>) -> *const super::SoftQp {
+        std::sync::Arc::as_ptr(qp)
+    }
 }

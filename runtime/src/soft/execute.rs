@@ -16,14 +16,18 @@
 //!   one, otherwise RNR retry exceeded (the soft device has no timer);
 //! - no peer QP ready to receive: transport retry exceeded.
 //!
+//! A UD send through an address handle of another device or another PD
+//! fails with a local QP operation error (rxe's rule).
+//!
 //! UD is unreliable: a datagram to a missing QP, with a wrong Q_Key or
 //! without a receive is dropped and the sender still succeeds.
 
 use std::sync::Arc;
 
 use super::copy::SgList;
-use super::device::SoftDevice;
+use super::device::{SoftDevice, soft_device};
 use super::keys::Keys;
+use super::pd::pd_id;
 use super::qp::SoftQp;
 use super::recv::{Consumed, Receive, RecvQueue};
 use crate::object::Ah;
@@ -310,6 +314,13 @@ impl<'a> Requester<'a> {
         }
     }
 
+    /// Whether the requester may send through `ah`: an address handle of
+    /// the same device and the same PD as the QP (as rxe checks).
+    fn may_use(&self, ah: &Ah) -> bool {
+        let same_device = soft_device(ah.device()).is_ok_and(|d| core::ptr::eq(d, self.device));
+        same_device && pd_id(&ah.data().pd).is_ok_and(|pd| pd == self.qp.pd)
+    }
+
     fn ud_send(
         &self,
         src: &SgList<'_>,
@@ -318,6 +329,9 @@ impl<'a> Requester<'a> {
         remote_qkey: u32,
         imm: Option<u32>,
     ) -> Outcome {
+        if !self.may_use(ah) {
+            return done(WcStatus::LocQpOpErr);
+        }
         if src.len > self.device.limits.mtu.bytes() as usize {
             return done(WcStatus::LocLenErr);
         }

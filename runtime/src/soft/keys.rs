@@ -8,6 +8,7 @@
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use crate::buffer::Buffer;
+use crate::error::{Error, Result};
 use crate::verbs::{AccessFlags, UserMemory, WcStatus};
 
 /// What the soft device knows about one memory region.
@@ -31,6 +32,10 @@ pub(super) struct Segment<'a> {
     pub(super) len: usize,
 }
 
+/// The largest slot index: a key keeps 24 bits for it above the 8-bit
+/// generation.
+const MAX_INDEX: usize = 0x00ff_ffff;
+
 #[derive(Debug, Default)]
 pub(super) struct KeyTable {
     slots: RwLock<Slots>,
@@ -45,10 +50,21 @@ struct Slots {
 
 impl KeyTable {
     /// Inserts `mr` under a fresh key, its lkey and rkey.
-    pub(super) fn insert(&self, mr: SoftMr) -> u32 {
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] when every one of the 2^24 key indexes is
+    /// in use (a key would otherwise wrap onto a live region's).
+    pub(super) fn insert(&self, mr: SoftMr) -> Result<u32> {
         let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
         let index = match slots.free.pop() {
             Some(index) => index,
+            None if slots.entries.len() > MAX_INDEX => {
+                return Err(Error::LimitExceeded {
+                    what: "memory keys",
+                    requested: slots.entries.len() as u64 + 1,
+                    limit: MAX_INDEX as u64 + 1,
+                });
+            }
             None => {
                 slots.entries.push(None);
                 slots.generations.push(0);
@@ -57,7 +73,7 @@ impl KeyTable {
         };
         let key = ((index as u32) << 8) | u32::from(slots.generations[index]);
         slots.entries[index] = Some(Arc::new(mr));
-        key
+        Ok(key)
     }
 
     /// Removes the region with `key`; a later lookup of it fails.
@@ -186,8 +202,10 @@ mod tests {
     #[test]
     fn bounds_pd_access_and_stale_keys() {
         let table = KeyTable::default();
-        let buffer = Buffer::new(64);
-        let key = table.insert(region(&buffer, AccessFlags::LOCAL_WRITE));
+        let buffer = Buffer::new(64).expect("buffer");
+        let key = table
+            .insert(region(&buffer, AccessFlags::LOCAL_WRITE))
+            .expect("key");
         let base = buffer.addr();
         {
             let keys = table.read();
@@ -211,7 +229,9 @@ mod tests {
             );
         }
         table.remove(key);
-        let again = table.insert(region(&buffer, AccessFlags::LOCAL_WRITE));
+        let again = table
+            .insert(region(&buffer, AccessFlags::LOCAL_WRITE))
+            .expect("key");
         assert_ne!(again, key, "a reused slot gets a new key");
         assert!(table.read().local(key, base, 8, 1, false).is_err());
         assert!(table.read().local(again, base, 8, 1, false).is_ok());

@@ -40,6 +40,7 @@ mod execute;
 mod keys;
 mod limits;
 mod mr;
+mod numbers;
 mod ops;
 mod pd;
 mod post;

@@ -36,6 +36,7 @@ fn register(
         iova,
         access,
     });
+    let key = key.inspect_err(|_| soft.counts.mr.release())?;
     Ok(Created::new(
         MrKeys {
             lkey: key,

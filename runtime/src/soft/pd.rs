@@ -22,13 +22,19 @@ pub(super) fn pd_id(pd: &Pd) -> Result<u32> {
 pub(super) fn alloc_pd(device: &Device, _: Option<&Ucontext>, _: &mut Udata) -> Result<Private> {
     let soft = soft_device(device)?;
     soft.counts.pd.acquire()?;
-    Ok(Private::new(SoftPd {
-        id: soft.next_pd_id(),
-    }))
+    match soft.take_pd_id() {
+        Ok(id) => Ok(Private::new(SoftPd { id })),
+        Err(err) => {
+            soft.counts.pd.release();
+            Err(err)
+        }
+    }
 }
 
 pub(super) fn dealloc_pd(pd: &Pd) -> Result<()> {
-    soft_device(pd.device())?.counts.pd.release();
+    let soft = soft_device(pd.device())?;
+    soft.release_pd_id(pd_id(pd)?);
+    soft.counts.pd.release();
     Ok(())
 }
 

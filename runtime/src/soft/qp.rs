@@ -235,7 +235,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
     let recv_cq = Arc::clone(soft_cq(&init.recv_cq)?);
     let pd = pd_id(pd)?;
     device.counts.qp.acquire()?;
-    let qp = device.insert_qp(|qpn| SoftQp {
+    let inserted = device.insert_qp(|qpn| SoftQp {
         qpn,
         qp_type: init.qp_type,
         pd,
@@ -257,6 +257,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
             completions: Vec::new(),
         }),
     });
+    let qp = inserted.inspect_err(|_| device.counts.qp.release())?;
     let info = QpInfo {
         qp_num: qp.qpn,
         cap,
@@ -266,7 +267,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
 
 pub(super) fn destroy_qp(qp: &Qp) -> Result<()> {
     let device = soft_device(qp.device())?;
-    device.remove_qp(soft_qp(qp)?.qpn);
+    device.remove_qp(soft_qp(qp)?);
     device.counts.qp.release();
     Ok(())
 }

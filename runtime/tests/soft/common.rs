@@ -46,7 +46,7 @@ pub(crate) fn node(device: &Device, qp_type: QpType, buf_len: usize) -> Node {
     let pd = device.alloc_pd().expect("pd");
     let cq = device.create_cq(&CqInitAttr::new(256)).expect("cq");
     let qp = pd.create_qp(&qp_init(&cq, qp_type, CAP)).expect("qp");
-    let buf = Buffer::new(buf_len);
+    let buf = Buffer::new(buf_len).expect("buffer");
     let mr = pd.reg_mr(&UserMemory::whole(&buf), ALL_REMOTE).expect("mr");
     Node {
         pd,
@@ -104,12 +104,12 @@ pub(crate) fn one(cq: &Cq) -> WorkCompletion {
 
 /// A signaled request of `opcode` over `len` bytes at `offset` of `node`'s MR.
 pub(crate) fn wr(node: &Node, wr_id: u64, opcode: WrOpcode, offset: u64, len: u32) -> SendWr {
-    SendWr::new(wr_id, opcode, vec![node.mr.sge(offset, len)]).signaled()
+    SendWr::new(wr_id, opcode, vec![node.mr.sge(offset, len).expect("sge")]).signaled()
 }
 
 /// A receive of `len` bytes at `offset` of `node`'s MR.
 pub(crate) fn recv(node: &Node, wr_id: u64, offset: u64, len: u32) -> RecvWr {
-    RecvWr::new(wr_id, vec![node.mr.sge(offset, len)])
+    RecvWr::new(wr_id, vec![node.mr.sge(offset, len).expect("sge")])
 }
 
 /// An RDMA WRITE to `offset` of `target`'s MR.

@@ -44,8 +44,15 @@ fn scatter_gather_across_several_sges() {
     a.buf.write(0, &data[..100]).expect("w");
     a.buf.write(1000, &data[100..250]).expect("w");
     a.buf.write(2000, &data[250..]).expect("w");
-    let gather = vec![a.mr.sge(0, 100), a.mr.sge(1000, 150), a.mr.sge(2000, 50)];
-    let scatter = vec![b.mr.sge(500, 120), b.mr.sge(3000, 180)];
+    let gather = vec![
+        a.mr.sge(0, 100).expect("sge"),
+        a.mr.sge(1000, 150).expect("sge"),
+        a.mr.sge(2000, 50).expect("sge"),
+    ];
+    let scatter = vec![
+        b.mr.sge(500, 120).expect("sge"),
+        b.mr.sge(3000, 180).expect("sge"),
+    ];
     b.qp.post_recv(&[RecvWr::new(1, scatter)]).expect("recv");
     a.qp.post_send(&[SendWr::new(2, WrOpcode::Send, gather).signaled()])
         .expect("send");
@@ -195,9 +202,9 @@ fn zero_length_operations() {
 fn unsignaled_requests_complete_silently() {
     let (_dev, a, b) = rc_pair(64);
     let ops = [
-        SendWr::new(1, rdma_write(&b, 0), vec![a.mr.sge(0, 8)]),
-        SendWr::new(2, rdma_write(&b, 8), vec![a.mr.sge(0, 8)]),
-        SendWr::new(3, rdma_write(&b, 16), vec![a.mr.sge(0, 8)]).signaled(),
+        SendWr::new(1, rdma_write(&b, 0), vec![a.mr.sge(0, 8).expect("sge")]),
+        SendWr::new(2, rdma_write(&b, 8), vec![a.mr.sge(0, 8).expect("sge")]),
+        SendWr::new(3, rdma_write(&b, 16), vec![a.mr.sge(0, 8).expect("sge")]).signaled(),
     ];
     a.qp.post_send(&ops).expect("post list");
     let c = drain(&a.cq);
@@ -212,7 +219,7 @@ fn sq_sig_all_signals_every_request() {
     init.sq_sig_all = true;
     let qp = a.pd.create_qp(&init).expect("qp");
     qp.connect_rc(qp.qp_num(), ALL_REMOTE, 7).expect("loopback");
-    let w = SendWr::new(1, rdma_write(&a, 32), vec![a.mr.sge(0, 8)]);
+    let w = SendWr::new(1, rdma_write(&a, 32), vec![a.mr.sge(0, 8).expect("sge")]);
     qp.post_send(&[w.clone(), w]).expect("post");
     assert_eq!(drain(&a.cq).len(), 2);
 }

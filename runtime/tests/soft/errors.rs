@@ -48,7 +48,7 @@ fn post_recv_in_reset_fails_and_works_from_init() {
 #[test]
 fn too_many_sges_fails_at_its_index_after_posting_the_ones_before() {
     let (_dev, a, b) = rc_pair(256);
-    let sges = vec![a.mr.sge(0, 1); CAP.max_send_sge as usize + 1];
+    let sges = vec![a.mr.sge(0, 1).expect("sge"); CAP.max_send_sge as usize + 1];
     let list = [
         wr(&a, 1, rdma_write(&b, 0), 0, 8),
         wr(&a, 2, rdma_write(&b, 8), 0, 8),
@@ -60,7 +60,7 @@ fn too_many_sges_fails_at_its_index_after_posting_the_ones_before() {
         statuses(&a.cq),
         [(1, WcStatus::Success), (2, WcStatus::Success)]
     );
-    let recv_sges = vec![b.mr.sge(0, 1); CAP.max_recv_sge as usize + 1];
+    let recv_sges = vec![b.mr.sge(0, 1).expect("sge"); CAP.max_recv_sge as usize + 1];
     assert_eq!(
         b.qp.post_recv(&[RecvWr::new(1, recv_sges)]),
         bad_wr(0, WrError::TooManySge)
@@ -88,7 +88,7 @@ fn unsignaled_requests_hold_their_slots_until_a_signaled_one_is_polled() {
     let (_dev, a, b) = rc_pair(64);
     let depth = CAP.max_send_wr as u64;
     let quiet: Vec<SendWr> = (0..depth - 1)
-        .map(|i| SendWr::new(i, rdma_write(&b, 0), vec![a.mr.sge(0, 8)]))
+        .map(|i| SendWr::new(i, rdma_write(&b, 0), vec![a.mr.sge(0, 8).expect("sge")]))
         .collect();
     a.qp.post_send(&quiet).expect("unsignaled");
     a.qp.post_send(&[wr(&a, 99, rdma_write(&b, 0), 0, 8)])
@@ -142,7 +142,9 @@ fn a_bad_lkey_is_a_local_protection_error_and_flushes_the_rest() {
 #[test]
 fn an_address_outside_the_local_region_is_a_local_protection_error() {
     let (_dev, a, b) = rc_pair(64);
-    a.qp.post_send(&[wr(&a, 1, rdma_write(&b, 0), 60, 8)])
+    // Built by hand: `Mr::sge` refuses bytes outside the region.
+    let sge = Sge::new(a.mr.addr() + 60, 8, a.mr.lkey());
+    a.qp.post_send(&[SendWr::new(1, rdma_write(&b, 0), vec![sge]).signaled()])
         .expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::LocProtErr)]);
 }
@@ -151,7 +153,8 @@ fn an_address_outside_the_local_region_is_a_local_protection_error() {
 fn an_mr_of_another_pd_is_a_local_protection_error() {
     let (dev, a, b) = rc_pair(64);
     let other = node(&dev, QpType::Rc, 64);
-    let list = [SendWr::new(1, rdma_write(&b, 0), vec![other.mr.sge(0, 8)]).signaled()];
+    let list =
+        [SendWr::new(1, rdma_write(&b, 0), vec![other.mr.sge(0, 8).expect("sge")]).signaled()];
     a.qp.post_send(&list).expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::LocProtErr)]);
 }
@@ -234,7 +237,7 @@ fn a_receive_into_memory_without_local_write_fails_at_the_responder() {
     let ro =
         b.pd.reg_mr(&UserMemory::whole(&b.buf), AccessFlags::REMOTE_READ)
             .expect("mr");
-    b.qp.post_recv(&[RecvWr::new(7, vec![ro.sge(0, 8)])])
+    b.qp.post_recv(&[RecvWr::new(7, vec![ro.sge(0, 8).expect("sge")])])
         .expect("recv");
     a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
         .expect("posted");

@@ -77,8 +77,8 @@ fn pair(dev: &Device) -> Pair {
     let b = pd.create_qp(&qp_init(&b_cq, QpType::Rc, cap)).expect("b");
     a.connect_rc(b.qp_num(), ALL_REMOTE, 7).expect("connect a");
     b.connect_rc(a.qp_num(), ALL_REMOTE, 7).expect("connect b");
-    let a_buf = Buffer::new(MSG as usize);
-    let b_buf = Buffer::new((RECEIVES * MSG) as usize);
+    let a_buf = Buffer::new(MSG as usize).expect("buffer");
+    let b_buf = Buffer::new((RECEIVES * MSG) as usize).expect("buffer");
     let a_mr = pd
         .reg_mr(&UserMemory::whole(&a_buf), ALL_REMOTE)
         .expect("a mr");
@@ -102,7 +102,12 @@ fn pair(dev: &Device) -> Pair {
 impl Pair {
     fn post_receives(&self) {
         let list: Vec<RecvWr> = (0..RECEIVES)
-            .map(|i| RecvWr::new(u64::from(i), vec![self.b_mr.sge(u64::from(i * MSG), MSG)]))
+            .map(|i| {
+                RecvWr::new(
+                    u64::from(i),
+                    vec![self.b_mr.sge(u64::from(i * MSG), MSG).expect("sge")],
+                )
+            })
             .collect();
         self.b.post_recv(&list).expect("receives");
     }
@@ -114,7 +119,12 @@ impl Pair {
             let wrs: Vec<SendWr> = (0..LIST)
                 .map(|i| {
                     let id = u64::from(list * LIST + i);
-                    SendWr::new(id, WrOpcode::Send, vec![self.a_mr.sge(0, MSG)]).signaled()
+                    SendWr::new(
+                        id,
+                        WrOpcode::Send,
+                        vec![self.a_mr.sge(0, MSG).expect("sge")],
+                    )
+                    .signaled()
                 })
                 .collect();
             let _ = self.a.post_send(&wrs);
@@ -200,7 +210,12 @@ fn sends_racing_reset_leave_no_receive_behind() {
             .expect("reconnect a");
         p.b.connect_rc(p.a.qp_num(), ALL_REMOTE, 0)
             .expect("reconnect b");
-        let probe = SendWr::new(u64::MAX, WrOpcode::Send, vec![p.a_mr.sge(0, MSG)]).signaled();
+        let probe = SendWr::new(
+            u64::MAX,
+            WrOpcode::Send,
+            vec![p.a_mr.sge(0, MSG).expect("sge")],
+        )
+        .signaled();
         p.a.post_send(&[probe]).expect("probe");
         let probe = drain(&p.a_cq);
         assert_eq!(
@@ -225,7 +240,7 @@ fn posts_racing_err_all_complete() {
         thread::scope(|s| {
             s.spawn(|| {
                 for i in 0..u64::from(RECEIVES) {
-                    let wr = RecvWr::new(i, vec![p.b_mr.sge(0, MSG)]);
+                    let wr = RecvWr::new(i, vec![p.b_mr.sge(0, MSG).expect("sge")]);
                     if p.b.post_recv(&[wr]).is_ok() {
                         accepted += 1;
                     }

@@ -98,7 +98,7 @@ fn a_cq_of_another_device_is_refused() {
 fn mr_access_combinations_are_checked() {
     let dev = device();
     let pd = dev.alloc_pd().expect("pd");
-    let mem = UserMemory::whole(&Buffer::new(64));
+    let mem = UserMemory::whole(&Buffer::new(64).expect("buffer"));
     for bad in [AccessFlags::REMOTE_WRITE, AccessFlags::REMOTE_ATOMIC] {
         assert!(
             matches!(pd.reg_mr(&mem, bad), Err(Error::InvalidArgument(_))),
@@ -119,7 +119,7 @@ fn mr_ranges_are_checked() {
         ..Limits::DEFAULT
     });
     let pd = dev.alloc_pd().expect("pd");
-    let buf = Buffer::new(64);
+    let buf = Buffer::new(64).expect("buffer");
     assert!(UserMemory::range(&buf, 60, 8).is_err());
     let empty = UserMemory::range(&buf, 8, 0).expect("empty range");
     assert!(matches!(
@@ -209,4 +209,33 @@ fn a_dma_mr_reaches_registered_memory_of_its_pd() {
     let mut got = [0u8; 4];
     b.buf.read(0, &mut got).expect("read");
     assert_eq!(&got, b"dma!");
+}
+
+/// `Mr::sge` used to add the offset unchecked (a panic in debug builds, a
+/// wrapped address in release builds).
+#[test]
+fn an_sge_outside_its_region_is_an_error() {
+    let dev = device();
+    let pd = dev.alloc_pd().expect("pd");
+    let buf = Buffer::new(64).expect("buffer");
+    let mr = pd
+        .reg_mr(&UserMemory::whole(&buf), AccessFlags::LOCAL_WRITE)
+        .expect("mr");
+    let sge = mr.sge(60, 4).expect("the last four bytes");
+    assert_eq!((sge.addr, sge.length), (mr.addr() + 60, 4));
+    for (offset, len) in [(u64::MAX, 1), (u64::MAX - 2, 8), (61, 4), (64, 1)] {
+        assert!(
+            matches!(mr.sge(offset, len), Err(Error::InvalidArgument(_))),
+            "offset {offset} length {len}"
+        );
+    }
+    let dma = pd.get_dma_mr(AccessFlags::LOCAL_WRITE).expect("dma mr");
+    assert!(
+        dma.sge(1 << 40, 8).is_ok(),
+        "a DMA region reaches any address"
+    );
+    assert!(matches!(
+        dma.sge(u64::MAX, 8),
+        Err(Error::InvalidArgument(_))
+    ));
 }

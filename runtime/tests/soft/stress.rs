@@ -55,13 +55,16 @@ fn senders_and_pollers_on_shared_cqs() {
         receivers.push(r);
     }
     // Receive buffers: one slot per posted receive.
-    let rbuf = Buffer::new(SENDERS * RECV_DEPTH as usize * MSG);
+    let rbuf = Buffer::new(SENDERS * RECV_DEPTH as usize * MSG).expect("buffer");
     let rmr = pd
         .reg_mr(&UserMemory::whole(&rbuf), AccessFlags::LOCAL_WRITE)
         .expect("rmr");
     let slot_recv = |qp_index: usize, slot: u32| {
         let offset = ((qp_index * RECV_DEPTH as usize + slot as usize) * MSG) as u64;
-        RecvWr::new(wr_id(qp_index, slot), vec![rmr.sge(offset, MSG as u32)])
+        RecvWr::new(
+            wr_id(qp_index, slot),
+            vec![rmr.sge(offset, MSG as u32).expect("sge")],
+        )
     };
     for (i, r) in receivers.iter().enumerate() {
         let list: Vec<RecvWr> = (0..RECV_DEPTH).map(|s| slot_recv(i, s)).collect();
@@ -79,7 +82,7 @@ fn senders_and_pollers_on_shared_cqs() {
             let pd = &pd;
             let failed = &failed;
             sender_threads.push(scope.spawn(move || {
-                let sbuf = Buffer::new(MESSAGES as usize * MSG);
+                let sbuf = Buffer::new(MESSAGES as usize * MSG).expect("buffer");
                 let smr = pd
                     .reg_mr(&UserMemory::whole(&sbuf), AccessFlags::LOCAL_WRITE)
                     .expect("smr");
@@ -92,7 +95,7 @@ fn senders_and_pollers_on_shared_cqs() {
                     let n = (seq % 4 + 1).min(MESSAGES - seq);
                     let list: Vec<SendWr> = (seq..seq + n)
                         .map(|s| {
-                            let sge = smr.sge(u64::from(s) * MSG as u64, MSG as u32);
+                            let sge = smr.sge(u64::from(s) * MSG as u64, MSG as u32).expect("sge");
                             SendWr::new(wr_id(i, s), WrOpcode::Send, vec![sge]).signaled()
                         })
                         .collect();
@@ -188,7 +191,7 @@ fn threads_posting_on_one_qp() {
     };
     let qp = n.pd.create_qp(&qp_init(&cq, QpType::Rc, cap)).expect("qp");
     qp.connect_rc(qp.qp_num(), ALL_REMOTE, 7).expect("loopback");
-    let dst = Buffer::new(THREADS * WRITES as usize * SLOT as usize);
+    let dst = Buffer::new(THREADS * WRITES as usize * SLOT as usize).expect("buffer");
     let dmr =
         n.pd.reg_mr(&UserMemory::whole(&dst), ALL_REMOTE)
             .expect("dst");
@@ -196,7 +199,7 @@ fn threads_posting_on_one_qp() {
         for t in 0..THREADS as u64 {
             let (qp, n, dmr) = (&qp, &n, &dmr);
             scope.spawn(move || {
-                let src = Buffer::from(vec![t as u8 + 1; SLOT as usize]);
+                let src = Buffer::try_from(vec![t as u8 + 1; SLOT as usize]).expect("buffer");
                 let smr =
                     n.pd.reg_mr(&UserMemory::whole(&src), AccessFlags::LOCAL_WRITE)
                         .expect("src");
@@ -207,7 +210,8 @@ fn threads_posting_on_one_qp() {
                         remote_addr: dmr.addr() + id * SLOT,
                         rkey: dmr.rkey(),
                     };
-                    let w = SendWr::new(id, op, vec![smr.sge(0, SLOT as u32)]).signaled();
+                    let w =
+                        SendWr::new(id, op, vec![smr.sge(0, SLOT as u32).expect("sge")]).signaled();
                     match qp.post_send(&[w]) {
                         Ok(()) => i += 1,
                         Err(Error::BadWr {

@@ -89,3 +89,33 @@ fn a_receive_without_room_for_the_grh_fails_at_the_receiver() {
     assert_eq!(one(&a.cq).status, WcStatus::Success);
     assert_eq!(one(&b.cq).status, WcStatus::LocLenErr);
 }
+
+/// Before the check, both datagrams below were delivered.
+#[test]
+fn an_address_handle_of_another_pd_or_device_is_refused() {
+    let (_dev, a, b, _ah) = ud_pair();
+    let attr = AhAttr {
+        port_num: 1,
+        dlid: 1,
+        ..AhAttr::default()
+    };
+    let other_pd = b.pd.create_ah(&attr).expect("ah of b's pd");
+    let other_dev = device();
+    let foreign = other_dev
+        .alloc_pd()
+        .expect("pd")
+        .create_ah(&attr)
+        .expect("ah of another device");
+    for (wr_id, ah) in [(1, &other_pd), (2, &foreign)] {
+        b.qp.post_recv(&[recv(&b, wr_id, 0, 256)]).expect("recv");
+        a.qp.post_send(&[wr(&a, wr_id, datagram(&b, ah, QKEY), 0, 8)])
+            .expect("posted");
+        assert_eq!(one(&a.cq).status, WcStatus::LocQpOpErr, "wr {wr_id}");
+        assert_eq!(a.qp.state().expect("state"), QpState::Err);
+        // Back to RTS for the next case.
+        a.qp.modify(&QpAttr::to_state(QpState::Reset).0, QpAttrMask::STATE)
+            .expect("reset");
+        a.qp.activate_ud(QKEY).expect("again");
+    }
+    assert!(drain(&b.cq).is_empty(), "nothing was delivered");
+}

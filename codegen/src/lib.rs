@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod emit;
 mod output;
 pub mod schema;
+mod write;
 
 pub use diagnostic::{Diagnostic, SchemaErrors};
 pub use emit::{GeneratedFile, emit_all};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
@@ -12,6 +12,7 @@ use crate::c::{MissingC, emit_c};
 use crate::diagnostic::SchemaErrors;
 use crate::emit::{GeneratedFile, emit_all};
 use crate::schema;
+use crate::write::{Pending, WriteError, write_files};
 
 /// Why `generate` or `check` could not run.
 #[derive(Debug)]
@@ -27,6 +28,8 @@ pub enum Error {
     Schema(SchemaErrors),
     /// The schema lacks C declarations `emit-c` needs; nothing was written.
     MissingC(MissingC),
+    /// `import-c --out` names its own input; nothing was written.
+    OverwritesInput(PathBuf),
     /// A C header could not be imported; nothing was written.
     Import {
         /// The header.
@@ -42,6 +45,11 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Schema(errors) => errors.fmt(f),
             Error::MissingC(missing) => missing.fmt(f),
+            Error::OverwritesInput(path) => write!(
+                f,
+                "{}: refusing to write the skeleton over the header it is imported from",
+                path.display()
+            ),
             Error::Import { path, errors } => {
                 for (i, (line, message)) in errors.errors.iter().enumerate() {
                     let sep = if i > 0 { "\n" } else { "" };
@@ -59,6 +67,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Schema(errors) => Some(errors),
             Error::MissingC(missing) => Some(missing),
+            Error::OverwritesInput(_) => None,
             Error::Import { errors, .. } => Some(errors),
         }
     }
@@ -146,9 +155,12 @@ pub fn generate_c(
 ///
 /// # Errors
 /// The header cannot be read, the struct is missing or has members that
-/// cannot be parsed (each reported with `header:line`; nothing written), or
-/// the write fails.
+/// cannot be parsed (each reported with `header:line`; nothing written),
+/// `out` is the header itself, or the write fails.
 pub fn import_c(header: &Path, struct_name: &str, out: Option<&Path>) -> Result<String, Error> {
+    if let Some(out) = out.filter(|out| same_file(header, out)) {
+        return Err(Error::OverwritesInput(out.to_owned()));
+    }
     let text = fs::read_to_string(header).map_err(io_error(header))?;
     let imported =
         crate::c::import::import(&text, struct_name).map_err(|errors| Error::Import {
@@ -162,23 +174,43 @@ pub fn import_c(header: &Path, struct_name: &str, out: Option<&Path>) -> Result<
     Ok(skeleton)
 }
 
-/// Writes each file under `root` when its content changed.
+/// Whether `a` and `b` name one existing file (through any path or link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Writes each file under `root` whose content changed, all or none.
 fn write_all(root: &Path, files: Vec<GeneratedFile>) -> Result<Vec<FileOutcome>, Error> {
-    files
-        .into_iter()
-        .map(|file| {
-            let path = root.join(&file.path);
-            let current = fs::read_to_string(&path).ok();
-            let written = current.as_deref() != Some(file.contents.as_str());
-            if written {
-                write_atomic(&path, &file.contents)?;
-            }
-            Ok(FileOutcome {
-                path: file.path,
-                written,
-            })
-        })
-        .collect()
+    let mut pending = Vec::new();
+    let mut outcomes = Vec::with_capacity(files.len());
+    for file in files {
+        let path = root.join(&file.path);
+        let before = fs::read(&path).ok();
+        let written = before.as_deref() != Some(file.contents.as_bytes());
+        if written {
+            pending.push(Pending {
+                path,
+                contents: file.contents,
+                before,
+            });
+        }
+        outcomes.push(FileOutcome {
+            path: file.path,
+            written,
+        });
+    }
+    write_files(&pending).map_err(write_error)?;
+    Ok(outcomes)
+}
+
+fn write_error(err: WriteError) -> Error {
+    Error::Io {
+        path: err.path,
+        source: err.source,
+    }
 }
 
 /// Compares every generated file under `root` with what the schema generates.
@@ -221,28 +253,12 @@ fn short_diff(path: &Path, current: &str, expected: &str) -> String {
     short
 }
 
-/// Writes `contents` to a temporary file beside `path`, then renames it over
-/// `path`, so readers see the old file or the new one, never half of one.
+/// Writes `contents` to `path` atomically (see [`write_files`]).
 fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(contents.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
-    if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::Io {
-            path: path.to_owned(),
-            source,
-        });
-    }
-    Ok(())
+    let file = Pending {
+        path: path.to_owned(),
+        contents: contents.to_owned(),
+        before: None,
+    };
+    write_files(&[file]).map_err(write_error)
 }

@@ -83,8 +83,13 @@ impl SchemaErrors {
 
     /// `file:line:col: message` for one diagnostic.
     fn located(&self, d: &Diagnostic) -> String {
-        let (line, col) = self.line_col(d.span.start);
-        format!("{}:{line}:{col}: {}", self.file_name, d.message)
+        format!("{}: {}", self.place(d.span.start), d.message)
+    }
+
+    /// `file:line:col` of a byte offset.
+    fn place(&self, offset: usize) -> String {
+        let (line, col) = self.line_col(offset);
+        format!("{}:{line}:{col}", self.file_name)
     }
 }
 
@@ -107,29 +112,103 @@ fn floor_char_boundary(source: &str, offset: usize) -> usize {
     offset
 }
 
+/// At most this many diagnostics are printed; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+/// A source line longer than this (in characters) is quoted as a window of
+/// [`WINDOW`] characters around the error, not whole.
+const MAX_QUOTED: usize = 200;
+/// The width of the window quoted from a long line.
+const WINDOW: usize = 120;
+
+impl SchemaErrors {
+    /// The source line (without its newline) holding byte `offset`, and
+    /// the byte where it starts.
+    fn line_at(&self, offset: usize) -> (&str, usize) {
+        let offset = floor_char_boundary(&self.source, offset);
+        let start = self.source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.source[offset..]
+            .find('\n')
+            .map_or(self.source.len(), |i| offset + i);
+        (&self.source[start..end], start)
+    }
+
+    /// Whether a diagnostic touches a line too long to quote whole.
+    fn on_long_line(&self, d: &Diagnostic) -> bool {
+        let spans = std::iter::once(&d.span).chain(d.related.as_ref().map(|(s, _)| s));
+        spans
+            .flat_map(|span| [span.start, span.end])
+            .any(|offset| self.line_at(offset).0.chars().count() > MAX_QUOTED)
+    }
+
+    /// One diagnostic with a window of its long line and a caret under it.
+    fn write_windowed(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic) -> fmt::Result {
+        let (line, line_start) = self.line_at(d.span.start);
+        let (_, col) = self.line_col(d.span.start);
+        let from = col.saturating_sub(1 + WINDOW / 3);
+        let window: String = line.chars().skip(from).take(WINDOW).collect();
+        let cut_left = if from > 0 { "…" } else { "" };
+        let cut_right = if line.chars().count() > from + WINDOW {
+            "…"
+        } else {
+            ""
+        };
+        let start = floor_char_boundary(&self.source, d.span.start);
+        let end = floor_char_boundary(&self.source, d.span.end.min(line_start + line.len()));
+        let marked = self.source[start..end.max(start)]
+            .chars()
+            .count()
+            .clamp(1, WINDOW);
+        let indent = col - 1 - from + cut_left.chars().count();
+        writeln!(f, "error: {}", d.message)?;
+        writeln!(f, "  ┌─ {}", self.place(d.span.start))?;
+        writeln!(f, "  │ {cut_left}{window}{cut_right}")?;
+        writeln!(f, "  │ {}{}", " ".repeat(indent), "^".repeat(marked))?;
+        if let Some((span, label)) = &d.related {
+            writeln!(f, "  = {label}: {}", self.place(span.start))?;
+        }
+        if let Some(note) = &d.note {
+            writeln!(f, "  = {note}")?;
+        }
+        writeln!(f)
+    }
+
+    /// One diagnostic as codespan renders it: the whole lines, labelled.
+    fn write_report(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic) -> fmt::Result {
+        let file = SimpleFile::new(&self.file_name, &self.source);
+        let start = floor_char_boundary(&self.source, d.span.start);
+        let end = floor_char_boundary(&self.source, d.span.end.max(start));
+        let mut labels = vec![Label::primary((), start..end)];
+        if let Some((span, label)) = &d.related {
+            let start = floor_char_boundary(&self.source, span.start);
+            let end = floor_char_boundary(&self.source, span.end.max(start));
+            labels.push(Label::secondary((), start..end).with_message(label));
+        }
+        let mut report = Report::error().with_message(&d.message).with_labels(labels);
+        if let Some(note) = &d.note {
+            report = report.with_notes(vec![note.clone()]);
+        }
+        match term::emit_into_string(&Config::default(), &file, &report) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => writeln!(f, "error: {}", self.located(d)),
+        }
+    }
+}
+
+/// Prints the first [`MAX_SHOWN`] diagnostics (each quoting at most a
+/// window of a long line), then how many were left out and the total.
 impl fmt::Display for SchemaErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = SimpleFile::new(&self.file_name, &self.source);
-        let config = Config::default();
-        for d in &self.diagnostics {
-            let start = floor_char_boundary(&self.source, d.span.start);
-            let end = floor_char_boundary(&self.source, d.span.end.max(start));
-            let mut labels = vec![Label::primary((), start..end)];
-            if let Some((span, label)) = &d.related {
-                let start = floor_char_boundary(&self.source, span.start);
-                let end = floor_char_boundary(&self.source, span.end.max(start));
-                labels.push(Label::secondary((), start..end).with_message(label));
-            }
-            let mut report = Report::error().with_message(&d.message).with_labels(labels);
-            if let Some(note) = &d.note {
-                report = report.with_notes(vec![note.clone()]);
-            }
-            match term::emit_into_string(&config, &file, &report) {
-                Ok(text) => f.write_str(&text)?,
-                Err(_) => writeln!(f, "error: {}", self.located(d))?,
+        for d in self.diagnostics.iter().take(MAX_SHOWN) {
+            if self.on_long_line(d) {
+                self.write_windowed(f, d)?;
+            } else {
+                self.write_report(f, d)?;
             }
         }
         let n = self.diagnostics.len();
+        if n > MAX_SHOWN {
+            writeln!(f, "... {} more errors not shown", n - MAX_SHOWN)?;
+        }
         write!(
             f,
             "{n} error{} in {}",

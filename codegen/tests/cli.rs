@@ -231,3 +231,21 @@ fn import_c_reports_each_bad_member_with_its_line_and_writes_nothing() {
     assert!(lines[1].contains("bad.h:5: error:"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// Before the depth bound this died of a stack overflow (exit 134).
+#[test]
+fn a_deeply_nested_type_is_exit_2_with_a_diagnostic() {
+    let root = workspace("deep_type");
+    let deep = format!("{}u8{}", "Vec<".repeat(10_000), ">".repeat(10_000));
+    let schema = FIXTURE.replacen("returns = \"", &format!("returns = \"{deep}\" #"), 1);
+    fs::write(root.join("ops.toml"), schema).expect("write");
+    let out = run(&root, "generate");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bytes long"),
+        "{}",
+        &stderr[..stderr.len().min(400)]
+    );
+    assert!(stderr.len() < 4096, "{} bytes of stderr", stderr.len());
+}

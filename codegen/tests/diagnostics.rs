@@ -252,3 +252,128 @@ fn c_declaration_of_a_member_that_is_a_function_pointer() {
         ]
     );
 }
+
+/// Before the depth bound, 5000 `&` or 10,000 nested `Vec<` overflowed the
+/// parser's stack (SIGABRT, no diagnostic).
+#[test]
+fn deeply_nested_types_are_refused_not_a_stack_overflow() {
+    let refs = format!("{}u8", "&".repeat(5000));
+    let vecs = format!("{}u8{}", "Vec<".repeat(10_000), ">".repeat(10_000));
+    let deep_expr = format!("{}1", "-".repeat(5000));
+    for (from, to, line) in [
+        (
+            "returns = \"Result<usize, Error>\"",
+            format!("returns = \"{refs}\""),
+            18,
+        ),
+        ("\"qp: &Qp\"", format!("\"qp: {vecs}\""), 24),
+        (
+            "empty = \"DriverId::Unknown\"",
+            format!("empty = \"{deep_expr}\""),
+            7,
+        ),
+    ] {
+        let e = errors(&with(from, &to));
+        assert_eq!(e.len(), 1, "{e:?}");
+        let head: String = e[0].chars().take(120).collect();
+        assert!(e[0].starts_with(&format!("t.toml:{line}:")), "{head}");
+        assert!(
+            e[0].contains("levels deep") || e[0].contains("bytes long"),
+            "{head}"
+        );
+    }
+    let just_deep = format!("{}u8{}", "Vec<".repeat(40), ">".repeat(40));
+    let e = errors(&with("\"qp: &Qp\"", &format!("\"qp: {just_deep}\"")));
+    assert!(e[0].contains("nested 40 levels deep; at most 32"), "{e:?}");
+    // An ordinary deep-ish type stays valid.
+    let fine = with("\"qp: &Qp\"", "\"qp: &Option<Vec<(u8, &[&Qp])>>\"");
+    assert!(schema::load("t.toml", &fine).is_ok());
+}
+
+/// Names the generated code already uses for methods of the ops struct.
+#[test]
+fn an_op_named_like_a_generated_method_is_refused() {
+    for name in [
+        "retain",
+        "merge",
+        "implemented",
+        "missing_mandatory",
+        "is_set",
+    ] {
+        let e = errors(&with(
+            "name = \"destroy_qp\"",
+            &format!("name = \"{name}\""),
+        ));
+        assert_eq!(
+            e,
+            [format!(
+                "t.toml:21:8: op name `{name}` is taken by a generated method of the ops struct"
+            )]
+        );
+    }
+}
+
+#[test]
+fn a_doc_that_would_end_or_nest_a_c_comment_is_refused() {
+    for doc in ["Polls /* nested */.", "Polls. */ int x; /*"] {
+        let e = errors(&with("doc = \"Polls.\"", &format!("doc = \"{doc}\"")));
+        assert_eq!(
+            e,
+            ["t.toml:16:7: `doc` must not contain `/*` or `*/`: it is emitted inside a C comment"]
+        );
+    }
+}
+
+#[test]
+fn a_c_declaration_gcc_would_reject_is_refused() {
+    let e = errors(&with(
+        "returns = \"Result<usize, Error>\"",
+        "returns = \"Result<usize, Error>\"\nc = \"int) (*poll_cq)(struct ib_cq *cq, int n, struct ib_wc *wc);\"",
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("unbalanced parentheses"), "{e:?}");
+}
+
+/// CRLF and CR-only files: before, a CR-only file gave one TOML error per
+/// line, and a CRLF file generated different code from the LF one.
+#[test]
+fn crlf_and_cr_line_endings_load_like_lf() {
+    let lf = schema::load("t.toml", VALID).expect("lf");
+    for ending in ["\r\n", "\r"] {
+        let other = VALID.replace('\n', ending);
+        let loaded = schema::load("t.toml", &other).expect("loads");
+        assert_eq!(
+            ibops_codegen::emit_all(&loaded),
+            ibops_codegen::emit_all(&lf),
+            "{ending:?}"
+        );
+    }
+    // Errors are still located by line.
+    let e = errors(&with("name = \"destroy_qp\"", "name = \"merge\"").replace('\n', "\r"));
+    assert!(e[0].starts_with("t.toml:21:8:"), "{e:?}");
+}
+
+/// Before the caps, a 149 KB one-line schema printed 446 MB of errors.
+#[test]
+fn diagnostics_are_capped_in_number_and_width() {
+    // One long line of many errors: unknown keys in an inline table.
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i:04} = 1")).collect();
+    let source = format!(
+        "struct = \"demo_ops\"\ngroups = [\"qp\"]\nop = [{{ {} }}]\n",
+        keys.join(", ")
+    );
+    let err = schema::load("t.toml", &source).expect_err("invalid");
+    let shown = err.to_string();
+    let n = err.diagnostics().len();
+    assert!(n > 1000, "{n} errors");
+    assert!(shown.len() < 50 * 1024, "{} bytes of errors", shown.len());
+    assert!(
+        shown.contains(&format!("... {} more errors not shown", n - 50)),
+        "{}",
+        &shown[shown.len().saturating_sub(300)..]
+    );
+    assert!(shown.ends_with(&format!("{n} errors in t.toml")));
+    assert!(shown.contains("t.toml:3:"), "{}", &shown[..400]);
+    let widest = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 130, "a quoted line is {widest} characters wide");
+}

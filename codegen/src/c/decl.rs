@@ -120,10 +120,20 @@ pub fn parse(text: &str) -> Result<CDecl, DeclError> {
             "unexpected `{bad}` in the declaration `{text}`{hint}"
         )));
     }
+    if !balanced(text) {
+        return Err(DeclError(format!(
+            "unbalanced parentheses or brackets in `{text}`"
+        )));
+    }
     let Some(open) = text.find('(') else {
         return field(text);
     };
     let returns = text[..open].trim();
+    if let Some(bad) = returns.chars().find(|c| !is_type_char(*c)) {
+        return Err(DeclError(format!(
+            "unexpected `{bad}` in the return type `{returns}` of `{text}`"
+        )));
+    }
     let (declarator, rest) = group(text, open)?;
     let Some(name) = declarator.strip_prefix('*') else {
         return Err(DeclError(format!(
@@ -232,6 +242,25 @@ fn is_decl_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '*' | '(' | ')' | ',' | '[' | ']' | ':')
 }
 
+/// Whether `c` can appear in a return type: identifiers and pointers.
+fn is_type_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '*')
+}
+
+/// Whether every `(` and `[` closes, in order, and nothing closes early.
+fn balanced(text: &str) -> bool {
+    let mut open = Vec::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' => open.push(c),
+            ')' if open.pop() != Some('(') => return false,
+            ']' if open.pop() != Some('[') => return false,
+            _ => {}
+        }
+    }
+    open.is_empty()
+}
+
 fn is_ident(s: &str) -> bool {
     s.chars()
         .next()
@@ -325,6 +354,13 @@ mod tests {
             ";",
             "> > + int (*quoted)(int)",
             "int (*f)(int x = 1)",
+            // Accepted before the balance and return-type checks; gcc
+            // rejects each.
+            "int) (*post_send)(struct ib_qp *qp)",
+            "int )(*a)(void)",
+            "int (*f)(int))",
+            "int (*f)(int[)]",
+            "u8 name]4[",
         ] {
             assert!(parse(text).is_err(), "{text} parsed");
         }

@@ -1,6 +1,7 @@
 //! Turning `ops.toml` text into a [`Schema`], collecting every problem with
 //! its span before giving up.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -16,7 +17,11 @@ use crate::diagnostic::{Diagnostic, SchemaErrors};
 ///
 /// Either the whole schema is valid, or every problem found is returned,
 /// each with its location.
+///
+/// CRLF and lone CR line endings read as LF, so a schema saved on any
+/// platform gives the same schema (and the same generated files).
 pub fn load(file_name: &str, source: &str) -> Result<Schema, SchemaErrors> {
+    let source = &*unix_newlines(source);
     let (root, syntax_errors) = DeTable::parse_recoverable(source);
     if !syntax_errors.is_empty() {
         let diags = syntax_errors
@@ -33,6 +38,15 @@ pub fn load(file_name: &str, source: &str) -> Result<Schema, SchemaErrors> {
     match schema {
         Some(schema) if diags.is_empty() => Ok(schema),
         _ => Err(SchemaErrors::new(file_name, source, diags)),
+    }
+}
+
+/// `source` with every CRLF and lone CR turned into LF.
+fn unix_newlines(source: &str) -> Cow<'_, str> {
+    if source.contains('\r') {
+        Cow::Owned(source.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(source)
     }
 }
 
@@ -169,7 +183,7 @@ fn read_op(
     let returns = t.string("returns", true);
     let mandatory = t.boolean("mandatory", false);
     let c = t.string("c", false);
-    let name = name.filter(|n| check_ident(n, "op", &mut t));
+    let name = name.filter(|n| check_ident(n, "op", &mut t) && not_reserved(n, &mut t));
     let group = group.filter(|g| {
         let known = groups.contains(&g.value);
         if !known {
@@ -279,6 +293,13 @@ fn parse_rust<T: syn::parse::Parse>(
     what: &str,
     t: &mut TableReader<'_, '_>,
 ) -> Option<T> {
+    if let Err(problem) = check_nesting(text) {
+        t.error(Diagnostic::new(
+            format!("this Rust {what} {problem}"),
+            within.sub_span(text),
+        ));
+        return None;
+    }
     match syn::parse_str::<T>(text) {
         Ok(value) => Some(value),
         Err(e) => {
@@ -289,6 +310,46 @@ fn parse_rust<T: syn::parse::Parse>(
             None
         }
     }
+}
+
+/// The longest Rust type or expression the schema takes, in bytes.
+const MAX_RUST_LEN: usize = 512;
+/// The deepest nesting of brackets and prefix operators (`&`, `*`, `!`,
+/// `-`) the schema takes: the parser recurses once per level, and input
+/// nested thousands deep would overflow its stack.
+const MAX_NESTING: usize = 32;
+
+/// Refuses Rust text too long or too deeply nested to parse safely.
+fn check_nesting(text: &str) -> Result<(), String> {
+    if text.len() > MAX_RUST_LEN {
+        return Err(format!(
+            "is {} bytes long; at most {MAX_RUST_LEN} are allowed",
+            text.len()
+        ));
+    }
+    let (mut brackets, mut prefix, mut deepest) = (0usize, 0usize, 0usize);
+    let mut previous = ' ';
+    for c in text.chars() {
+        match c {
+            '<' | '(' | '[' | '{' => brackets += 1,
+            '>' if previous == '-' => {}
+            '>' | ')' | ']' | '}' => brackets = brackets.saturating_sub(1),
+            _ => {}
+        }
+        match c {
+            '&' | '*' | '!' | '-' => prefix += 1,
+            c if c.is_whitespace() => {}
+            _ => prefix = 0,
+        }
+        deepest = deepest.max(brackets + prefix);
+        previous = c;
+    }
+    if deepest > MAX_NESTING {
+        return Err(format!(
+            "is nested {deepest} levels deep; at most {MAX_NESTING} are allowed"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a name is a plain Rust identifier and not a keyword.
@@ -332,14 +393,46 @@ fn choose<T: Copy>(
     found
 }
 
+/// Methods the generated code defines on the ops struct beside one per op:
+/// an op of one of these names would make the dispatch fail to compile.
+pub const RESERVED_OP_NAMES: [&str; 5] = [
+    "merge",
+    "retain",
+    "implemented",
+    "missing_mandatory",
+    "is_set",
+];
+
+/// Refuses an op name that a generated method already uses.
+fn not_reserved(name: &SpannedStr<'_>, t: &mut TableReader<'_, '_>) -> bool {
+    let reserved = RESERVED_OP_NAMES.contains(&name.value);
+    if reserved {
+        t.error(
+            Diagnostic::new(
+                format!(
+                    "op name `{}` is taken by a generated method of the ops struct",
+                    name.value
+                ),
+                name.span.clone(),
+            )
+            .with_note(format!("reserved: {}", RESERVED_OP_NAMES.join(", "))),
+        );
+    }
+    !reserved
+}
+
+/// A doc: not empty, and safe inside the C comment it is emitted in.
 fn non_empty(doc: SpannedStr<'_>, t: &mut TableReader<'_, '_>) -> Option<String> {
     let text = doc.value.trim();
-    if text.is_empty() {
-        t.error(Diagnostic::new("`doc` must not be empty", doc.span.clone()));
-        None
+    let problem = if text.is_empty() {
+        "`doc` must not be empty"
+    } else if text.contains("/*") || text.contains("*/") {
+        "`doc` must not contain `/*` or `*/`: it is emitted inside a C comment"
     } else {
-        Some(text.to_owned())
-    }
+        return Some(text.to_owned());
+    };
+    t.error(Diagnostic::new(problem, doc.span.clone()));
+    None
 }
 
 /// A "duplicate" diagnostic for every `(what, name, span)` whose name was

@@ -395,7 +395,7 @@ fn choose<T: Copy>(
 
 /// Methods the generated code defines on the ops struct beside one per op:
 /// an op of one of these names would make the dispatch fail to compile.
-pub const RESERVED_OP_NAMES: [&str; 5] = [
+pub(super) const RESERVED_OP_NAMES: [&str; 5] = [
     "merge",
     "retain",
     "implemented",

@@ -120,11 +120,18 @@ struct Scanner<'a> {
     conditions: Vec<(usize, String)>,
     /// The line on which the previous member ended.
     last_member_line: usize,
+    /// Whether only whitespace precedes `pos` on its line (kept as the
+    /// scanner moves, so a `#` is classified without looking back).
+    line_blank: bool,
 }
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str, pos: usize) -> Self {
         let line = text[..pos].matches('\n').count() + 1;
+        let line_blank = text[..pos]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|before| before.trim().is_empty());
         Scanner {
             text,
             pos,
@@ -134,6 +141,7 @@ impl<'a> Scanner<'a> {
             doc: None,
             conditions: Vec::new(),
             last_member_line: 0,
+            line_blank,
         }
     }
 
@@ -141,16 +149,27 @@ impl<'a> Scanner<'a> {
         &self.text[self.pos..]
     }
 
-    /// Advances over `len` bytes, counting lines.
+    /// Advances over `len` bytes, counting lines and noting whether the
+    /// current line is still blank. Linear in `len`.
     fn advance(&mut self, len: usize) -> &'a str {
         let taken = &self.text[self.pos..self.pos + len];
-        self.line += taken.matches('\n').count();
+        for byte in taken.bytes() {
+            if byte == b'\n' {
+                self.line += 1;
+                self.line_blank = true;
+            } else if !byte.is_ascii_whitespace() {
+                self.line_blank = false;
+            }
+        }
         self.pos += len;
         taken
     }
 
     fn run(&mut self) {
         let mut decl = String::new();
+        // Whether `decl` holds more than whitespace (tracked, not
+        // re-trimmed per character: the scan stays linear).
+        let mut decl_started = false;
         let mut decl_line = 0;
         let mut braces = 0usize;
         loop {
@@ -167,15 +186,15 @@ impl<'a> Scanner<'a> {
                 let Some(comment) = self.comment() else {
                     return;
                 };
-                if decl.trim().is_empty() {
-                    self.comment_before_member(line, comment);
-                } else {
+                if decl_started {
                     decl.push(' ');
+                } else {
+                    self.comment_before_member(line, comment);
                 }
-            } else if c == '#' && self.at_line_start() {
+            } else if c == '#' && self.line_blank {
                 self.directive();
             } else if c == '}' && braces == 0 {
-                if !decl.trim().is_empty() {
+                if decl_started {
                     self.errors
                         .push((decl_line, format!("`{}` has no closing `;`", decl.trim())));
                 }
@@ -192,9 +211,11 @@ impl<'a> Scanner<'a> {
                 self.advance(1);
                 self.member(&decl, decl_line);
                 decl.clear();
+                decl_started = false;
             } else {
-                if decl.trim().is_empty() && !c.is_whitespace() {
+                if !decl_started && !c.is_whitespace() {
                     decl_line = self.line;
+                    decl_started = true;
                 }
                 match c {
                     '{' => braces += 1,
@@ -204,13 +225,6 @@ impl<'a> Scanner<'a> {
                 decl.push_str(self.advance(c.len_utf8()));
             }
         }
-    }
-
-    fn at_line_start(&self) -> bool {
-        self.text[..self.pos]
-            .rsplit('\n')
-            .next()
-            .is_some_and(|before| before.trim().is_empty())
     }
 
     /// Consumes a comment and returns its text without markers, or reports

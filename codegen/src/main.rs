@@ -2,7 +2,7 @@
 //! `check` fails when they are stale, `emit-c` writes the C header and
 //! source, `import-c` turns a C struct into an `ops.toml` skeleton.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
@@ -81,10 +81,23 @@ fn print_outcomes(outcomes: &[ibops_codegen::FileOutcome]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Prints the schema's warnings on standard error (an invalid schema is
+/// reported by the command itself).
+fn print_warnings(root: &Path, schema: &Path) {
+    if let Ok(schema) = ibops_codegen::load_schema(root, schema) {
+        for warning in &schema.warnings {
+            eprintln!("{warning}");
+        }
+    }
+}
+
 fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
     let Some((command, args)) = matches.subcommand() else {
         return Ok(ExitCode::from(2));
     };
+    if matches!(command, "generate" | "check" | "emit-c") {
+        print_warnings(&path(args, "root"), &path(args, "schema"));
+    }
     match command {
         "generate" => ibops_codegen::generate(&path(args, "root"), &path(args, "schema"))
             .map(|outcomes| print_outcomes(&outcomes)),

@@ -357,7 +357,7 @@ impl Imported {
             match &member.decl {
                 CDecl::Field { name, text } => {
                     out.push_str(&format!(
-                        "[[member]]\nname = {}\n\
+                        "[[member]]\nname = {}\n{TODO_MEMBER}\
                          # TODO: type, empty, policy (\"keep-first\", \"conflict\", \"overwrite\" or \"or\")\n\
                          # and attr (\"path\", \"int\" or \"flag\")\n",
                         toml_string(name)
@@ -375,8 +375,10 @@ impl Imported {
 fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
     let returns = match f.returns.as_str() {
         "void" => "\"()\"".to_owned(),
-        "int" => "\"Result<(), Error>\"".to_owned(),
-        other => format!("\"\" # TODO: the Rust type for `{other}`"),
+        other => format!(
+            "\"\" # TODO: the Rust type for `{other}` (`Result<(), Error>` for a status, \
+             the data's type when the C result is data)"
+        ),
     };
     let params = if f.params.is_empty() {
         "[]".to_owned()
@@ -384,12 +386,20 @@ fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
         format!("[] # TODO: Rust parameters for: {}", f.params.join(", "))
     };
     format!(
-        "[[op]]\nname = {}\ngroup = \"\" # TODO\ndoc = {}\nparams = {params}\nreturns = {returns}\nc = {}\n",
+        "[[op]]\nname = {}\n{TODO_OP}group = \"\" # TODO\ndoc = {}\nparams = {params}\nreturns = {returns}\nc = {}\n",
         toml_string(&f.name),
         toml_doc(doc),
         toml_string(&f.to_string()),
     )
 }
+
+/// The marker on every skeleton op: the schema loader refuses the entry
+/// until a person fills it in and removes the marker.
+const TODO_OP: &str =
+    "todo = \"the group and the Rust signature (params, returns) of the C prototype\"\n";
+/// The marker on every skeleton member.
+const TODO_MEMBER: &str =
+    "todo = \"the Rust type, its empty value, the merge policy and the attribute kind\"\n";
 
 fn toml_doc(doc: Option<&str>) -> String {
     match doc {

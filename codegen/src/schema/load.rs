@@ -8,6 +8,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::shape;
 use super::table::{SpannedStr, TableReader};
 use super::{AttrKind, Member, MemberPolicy, Op, OpMerge, Param, Schema};
 use crate::c::decl::{self, CDecl};
@@ -33,10 +34,20 @@ pub fn load(file_name: &str, source: &str) -> Result<Schema, SchemaErrors> {
             .collect();
         return Err(SchemaErrors::new(file_name, source, diags));
     }
-    let mut diags = Vec::new();
-    let schema = read_root(root.get_ref(), root.span(), &mut diags);
+    let (mut diags, mut warnings) = (Vec::new(), Vec::new());
+    let schema = read_root(root.get_ref(), root.span(), &mut diags, &mut warnings);
     match schema {
-        Some(schema) if diags.is_empty() => Ok(schema),
+        Some(mut schema) if diags.is_empty() => {
+            schema.warnings = SchemaErrors::new(file_name, source, warnings)
+                .summary()
+                .into_iter()
+                .map(|line| match line.split_once(": ") {
+                    Some((place, message)) => format!("{place}: warning: {message}"),
+                    None => line,
+                })
+                .collect();
+            Ok(schema)
+        }
         _ => Err(SchemaErrors::new(file_name, source, diags)),
     }
 }
@@ -54,6 +65,7 @@ fn read_root(
     table: &DeTable<'_>,
     span: Range<usize>,
     diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Option<Schema> {
     let mut root = TableReader::new(table, span, "the schema's top level");
     let struct_name = root.string("struct", true);
@@ -81,7 +93,7 @@ fn read_root(
         .map(|(items, _)| {
             items
                 .iter()
-                .filter_map(|t| read_op(t, &group_names, diags))
+                .filter_map(|t| read_op(t, &group_names, diags, warnings))
                 .collect()
         })
         .unwrap_or_default();
@@ -104,6 +116,7 @@ fn read_root(
         groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
         members,
         ops,
+        warnings: Vec::new(),
     })
 }
 
@@ -145,6 +158,7 @@ fn read_member(
     let attr = t.string("attr", true);
     let doc = t.string("doc", true);
     let c = t.string("c", false);
+    unfinished(&mut t);
     let name = name.filter(|n| check_ident(n, "member", &mut t));
     let ty = ty.and_then(|s| parse_rust::<syn::Type>(&s, s.value, "type", &mut t));
     let empty = empty.and_then(|s| parse_rust::<syn::Expr>(&s, s.value, "expression", &mut t));
@@ -174,6 +188,7 @@ fn read_op(
     (table, span): &(&DeTable<'_>, Range<usize>),
     groups: &[&str],
     diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Option<Op> {
     let mut t = TableReader::new(table, span.clone(), "[[op]]");
     let name = t.string("name", true);
@@ -183,6 +198,7 @@ fn read_op(
     let returns = t.string("returns", true);
     let mandatory = t.boolean("mandatory", false);
     let c = t.string("c", false);
+    unfinished(&mut t);
     let name = name.filter(|n| check_ident(n, "op", &mut t) && not_reserved(n, &mut t));
     let group = group.filter(|g| {
         let known = groups.contains(&g.value);
@@ -206,15 +222,18 @@ fn read_op(
         _ => Some(None),
     };
     t.finish(diags);
-    Some(Op {
-        name: name?.value.to_owned(),
+    let name = name?;
+    let op = Op {
+        name: name.value.to_owned(),
         group: group?.value.to_owned(),
         doc: doc?,
         params: params?,
         returns: returns?,
         mandatory,
         c: c?,
-    })
+    };
+    warnings.extend(shape::mismatches(&op).map(|m| Diagnostic::new(m, name.span.clone())));
+    Some(op)
 }
 
 /// Parses a `c` declaration and checks that it declares `name`, as a
@@ -391,6 +410,21 @@ fn choose<T: Copy>(
         );
     }
     found
+}
+
+/// Refuses an entry that still carries the `todo` marker `import-c` puts
+/// on every entry of a skeleton: it is valid only once a person filled it
+/// in and removed the marker.
+fn unfinished(t: &mut TableReader<'_, '_>) {
+    if let Some(todo) = t.string("todo", false) {
+        t.error(
+            Diagnostic::new(
+                format!("unfinished entry: {}", todo.value),
+                todo.span.clone(),
+            )
+            .with_note("fill in what it names, then remove the `todo` key"),
+        );
+    }
 }
 
 /// Methods the generated code defines on the ops struct beside one per op:

@@ -4,6 +4,7 @@
 //! a schema that is complete and consistent.
 
 mod load;
+mod shape;
 mod table;
 
 use std::fmt;
@@ -93,6 +94,10 @@ pub struct Schema {
     pub members: Vec<Member>,
     /// Function-pointer ops, in struct order.
     pub ops: Vec<Op>,
+    /// What looks wrong but does not stop generation, each as
+    /// `file:line:col: warning: message` (an op's Rust shape that does not
+    /// fit its C prototype).
+    pub warnings: Vec<String>,
 }
 
 /// A non-function member of the table.

@@ -1,10 +1,11 @@
-//! Parsing `#[device_ops(...)]`: a comma-separated list of `key` or
-//! `key = value` entries, from any number of attributes.
+//! Parsing `#[device_ops(...)]`: a comma-separated list of `key`,
+//! `key = value` or `obj_size(key = Type, ...)` entries, from any number of
+//! attributes.
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, Ident, Token};
+use syn::{Attribute, Expr, Ident, Token, Type};
 
 use crate::ctxt::Ctxt;
 
@@ -17,28 +18,54 @@ pub(crate) enum Origin {
     ImplFn,
 }
 
-/// One `key` or `key = value` entry.
+/// One `key`, `key = value` or `key(inner = Type, ...)` entry.
 pub(crate) struct Entry {
-    /// The op, member or `mandatory`.
+    /// The op, member, `mandatory` or `obj_size`.
     pub(crate) key: Ident,
     /// The value after `=`, if any.
     pub(crate) value: Option<Expr>,
+    /// The `inner = Type` pairs of a parenthesized list (`obj_size(...)`).
+    pub(crate) list: Option<Vec<TypeEntry>>,
     /// Where it was written.
     pub(crate) origin: Origin,
+}
+
+/// One `key = Type` pair inside a parenthesized entry.
+pub(crate) struct TypeEntry {
+    /// The key: an object size's (`ah`).
+    pub(crate) key: Ident,
+    /// The type.
+    pub(crate) ty: Type,
+}
+
+impl Parse for TypeEntry {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = input.parse()?;
+        input.parse::<Token![=]>()?;
+        Ok(TypeEntry {
+            key,
+            ty: input.parse()?,
+        })
+    }
 }
 
 impl Parse for Entry {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let key: Ident = input.parse()?;
-        let value = if input.peek(Token![=]) {
+        let (mut value, mut list) = (None, None);
+        if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            Some(input.parse()?)
-        } else {
-            None
-        };
+            value = Some(input.parse()?);
+        } else if input.peek(syn::token::Paren) {
+            let inner;
+            syn::parenthesized!(inner in input);
+            let pairs = Punctuated::<TypeEntry, Token![,]>::parse_terminated(&inner)?;
+            list = Some(pairs.into_iter().collect());
+        }
         Ok(Entry {
             key,
             value,
+            list,
             origin: Origin::Attribute,
         })
     }
@@ -63,7 +90,7 @@ pub(crate) fn parse_attrs(attrs: &[Attribute], cx: &mut Ctxt) -> Vec<Entry> {
             Ok(list) => entries.extend(parse_list(list.tokens.clone(), cx)),
             Err(_) => cx.error_spanned_by(
                 attr,
-                "expected `#[device_ops(op, op = path, member = value, mandatory)]`",
+                "expected `#[device_ops(op, op = path, member = value, obj_size(key = Type), mandatory)]`",
             ),
         }
     }

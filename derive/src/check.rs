@@ -8,7 +8,7 @@ use syn::{Expr, Ident, Lit};
 
 use crate::attr::{Entry, Origin};
 use crate::ctxt::Ctxt;
-use crate::table::{self, MEMBERS, MemberKind, OPS};
+use crate::table::{self, MEMBERS, MemberKind, OBJ_SIZES, OPS};
 
 /// A checked table: each named field with the expression that fills it.
 #[derive(Default)]
@@ -33,7 +33,14 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
             cx.error_spanned_by(&entry.key, format!("duplicate {what} `{key}`"));
             continue;
         }
-        if key == "mandatory" && entry.origin == Origin::Attribute {
+        if key == "obj_size" && entry.origin == Origin::Attribute {
+            obj_sizes(&entry, &mut table, cx);
+        } else if let Some(list) = entry.list.as_ref().and_then(|l| l.first()) {
+            cx.error_spanned_by(
+                &list.key,
+                format!("`{key}` takes no list: only `obj_size(key = Type, ...)` does"),
+            );
+        } else if key == "mandatory" && entry.origin == Origin::Attribute {
             match &entry.value {
                 None => mandatory = Some(entry.key.span()),
                 Some(v) => cx.error_spanned_by(v, "`mandatory` takes no value"),
@@ -73,6 +80,44 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
         }
     }
     table
+}
+
+/// `obj_size(ah = MyAh, qp = MyQp)`: each key an object size of the
+/// schema, each set to `Some(ObjSize::of::<Type>())`.
+fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
+    let Some(list) = &entry.list else {
+        cx.error_spanned_by(
+            &entry.key,
+            "`obj_size` takes a list of object types, e.g. `obj_size(qp = MyQp, cq = MyCq)`",
+        );
+        return;
+    };
+    let mut seen: Vec<&Ident> = Vec::new();
+    for pair in list {
+        let key = pair.key.to_string();
+        let Some(size) = table::obj_size(&key) else {
+            let keys = OBJ_SIZES.iter().map(|s| s.key);
+            let message = match table::suggest(&key, keys.clone()) {
+                Some(s) => format!("unknown object size `{key}`; did you mean `{s}`?"),
+                None => format!(
+                    "unknown object size `{key}`: the object sizes are {}",
+                    keys.collect::<Vec<_>>().join(", ")
+                ),
+            };
+            cx.error_spanned_by(&pair.key, message);
+            continue;
+        };
+        if seen.contains(&&pair.key) {
+            cx.error_spanned_by(&pair.key, format!("duplicate object size `{key}`"));
+            continue;
+        }
+        seen.push(&pair.key);
+        let field = Ident::new(size.field, pair.key.span());
+        let ty = &pair.ty;
+        let value = quote_spanned!(ty.span()=>
+            ::core::option::Option::Some(::ibops::ObjSize::of::<#ty>()));
+        table.fields.push((field, value));
+    }
 }
 
 /// The function an op entry names: `Self::op` for a bare name, else the path.
@@ -118,6 +163,17 @@ fn member_value(entry: &Entry, kind: MemberKind, cx: &mut Ctxt) -> Option<TokenS
         ),
         (MemberKind::Path, Some(v)) => Some(quote_spanned!(v.span()=> #v)),
         (MemberKind::Path, None) => wrong(cx, key, "a path, e.g. `= DriverId::Soft`".into()),
+        (MemberKind::Static, Some(Expr::Path(path))) => {
+            Some(quote_spanned!(path.span()=> ::core::option::Option::Some(&#path)))
+        }
+        (MemberKind::Static, Some(v)) => {
+            wrong(cx, v, "a path to a `static`, e.g. `MY_ATTRIBUTES`".into())
+        }
+        (MemberKind::Static, None) => wrong(
+            cx,
+            key,
+            "a path to a `static`, e.g. `= MY_ATTRIBUTES`".into(),
+        ),
     }
 }
 
@@ -129,7 +185,7 @@ fn unknown(entry: &Entry, cx: &mut Ctxt) {
                 .iter()
                 .map(|op| op.name)
                 .chain(MEMBERS.iter().map(|m| m.name))
-                .chain(["mandatory"]);
+                .chain(["mandatory", "obj_size"]);
             match table::suggest(&key, candidates) {
                 Some(s) => format!("unknown op or key `{key}`; did you mean `{s}`?"),
                 None => format!("unknown op or key `{key}`: not an op or member of ib_device_ops"),

@@ -55,6 +55,7 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         ImplItem::Fn(f) => Some(Entry {
             key: f.sig.ident.clone(),
             value: None,
+            list: None,
             origin: Origin::ImplFn,
         }),
         _ => None,

@@ -5,7 +5,7 @@
 #[rustfmt::skip]
 mod generated;
 
-pub(crate) use generated::{MEMBERS, OPS};
+pub(crate) use generated::{MEMBERS, OBJ_SIZES, OPS};
 
 /// One op of the table.
 pub(crate) struct OpSpec {
@@ -24,6 +24,8 @@ pub(crate) enum MemberKind {
     Int,
     /// No value: the bare word sets the member.
     Flag,
+    /// A path to a `static`, stored as `Some(&PATH)`.
+    Static,
 }
 
 /// One non-function member of the table.
@@ -32,6 +34,19 @@ pub(crate) struct MemberSpec {
     pub(crate) name: &'static str,
     /// What value it takes.
     pub(crate) kind: MemberKind,
+}
+
+/// One object size of the table.
+pub(crate) struct ObjSizeSpec {
+    /// What `obj_size(KEY = Type)` calls it: `ah`.
+    pub(crate) key: &'static str,
+    /// The table's field: `size_ib_ah`.
+    pub(crate) field: &'static str,
+}
+
+/// The object size whose key is `key`.
+pub(crate) fn obj_size(key: &str) -> Option<&'static ObjSizeSpec> {
+    OBJ_SIZES.iter().find(|size| size.key == key)
 }
 
 /// The op called `name`.
@@ -92,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_table_has_every_op() {
-        assert_eq!(OPS.len(), 86);
+        assert_eq!(OPS.len(), 128);
         assert_eq!(OPS.iter().filter(|op| op.mandatory).count(), 17);
         assert!(member("driver_id").is_some_and(|m| m.kind == MemberKind::Path));
     }

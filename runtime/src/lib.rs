@@ -48,7 +48,7 @@ pub use buffer::Buffer;
 pub use device::{Device, DeviceBuilder};
 pub use error::{Error, Result, WrError};
 pub use ibops_derive::{DeviceOps, device_ops};
-pub use ops::{IbDeviceOps, MergeConflict, OPS, OpId, OpInfo, ProvideOps};
+pub use ops::{IbDeviceOps, MergeConflict, OPS, ObjSize, OpId, OpInfo, ProvideOps};
 pub use private::{Created, Private};
 pub use registry::Registry;
 
@@ -59,7 +59,7 @@ pub mod prelude {
     pub use crate::device::{Device, DeviceBuilder};
     pub use crate::error::{Error, WrError};
     pub use crate::object::*;
-    pub use crate::ops::{IbDeviceOps, MergeConflict, OpId, ProvideOps};
+    pub use crate::ops::{IbDeviceOps, MergeConflict, ObjSize, OpId, ProvideOps};
     pub use crate::private::{Created, Private};
     pub use crate::registry::Registry;
     pub use crate::verbs::*;

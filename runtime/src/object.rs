@@ -14,10 +14,12 @@ use std::sync::Arc;
 
 use crate::device::Device;
 use crate::error::{Error, Result};
+use crate::ops::{IbDeviceOps, ObjSize};
 use crate::private::Private;
 use crate::verbs::{
-    AccessFlags, AhAttr, CqInfo, CqInitAttr, DmAllocAttr, FlowAttr, FmrAttr, MrKeys, MwInfo,
-    MwType, QpInfo, QpInitAttr, RwqIndTableInitAttr, SrqAttr, UserMemory, WqInitAttr,
+    AccessFlags, AhAttr, CqInfo, CqInitAttr, DmAllocAttr, DmahAttr, FlowAttr, MrKeys, MwInfo,
+    MwType, QpInfo, QpInitAttr, RdmaCounterData, RwqIndTableInitAttr, SrqAttr, UserMemory,
+    WqInitAttr,
 };
 
 /// A kind of verbs object: its name, the core's data about it and its
@@ -33,6 +35,14 @@ pub trait ObjectKind: Sized + 'static {
     /// # Errors
     /// Whatever the provider's op returns; `NotSupported` when it has none.
     fn destroy(object: &Object<Self>) -> Result<()>;
+
+    /// The provider's declared state type for objects of this kind (the
+    /// table's object size, `size_ib_qp` for QPs), if the kind has one and
+    /// the provider declared it.
+    fn declared_size(ops: &IbDeviceOps) -> Option<ObjSize> {
+        let _ = ops;
+        None
+    }
 }
 
 /// One verbs object of kind `K`.
@@ -47,13 +57,27 @@ pub struct Object<K: ObjectKind> {
 impl<K: ObjectKind> Object<K> {
     /// A new object of `device` with the core's `data` and the provider's
     /// `private` state, behind its first handle.
-    pub fn new(device: Device, data: K::Data, private: Private) -> Arc<Self> {
-        Arc::new(Object {
+    ///
+    /// # Errors
+    /// [`Error::WrongPrivate`] when the device's ops declare a state type
+    /// for this kind of object (its object size) and `private` is not one;
+    /// the provider's destroy op then runs on the object, as for any
+    /// object that goes away.
+    pub fn new(device: Device, data: K::Data, private: Private) -> Result<Arc<Self>> {
+        let declared = K::declared_size(device.ops());
+        let object = Arc::new(Object {
             device,
             data,
             private,
             destroyed: false,
-        })
+        });
+        match declared {
+            Some(size) if !size.describes(&object.private) => Err(Error::WrongPrivate {
+                object: K::NAME,
+                expected: size.type_name(),
+            }),
+            _ => Ok(object),
+        }
     }
 
     /// The device the object belongs to.
@@ -192,17 +216,6 @@ pub struct MwData {
     pub info: MwInfo,
 }
 
-/// Core data of a fast memory region.
-#[derive(Debug)]
-pub struct FmrData {
-    /// Protection domain.
-    pub pd: Arc<Pd>,
-    /// Keys.
-    pub keys: MrKeys,
-    /// Limits.
-    pub attr: FmrAttr,
-}
-
 /// Core data of a steering rule.
 #[derive(Debug)]
 pub struct FlowData {
@@ -226,7 +239,7 @@ pub struct WqData {
 pub struct NoData;
 
 macro_rules! object_kinds {
-    ($($(#[$doc:meta])* $alias:ident = $kind:ident($name:literal, $data:ty, $destroy:ident);)*) => {$(
+    ($($(#[$doc:meta])* $alias:ident = $kind:ident($name:literal, $data:ty, $destroy:ident $(, $size:ident)?);)*) => {$(
         #[doc = concat!("The kind of [`", stringify!($alias), "`] objects.")]
         #[derive(Debug)]
         pub enum $kind {}
@@ -236,6 +249,9 @@ macro_rules! object_kinds {
             fn destroy(object: &Object<Self>) -> Result<()> {
                 object.device().ops().$destroy(object)
             }
+            $(fn declared_size(ops: &IbDeviceOps) -> Option<ObjSize> {
+                ops.$size
+            })?
         }
         $(#[$doc])*
         pub type $alias = Object<$kind>;
@@ -244,25 +260,23 @@ macro_rules! object_kinds {
 
 object_kinds! {
     /// A user-space context (`struct ib_ucontext`).
-    Ucontext = UcontextKind("ucontext", NoData, dealloc_ucontext);
+    Ucontext = UcontextKind("ucontext", NoData, dealloc_ucontext, size_ib_ucontext);
     /// A protection domain (`struct ib_pd`).
-    Pd = PdKind("pd", NoData, dealloc_pd);
+    Pd = PdKind("pd", NoData, dealloc_pd, size_ib_pd);
     /// An address handle (`struct ib_ah`).
-    Ah = AhKind("ah", AhData, destroy_ah);
+    Ah = AhKind("ah", AhData, destroy_ah, size_ib_ah);
     /// A shared receive queue (`struct ib_srq`).
-    Srq = SrqKind("srq", SrqData, destroy_srq);
+    Srq = SrqKind("srq", SrqData, destroy_srq, size_ib_srq);
     /// A queue pair (`struct ib_qp`).
-    Qp = QpKind("qp", QpData, destroy_qp);
+    Qp = QpKind("qp", QpData, destroy_qp, size_ib_qp);
     /// A completion queue (`struct ib_cq`).
-    Cq = CqKind("cq", CqData, destroy_cq);
+    Cq = CqKind("cq", CqData, destroy_cq, size_ib_cq);
     /// A memory region (`struct ib_mr`).
     Mr = MrKind("mr", MrData, dereg_mr);
     /// A memory window (`struct ib_mw`).
-    Mw = MwKind("mw", MwData, dealloc_mw);
-    /// A fast memory region (`struct ib_fmr`).
-    Fmr = FmrKind("fmr", FmrData, dealloc_fmr);
+    Mw = MwKind("mw", MwData, dealloc_mw, size_ib_mw);
     /// An XRC domain (`struct ib_xrcd`).
-    Xrcd = XrcdKind("xrcd", NoData, dealloc_xrcd);
+    Xrcd = XrcdKind("xrcd", NoData, dealloc_xrcd, size_ib_xrcd);
     /// A steering rule (`struct ib_flow`).
     Flow = FlowKind("flow", FlowData, destroy_flow);
     /// A flow action (`struct ib_flow_action`).
@@ -270,9 +284,13 @@ object_kinds! {
     /// A receive work queue (`struct ib_wq`).
     Wq = WqKind("wq", WqData, destroy_wq);
     /// An RSS indirection table (`struct ib_rwq_ind_table`).
-    RwqIndTable = RwqIndTableKind("rwq_ind_table", RwqIndTableInitAttr, destroy_rwq_ind_table);
+    RwqIndTable = RwqIndTableKind("rwq_ind_table", RwqIndTableInitAttr, destroy_rwq_ind_table, size_ib_rwq_ind_table);
     /// Device memory (`struct ib_dm`).
     Dm = DmKind("dm", DmAllocAttr, dealloc_dm);
+    /// A DMA handle (`struct ib_dmah`): steering hints for the device's writes.
+    Dmah = DmahKind("dmah", DmahAttr, dealloc_dmah, size_ib_dmah);
     /// A counters object (`struct ib_counters`).
-    Counters = CountersKind("counters", NoData, destroy_counters);
+    Counters = CountersKind("counters", NoData, destroy_counters, size_ib_counters);
+    /// A dynamic QP counter (`struct rdma_counter`).
+    RdmaCounter = RdmaCounterKind("rdma_counter", RdmaCounterData, counter_dealloc, size_rdma_counter);
 }

@@ -1,7 +1,7 @@
 //! Provider state attached to objects: the typed, checked stand-in for C's
 //! `container_of`.
 
-use core::any::{Any, type_name};
+use core::any::{Any, TypeId, type_name};
 use core::fmt;
 
 use crate::error::{Error, Result};
@@ -36,6 +36,12 @@ impl Private {
             object,
             expected: type_name::<T>(),
         })
+    }
+
+    /// The [`TypeId`] of the wrapped type.
+    pub fn type_id(&self) -> TypeId {
+        // The boxed value's own type, not the box's.
+        (*self.value).type_id()
     }
 
     /// The name of the wrapped type.

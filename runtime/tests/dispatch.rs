@@ -141,7 +141,7 @@ fn op_introspection() {
     );
     assert_eq!(OpId::from_name("poll_cq"), Some(OpId::PollCq));
     assert_eq!(OpId::from_name("post_sned"), None);
-    assert_eq!(OpId::ALL.len(), 86);
+    assert_eq!(OpId::ALL.len(), 128);
     assert!(
         OpId::ALL
             .iter()

@@ -1,8 +1,10 @@
-//! The emitted C compiles warning-free against a stub of the kernel types
-//! (`tests/fixtures/c/`), and its merge behaves as the schema says: a C
-//! program merges two partial tables with the generated
+//! The C emitted from today's `ops.toml` and from the seed's
+//! `schemas/seed.toml` compiles warning-free against a stub of the kernel
+//! types (`tests/fixtures/c/`), and today's merge behaves as the schema
+//! says: a C program merges two partial tables with the generated
 //! `ib_set_device_ops()` and checks the op policy (keep-first and, from the
-//! same schema switched to `last-wins`, last-wins), every member policy and
+//! same schema switched to `last-wins`, last-wins) for ops, attribute
+//! groups and object sizes, every identity member's policy and
 //! `ib_device_check_mandatory()`.
 //!
 //! gcc is on every machine this project builds on; without it these tests
@@ -27,13 +29,19 @@ fn fixtures() -> PathBuf {
 
 /// The workspace's `ops.toml`, with its op merge policy replaced by `merge`.
 fn schema_with(merge: &str) -> schema::Schema {
-    let text = fs::read_to_string(workspace().join("ops.toml")).unwrap_or_else(|e| panic!("{e}"));
+    schema_file_with("ops.toml", merge)
+}
+
+/// The schema at `path` (from the workspace root), with its op merge policy
+/// replaced by `merge`.
+fn schema_file_with(path: &str, merge: &str) -> schema::Schema {
+    let text = fs::read_to_string(workspace().join(path)).unwrap_or_else(|e| panic!("{e}"));
     assert!(text.contains("\nmerge = \"keep-first\"\n"));
     let text = text.replace(
         "\nmerge = \"keep-first\"\n",
         &format!("\nmerge = \"{merge}\"\n"),
     );
-    schema::load("ops.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+    schema::load(path, &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Emits the C files for `schema` into a fresh directory named `name`.
@@ -71,7 +79,20 @@ fn gcc(out_dir: &Path, args: &[&str]) {
 
 #[test]
 fn emitted_header_and_source_compile_warning_free() {
-    let dir = emit_into("compile", &schema_with("keep-first"));
+    compiles("compile", &schema_with("keep-first"));
+}
+
+#[test]
+fn the_seeds_emitted_c_compiles_warning_free() {
+    compiles(
+        "compile_seed",
+        &schema_file_with("schemas/seed.toml", "keep-first"),
+    );
+}
+
+/// Emits `schema` into `name` and compiles the source, then the header alone.
+fn compiles(name: &str, schema: &schema::Schema) {
+    let dir = emit_into(name, schema);
     gcc(&dir, &["-c", "ib_device_ops.c", "-o", "ib_device_ops.o"]);
     // The header alone, after only the kernel types.
     let types = fixtures().join("include/kernel_types.h");

@@ -1,7 +1,8 @@
-//! `ops.toml` against the seed patch that introduced `struct ib_device_ops`:
-//! the round trip through the C importer (the same 86 ops, order and C
-//! prototypes), the emitted `SET_DEVICE_OP` lines against the seed's, and
-//! the kernel's 17 mandatory ops.
+//! `schemas/seed.toml` against the seed patch that introduced `struct
+//! ib_device_ops`: the round trip through the C importer (the same 86 ops,
+//! order and C prototypes) and the emitted `SET_DEVICE_OP` lines against
+//! the seed's, byte for byte; and today's `ops.toml` against the kernel's
+//! 17 mandatory ops, which have not changed since.
 
 use std::path::Path;
 
@@ -22,7 +23,8 @@ fn added_c() -> String {
 
 fn schema() -> ibops_codegen::Schema {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    ibops_codegen::load_schema(&root, Path::new("ops.toml")).unwrap_or_else(|e| panic!("{e}"))
+    ibops_codegen::load_schema(&root, Path::new("schemas/seed.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -46,10 +48,6 @@ fn importing_the_seed_reproduces_the_schemas_ops_and_prototypes() {
         })
         .collect();
     assert_eq!(ours, seed);
-    // The runtime's introspection is generated from the same schema.
-    let runtime: Vec<&str> = OPS.iter().map(|info| info.name).collect();
-    let names: Vec<&str> = seed.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(runtime, names);
 }
 
 #[test]

@@ -13,6 +13,14 @@ pub(super) fn emit(schema: &Schema) -> String {
          * ...), as include/rdma/ib_verbs.h does.\n */\n\n\
          struct ib_device;\n\n"
     );
+    if !schema.obj_sizes.is_empty() {
+        out.push_str(
+            "/* As include/rdma/ib_verbs.h defines it, for a build without it. */\n\
+             #ifndef DECLARE_RDMA_OBJ_SIZE\n\
+             #define DECLARE_RDMA_OBJ_SIZE(ib_struct) size_t size_##ib_struct\n\
+             #endif\n\n",
+        );
+    }
     out.push_str(&doc_comment(
         "",
         &format!(
@@ -30,6 +38,11 @@ pub(super) fn emit(schema: &Schema) -> String {
         let Some(c) = &op.c else { continue };
         out.push_str(&doc_comment("\t", &member_doc(&op.name, &op.doc)));
         out.push_str(&fn_pointer_member(c));
+    }
+    for size in &schema.obj_sizes {
+        let field = size.field();
+        out.push_str(&doc_comment("\t", &member_doc(&field, &size.doc)));
+        out.push_str(&format!("\tDECLARE_RDMA_OBJ_SIZE({});\n", size.name));
     }
     out.push_str("};\n\n");
     out.push_str(

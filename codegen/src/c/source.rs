@@ -50,19 +50,53 @@ fn set_device_ops(schema: &Schema) -> String {
         "#define SET_DEVICE_OP(ptr, name)\n\tdo {{\n{condition}\n\t}} while (0)"
     )));
     out.push('\n');
-    for member in &schema.members {
+    if !schema.obj_sizes.is_empty() {
+        out.push_str("#define SET_OBJ_SIZE(ptr, name) SET_DEVICE_OP(ptr, size_##name)\n\n");
+    }
+    let by_policy: Vec<&Member> = schema
+        .members
+        .iter()
+        .filter(|m| m.policy != MemberPolicy::LikeOps)
+        .collect();
+    for member in &by_policy {
         out.push_str(&merge_member(member));
     }
-    if !schema.members.is_empty() {
+    if !by_policy.is_empty() {
         out.push('\n');
     }
-    let mut names: Vec<&str> = schema.ops.iter().map(|op| op.name.as_str()).collect();
-    names.sort_unstable();
-    for name in names {
+    for name in set_device_op_names(schema) {
         out.push_str(&format!("\tSET_DEVICE_OP(dev, {name});\n"));
+    }
+    if !schema.obj_sizes.is_empty() {
+        out.push('\n');
+        let mut sizes: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
+        sizes.sort_unstable();
+        for name in sizes {
+            out.push_str(&format!("\tSET_OBJ_SIZE(dev, {name});\n"));
+        }
+        out.push_str("#undef SET_OBJ_SIZE\n");
     }
     out.push_str("#undef SET_DEVICE_OP\n}\n");
     out
+}
+
+/// Every field merged by a `SET_DEVICE_OP` line: the ops and the members
+/// that merge like them, sorted.
+pub(crate) fn set_device_op_names(schema: &Schema) -> Vec<&str> {
+    let mut names: Vec<&str> = schema
+        .ops
+        .iter()
+        .map(|op| op.name.as_str())
+        .chain(
+            schema
+                .members
+                .iter()
+                .filter(|m| m.policy == MemberPolicy::LikeOps)
+                .map(|m| m.name.as_str()),
+        )
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// A multi-line macro with its continuation backslashes aligned at column 72.
@@ -90,6 +124,7 @@ fn policy_doc(policy: MemberPolicy) -> &'static str {
         MemberPolicy::Conflict => "two different non-zero values WARN and the first is kept",
         MemberPolicy::Overwrite => "a non-zero value from @ops replaces the current one",
         MemberPolicy::Or => "the value from @ops is OR-ed into the device's",
+        MemberPolicy::LikeOps => "merged as the ops are, by its SET_DEVICE_OP line",
     }
 }
 
@@ -106,6 +141,7 @@ fn merge_member(member: &Member) -> String {
         ),
         MemberPolicy::Overwrite => format!("\tif (ops->{n})\n\t\tdev->{n} = ops->{n};\n"),
         MemberPolicy::Or => format!("\tdev->{n} |= ops->{n};\n"),
+        MemberPolicy::LikeOps => String::new(),
     }
 }
 

@@ -18,17 +18,27 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             AttrKind::Path => quote!(MemberKind::Path),
             AttrKind::Int => quote!(MemberKind::Int),
             AttrKind::Flag => quote!(MemberKind::Flag),
+            AttrKind::Static => quote!(MemberKind::Static),
         };
         quote!(MemberSpec { name: #name, kind: #kind },)
     });
+    let sizes = schema.obj_sizes.iter().map(|size| {
+        let key = &size.key;
+        let field = size.field();
+        quote!(ObjSizeSpec { key: #key, field: #field },)
+    });
     quote! {
         //! The schema as the derive needs it.
-        use super::{MemberKind, MemberSpec, OpSpec};
+        #[allow(unused_imports)]
+        use super::{MemberKind, MemberSpec, ObjSizeSpec, OpSpec};
 
         /// Every op, in struct order.
         pub(crate) const OPS: &[OpSpec] = &[#(#ops)*];
 
         /// Every non-function member, in struct order.
         pub(crate) const MEMBERS: &[MemberSpec] = &[#(#members)*];
+
+        /// Every object size, in struct order.
+        pub(crate) const OBJ_SIZES: &[ObjSizeSpec] = &[#(#sizes)*];
     }
 }

@@ -11,6 +11,14 @@ use super::ident;
 use super::ops_struct::table_type;
 use crate::schema::{MemberPolicy, OpMerge, Schema};
 
+/// The merge of one `Option` field by the table's op rule.
+fn like_ops(merge: OpMerge, name: &proc_macro2::Ident) -> TokenStream {
+    match merge {
+        OpMerge::KeepFirst => quote!(self.#name = self.#name.or(other.#name);),
+        OpMerge::LastWins => quote!(self.#name = other.#name.or(self.#name);),
+    }
+}
+
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
     let conflict_checks = schema
@@ -44,15 +52,17 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             MemberPolicy::Or => quote! {
                 self.#name |= other.#name;
             },
+            MemberPolicy::LikeOps => like_ops(schema.merge, &name),
         }
     });
-    let op_merges = schema.ops.iter().map(|op| {
-        let name = ident(&op.name);
-        match schema.merge {
-            OpMerge::KeepFirst => quote!(self.#name = self.#name.or(other.#name);),
-            OpMerge::LastWins => quote!(self.#name = other.#name.or(self.#name);),
-        }
-    });
+    let op_merges = schema
+        .ops
+        .iter()
+        .map(|op| like_ops(schema.merge, &ident(&op.name)));
+    let size_merges = schema
+        .obj_sizes
+        .iter()
+        .map(|size| like_ops(schema.merge, &ident(&size.field())));
     let policy_doc = match schema.merge {
         OpMerge::KeepFirst => {
             " Ops follow `SET_DEVICE_OP`: an op already set is kept, an unset one is taken from `other`."
@@ -72,7 +82,8 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             /// Merges `other` into this table.
             ///
             #[doc = #policy_doc]
-            /// Each member follows its declared policy.
+            /// Each member follows its declared policy; object sizes merge as
+            /// the ops do (`SET_OBJ_SIZE`).
             ///
             /// # Errors
             /// A member with the `conflict` policy set to two different
@@ -81,6 +92,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
                 #(#conflict_checks)*
                 #(#member_merges)*
                 #(#op_merges)*
+                #(#size_merges)*
                 ::core::result::Result::Ok(())
             }
         }

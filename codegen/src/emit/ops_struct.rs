@@ -49,6 +49,19 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let ty = fn_type(op);
         quote!(#doc pub #name: ::core::option::Option<#ty>,)
     });
+    let size_fields = schema.obj_sizes.iter().map(|size| {
+        let doc = doc_attrs(&format!(
+            "{}\n\nThe kernel's `size_{}`: set with `#[device_ops(obj_size({} = Type))]`; \
+             merged as the ops are.",
+            size.doc, size.name, size.key
+        ));
+        let name = ident(&size.field());
+        quote!(#doc pub #name: ::core::option::Option<ObjSize>,)
+    });
+    let size_empty = schema.obj_sizes.iter().map(|size| {
+        let name = ident(&size.field());
+        quote!(#name: ::core::option::Option::None,)
+    });
     let member_empty = schema.members.iter().map(|m| {
         let name = ident(&m.name);
         let empty = &m.empty;
@@ -69,6 +82,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         pub struct #table {
             #(#member_fields)*
             #(#op_fields)*
+            #(#size_fields)*
         }
 
         impl #table {
@@ -76,6 +90,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             pub const EMPTY: #table = #table {
                 #(#member_empty)*
                 #(#op_empty)*
+                #(#size_empty)*
             };
         }
 

@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::shape;
 use super::table::{SpannedStr, TableReader};
-use super::{AttrKind, Member, MemberPolicy, Op, OpMerge, Param, Schema};
+use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema};
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 
@@ -76,6 +76,7 @@ fn read_root(
     let groups = root.strings("groups", true);
     let member_tables = tables(&mut root, "member", false);
     let op_tables = tables(&mut root, "op", true);
+    let size_tables = tables(&mut root, "obj_size", false);
     root.finish(diags);
 
     diags.extend(duplicates(
@@ -97,6 +98,20 @@ fn read_root(
                 .collect()
         })
         .unwrap_or_default();
+    let obj_sizes: Vec<ObjSize> = size_tables
+        .iter()
+        .flat_map(|(tables, _)| tables)
+        .filter_map(|t| read_obj_size(t, diags))
+        .collect();
+    diags.extend(duplicates(
+        size_tables
+            .iter()
+            .flat_map(|(tables, _)| tables)
+            .filter_map(|(table, _)| {
+                let (key, span) = table.get("key").and_then(|v| spanned_str(v))?;
+                Some(("object size key", key, span))
+            }),
+    ));
     if let Some((items, span)) = &op_tables
         && items.is_empty()
     {
@@ -108,6 +123,7 @@ fn read_root(
     check_unique_fields(
         member_tables.as_ref().map_or(&[][..], |(t, _)| t),
         op_tables.as_ref().map_or(&[][..], |(t, _)| t),
+        size_tables.as_ref().map_or(&[][..], |(t, _)| t),
         diags,
     );
     Some(Schema {
@@ -116,6 +132,7 @@ fn read_root(
         groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
         members,
         ops,
+        obj_sizes,
         warnings: Vec::new(),
     })
 }
@@ -181,6 +198,25 @@ fn read_member(
         attr: attr?,
         doc: doc?,
         c: c?,
+    })
+}
+
+fn read_obj_size(
+    (table, span): &(&DeTable<'_>, Range<usize>),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ObjSize> {
+    let mut t = TableReader::new(table, span.clone(), "[[obj_size]]");
+    let name = t.string("name", true);
+    let key = t.string("key", true);
+    let doc = t.string("doc", true);
+    let name = name.filter(|n| check_ident(n, "object size", &mut t));
+    let key = key.filter(|k| check_ident(k, "object size key", &mut t));
+    let doc = doc.and_then(|d| non_empty(d, &mut t));
+    t.finish(diags);
+    Some(ObjSize {
+        name: name?.value.to_owned(),
+        key: key?.value.to_owned(),
+        doc: doc?,
     })
 }
 
@@ -489,21 +525,37 @@ fn duplicates<'s>(
     found
 }
 
-/// Op and member names share the struct's field namespace: each appears once.
+/// Op, member and object-size fields share the struct's field namespace:
+/// each appears once (an object size `ib_ah` is the field `size_ib_ah`).
 /// Read from the raw tables, so a name is checked even when its table has
 /// other errors.
 fn check_unique_fields(
     members: &[(&DeTable<'_>, Range<usize>)],
     ops: &[(&DeTable<'_>, Range<usize>)],
+    sizes: &[(&DeTable<'_>, Range<usize>)],
     diags: &mut Vec<Diagnostic>,
 ) {
-    let member_names = members.iter().map(|(t, _)| ("member", *t));
-    let op_names = ops.iter().map(|(t, _)| ("op", *t));
-    let names = member_names.chain(op_names).filter_map(|(what, table)| {
+    let field = |what: &'static str| {
+        move |(table, _): &(&DeTable<'_>, Range<usize>)| {
+            let (name, span) = table.get("name").and_then(|v| spanned_str(v))?;
+            Some((what, name.to_owned(), span))
+        }
+    };
+    let sized = |(table, _): &(&DeTable<'_>, Range<usize>)| {
         let (name, span) = table.get("name").and_then(|v| spanned_str(v))?;
-        Some((what, name, span))
-    });
-    diags.extend(duplicates(names));
+        Some(("object size", format!("size_{name}"), span))
+    };
+    let names: Vec<(&'static str, String, Range<usize>)> = members
+        .iter()
+        .filter_map(field("member"))
+        .chain(ops.iter().filter_map(field("op")))
+        .chain(sizes.iter().filter_map(sized))
+        .collect();
+    diags.extend(duplicates(
+        names
+            .iter()
+            .map(|(what, name, span)| (*what, name.as_str(), span.clone())),
+    ));
 }
 
 fn spanned_str<'a>(value: &'a Spanned<DeValue<'_>>) -> Option<(&'a str, Range<usize>)> {

@@ -41,15 +41,19 @@ pub enum MemberPolicy {
     Overwrite,
     /// The incoming value is OR-ed into the current one.
     Or,
+    /// Merged exactly as the ops are (the table's `merge` rule): the
+    /// kernel's `SET_DEVICE_OP` line for a non-function member.
+    LikeOps,
 }
 
 impl MemberPolicy {
     /// Every policy with its name in the schema.
-    pub const ALL: [(&'static str, MemberPolicy); 4] = [
+    pub const ALL: [(&'static str, MemberPolicy); 5] = [
         ("keep-first", MemberPolicy::KeepFirst),
         ("conflict", MemberPolicy::Conflict),
         ("overwrite", MemberPolicy::Overwrite),
         ("or", MemberPolicy::Or),
+        ("like-ops", MemberPolicy::LikeOps),
     ];
 
     /// The policy's name in the schema.
@@ -70,14 +74,17 @@ pub enum AttrKind {
     Int,
     /// A bare word that sets the member to `true`: `uverbs_no_driver_id_binding`.
     Flag,
+    /// A path to a `static`, stored as `Some(&PATH)`: `device_group = MY_GROUP`.
+    Static,
 }
 
 impl AttrKind {
     /// Every kind with its name in the schema.
-    pub const ALL: [(&'static str, AttrKind); 3] = [
+    pub const ALL: [(&'static str, AttrKind); 4] = [
         ("path", AttrKind::Path),
         ("int", AttrKind::Int),
         ("flag", AttrKind::Flag),
+        ("static", AttrKind::Static),
     ];
 }
 
@@ -94,6 +101,8 @@ pub struct Schema {
     pub members: Vec<Member>,
     /// Function-pointer ops, in struct order.
     pub ops: Vec<Op>,
+    /// Object sizes (`DECLARE_RDMA_OBJ_SIZE`), in struct order, after the ops.
+    pub obj_sizes: Vec<ObjSize>,
     /// What looks wrong but does not stop generation, each as
     /// `file:line:col: warning: message` (an op's Rust shape that does not
     /// fit its C prototype).
@@ -117,6 +126,27 @@ pub struct Member {
     pub doc: String,
     /// The C declaration of the member, normalized, if the schema gives one.
     pub c: Option<String>,
+}
+
+/// An object size: the kernel's `DECLARE_RDMA_OBJ_SIZE(ib_ah)`, a
+/// `size_t size_ib_ah` that tells the core how large the driver's object
+/// embedding `struct ib_ah` is. In Rust it names the provider's state type
+/// for objects of that kind, which the core checks on every creation.
+#[derive(Clone, Debug)]
+pub struct ObjSize {
+    /// The C struct: `ib_ah`.
+    pub name: String,
+    /// What `#[device_ops(obj_size(KEY = Type))]` calls it: `ah`.
+    pub key: String,
+    /// Documentation.
+    pub doc: String,
+}
+
+impl ObjSize {
+    /// The field of the table: `size_ib_ah`.
+    pub fn field(&self) -> String {
+        format!("size_{}", self.name)
+    }
 }
 
 /// One function-pointer op.

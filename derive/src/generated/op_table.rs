@@ -2,7 +2,8 @@
 // Do not edit by hand: edit ops.toml and run the command again.
 
 //! The schema as the derive needs it.
-use super::{MemberKind, MemberSpec, OpSpec};
+#[allow(unused_imports)]
+use super::{MemberKind, MemberSpec, ObjSizeSpec, OpSpec};
 /// Every op, in struct order.
 pub(crate) const OPS: &[OpSpec] = &[
     OpSpec {
@@ -34,10 +35,6 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: true,
     },
     OpSpec {
-        name: "req_ncomp_notif",
-        mandatory: false,
-    },
-    OpSpec {
         name: "post_srq_recv",
         mandatory: false,
     },
@@ -64,6 +61,10 @@ pub(crate) const OPS: &[OpSpec] = &[
     OpSpec {
         name: "query_port",
         mandatory: true,
+    },
+    OpSpec {
+        name: "query_port_speed",
+        mandatory: false,
     },
     OpSpec {
         name: "modify_port",
@@ -118,6 +119,18 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: false,
     },
     OpSpec {
+        name: "mmap_free",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "mmap_get_pfns",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "pgoff_to_mmap_entry",
+        mandatory: false,
+    },
+    OpSpec {
         name: "disassociate_ucontext",
         mandatory: false,
     },
@@ -131,6 +144,10 @@ pub(crate) const OPS: &[OpSpec] = &[
     },
     OpSpec {
         name: "create_ah",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "create_user_ah",
         mandatory: false,
     },
     OpSpec {
@@ -182,6 +199,10 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: true,
     },
     OpSpec {
+        name: "create_user_cq",
+        mandatory: false,
+    },
+    OpSpec {
         name: "modify_cq",
         mandatory: false,
     },
@@ -194,12 +215,24 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: false,
     },
     OpSpec {
+        name: "pre_destroy_cq",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "post_destroy_cq",
+        mandatory: false,
+    },
+    OpSpec {
         name: "get_dma_mr",
         mandatory: true,
     },
     OpSpec {
         name: "reg_user_mr",
         mandatory: true,
+    },
+    OpSpec {
+        name: "reg_user_mr_dmabuf",
+        mandatory: false,
     },
     OpSpec {
         name: "rereg_user_mr",
@@ -211,6 +244,14 @@ pub(crate) const OPS: &[OpSpec] = &[
     },
     OpSpec {
         name: "alloc_mr",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "alloc_mr_integrity",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "advise_mr",
         mandatory: false,
     },
     OpSpec {
@@ -227,22 +268,6 @@ pub(crate) const OPS: &[OpSpec] = &[
     },
     OpSpec {
         name: "dealloc_mw",
-        mandatory: false,
-    },
-    OpSpec {
-        name: "alloc_fmr",
-        mandatory: false,
-    },
-    OpSpec {
-        name: "map_phys_fmr",
-        mandatory: false,
-    },
-    OpSpec {
-        name: "unmap_fmr",
-        mandatory: false,
-    },
-    OpSpec {
-        name: "dealloc_fmr",
         mandatory: false,
     },
     OpSpec {
@@ -270,15 +295,7 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: false,
     },
     OpSpec {
-        name: "create_flow_action_esp",
-        mandatory: false,
-    },
-    OpSpec {
         name: "destroy_flow_action",
-        mandatory: false,
-    },
-    OpSpec {
-        name: "modify_flow_action_esp",
         mandatory: false,
     },
     OpSpec {
@@ -291,6 +308,10 @@ pub(crate) const OPS: &[OpSpec] = &[
     },
     OpSpec {
         name: "get_vf_stats",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "get_vf_guid",
         mandatory: false,
     },
     OpSpec {
@@ -326,6 +347,14 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: false,
     },
     OpSpec {
+        name: "alloc_dmah",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "dealloc_dmah",
+        mandatory: false,
+    },
+    OpSpec {
         name: "reg_dm_mr",
         mandatory: false,
     },
@@ -342,11 +371,151 @@ pub(crate) const OPS: &[OpSpec] = &[
         mandatory: false,
     },
     OpSpec {
-        name: "alloc_hw_stats",
+        name: "map_mr_sg_pi",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "alloc_hw_device_stats",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "alloc_hw_port_stats",
         mandatory: false,
     },
     OpSpec {
         name: "get_hw_stats",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "modify_hw_stat",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_mr_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_mr_entry_raw",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_cq_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_cq_entry_raw",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_qp_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_qp_entry_raw",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_cm_id_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_srq_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_res_srq_entry_raw",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "enable_driver",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "dealloc_driver",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_add_ref",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_rem_ref",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_get_qp",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_connect",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_accept",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_reject",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_create_listen",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "iw_destroy_listen",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_bind_qp",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_unbind_qp",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_dealloc",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_alloc_stats",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_update_stats",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "counter_init",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "fill_stat_mr_entry",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "query_ucontext",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "get_numa_node",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "add_sub_dev",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "del_sub_dev",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "ufile_hw_cleanup",
+        mandatory: false,
+    },
+    OpSpec {
+        name: "report_port_event",
         mandatory: false,
     },
 ];
@@ -367,5 +536,64 @@ pub(crate) const MEMBERS: &[MemberSpec] = &[
     MemberSpec {
         name: "uverbs_no_driver_id_binding",
         kind: MemberKind::Flag,
+    },
+    MemberSpec {
+        name: "device_group",
+        kind: MemberKind::Static,
+    },
+    MemberSpec {
+        name: "port_groups",
+        kind: MemberKind::Static,
+    },
+];
+/// Every object size, in struct order.
+pub(crate) const OBJ_SIZES: &[ObjSizeSpec] = &[
+    ObjSizeSpec {
+        key: "ah",
+        field: "size_ib_ah",
+    },
+    ObjSizeSpec {
+        key: "counters",
+        field: "size_ib_counters",
+    },
+    ObjSizeSpec {
+        key: "cq",
+        field: "size_ib_cq",
+    },
+    ObjSizeSpec {
+        key: "dmah",
+        field: "size_ib_dmah",
+    },
+    ObjSizeSpec {
+        key: "mw",
+        field: "size_ib_mw",
+    },
+    ObjSizeSpec {
+        key: "pd",
+        field: "size_ib_pd",
+    },
+    ObjSizeSpec {
+        key: "qp",
+        field: "size_ib_qp",
+    },
+    ObjSizeSpec {
+        key: "rwq_ind_table",
+        field: "size_ib_rwq_ind_table",
+    },
+    ObjSizeSpec {
+        key: "srq",
+        field: "size_ib_srq",
+    },
+    ObjSizeSpec {
+        key: "ucontext",
+        field: "size_ib_ucontext",
+    },
+    ObjSizeSpec {
+        key: "xrcd",
+        field: "size_ib_xrcd",
+    },
+    ObjSizeSpec {
+        key: "counter",
+        field: "size_rdma_counter",
     },
 ];

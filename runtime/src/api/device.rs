@@ -68,7 +68,7 @@ impl Device {
     /// The provider's error, e.g. [`Error::NoMemory`] past its limit.
     pub fn alloc_pd(&self) -> Result<Arc<Pd>> {
         let private = self.ops().alloc_pd(self, None, &mut no_udata())?;
-        Ok(Object::new(self.clone(), NoData, private))
+        Object::new(self.clone(), NoData, private)
     }
 
     /// Creates a completion queue of at least `attr.cqe` entries
@@ -86,7 +86,7 @@ impl Device {
             attr: attr.clone(),
             info: created.info,
         };
-        Ok(Object::new(self.clone(), data, created.private))
+        Object::new(self.clone(), data, created.private)
     }
 
     /// [`Error::NotFound`] unless the device has port `port_num`.

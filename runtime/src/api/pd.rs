@@ -31,7 +31,7 @@ impl Pd {
             init: init.clone(),
             info: created.info,
         };
-        Ok(Object::new(device.clone(), data, created.private))
+        Object::new(device.clone(), data, created.private)
     }
 
     /// Registers `memory` with `access` rights (`ibv_reg_mr`); SGEs and
@@ -64,7 +64,7 @@ impl Pd {
             self.device()
                 .ops()
                 .reg_user_mr(self, memory, iova, access, &mut no_udata())?;
-        Ok(self.mr(created, access, Some(memory.clone()), iova))
+        self.mr(created, access, Some(memory.clone()), iova)
     }
 
     /// A memory region over all memory the PD can reach (`ib_get_dma_mr`).
@@ -75,7 +75,7 @@ impl Pd {
     pub fn get_dma_mr(self: &Arc<Self>, access: AccessFlags) -> Result<Arc<Mr>> {
         access.validate()?;
         let created = self.device().ops().get_dma_mr(self, access)?;
-        Ok(self.mr(created, access, None, 0))
+        self.mr(created, access, None, 0)
     }
 
     /// The handle of a region the provider created in this PD.
@@ -85,7 +85,7 @@ impl Pd {
         access: AccessFlags,
         memory: Option<UserMemory>,
         iova: u64,
-    ) -> Arc<Mr> {
+    ) -> Result<Arc<Mr>> {
         let data = MrData {
             pd: Arc::clone(self),
             keys: created.info,
@@ -109,7 +109,7 @@ impl Pd {
             pd: Arc::clone(self),
             attr: *attr,
         };
-        Ok(Object::new(device.clone(), data, private))
+        Object::new(device.clone(), data, private)
     }
 
     /// Creates a shared receive queue (`ibv_create_srq`).
@@ -123,6 +123,6 @@ impl Pd {
             pd: Arc::clone(self),
             attr: created.info,
         };
-        Ok(Object::new(device.clone(), data, created.private))
+        Object::new(device.clone(), data, created.private)
     }
 }

@@ -104,19 +104,6 @@ impl IbDeviceOps {
             }
         }
     }
-    /// Calls the provider's `req_ncomp_notif`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::ReqNcompNotif)` when the table has no `req_ncomp_notif`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn req_ncomp_notif(&self, cq: &Cq, wc_cnt: usize) -> Result<(), Error> {
-        match self.req_ncomp_notif {
-            ::core::option::Option::Some(f) => f(cq, wc_cnt),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::ReqNcompNotif))
-            }
-        }
-    }
     /// Calls the provider's `post_srq_recv`.
     ///
     /// # Errors
@@ -233,6 +220,19 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(device, port_num),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryPort))
+            }
+        }
+    }
+    /// Calls the provider's `query_port_speed`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::QueryPortSpeed)` when the table has no `query_port_speed`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn query_port_speed(&self, device: &Device, port_num: u8) -> Result<u64, Error> {
+        match self.query_port_speed {
+            ::core::option::Option::Some(f) => f(device, port_num),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::QueryPortSpeed))
             }
         }
     }
@@ -466,6 +466,54 @@ impl IbDeviceOps {
             }
         }
     }
+    /// Calls the provider's `mmap_free`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::MmapFree)` when the table has no `mmap_free`.
+    #[inline]
+    pub fn mmap_free(&self, entry: &MmapEntry) -> ::core::result::Result<(), Error> {
+        match self.mmap_free {
+            ::core::option::Option::Some(f) => {
+                f(entry);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::MmapFree))
+            }
+        }
+    }
+    /// Calls the provider's `mmap_get_pfns`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::MmapGetPfns)` when the table has no `mmap_get_pfns`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn mmap_get_pfns(&self, entry: &MmapEntry) -> Result<MmapPfns, Error> {
+        match self.mmap_get_pfns {
+            ::core::option::Option::Some(f) => f(entry),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::MmapGetPfns))
+            }
+        }
+    }
+    /// Calls the provider's `pgoff_to_mmap_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::PgoffToMmapEntry)` when the table has no `pgoff_to_mmap_entry`.
+    #[inline]
+    pub fn pgoff_to_mmap_entry(
+        &self,
+        context: &Ucontext,
+        pg_off: u64,
+    ) -> ::core::result::Result<Option<MmapEntry>, Error> {
+        match self.pgoff_to_mmap_entry {
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(context, pg_off))
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::PgoffToMmapEntry))
+            }
+        }
+    }
     /// Calls the provider's `disassociate_ucontext`.
     ///
     /// # Errors
@@ -533,6 +581,24 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(pd, attr, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateAh))
+            }
+        }
+    }
+    /// Calls the provider's `create_user_ah`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CreateUserAh)` when the table has no `create_user_ah`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn create_user_ah(
+        &self,
+        pd: &Pd,
+        attr: &AhAttr,
+        udata: &mut Udata,
+    ) -> Result<Private, Error> {
+        match self.create_user_ah {
+            ::core::option::Option::Some(f) => f(pd, attr, udata),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CreateUserAh))
             }
         }
     }
@@ -720,6 +786,25 @@ impl IbDeviceOps {
             }
         }
     }
+    /// Calls the provider's `create_user_cq`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CreateUserCq)` when the table has no `create_user_cq`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn create_user_cq(
+        &self,
+        device: &Device,
+        attr: &CqInitAttr,
+        context: Option<&Ucontext>,
+        attrs: &mut AttrBundle,
+    ) -> Result<Created<CqInfo>, Error> {
+        match self.create_user_cq {
+            ::core::option::Option::Some(f) => f(device, attr, context, attrs),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CreateUserCq))
+            }
+        }
+    }
     /// Calls the provider's `modify_cq`.
     ///
     /// # Errors
@@ -764,6 +849,35 @@ impl IbDeviceOps {
             }
         }
     }
+    /// Calls the provider's `pre_destroy_cq`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::PreDestroyCq)` when the table has no `pre_destroy_cq`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn pre_destroy_cq(&self, cq: &Cq) -> Result<(), Error> {
+        match self.pre_destroy_cq {
+            ::core::option::Option::Some(f) => f(cq),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::PreDestroyCq))
+            }
+        }
+    }
+    /// Calls the provider's `post_destroy_cq`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::PostDestroyCq)` when the table has no `post_destroy_cq`.
+    #[inline]
+    pub fn post_destroy_cq(&self, cq: &Cq) -> ::core::result::Result<(), Error> {
+        match self.post_destroy_cq {
+            ::core::option::Option::Some(f) => {
+                f(cq);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::PostDestroyCq))
+            }
+        }
+    }
     /// Calls the provider's `get_dma_mr`.
     ///
     /// # Errors
@@ -798,6 +912,32 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(pd, mem, virt_addr, access, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::RegUserMr))
+            }
+        }
+    }
+    /// Calls the provider's `reg_user_mr_dmabuf`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::RegUserMrDmabuf)` when the table has no `reg_user_mr_dmabuf`; otherwise whatever the provider returns.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn reg_user_mr_dmabuf(
+        &self,
+        pd: &Pd,
+        offset: u64,
+        length: u64,
+        virt_addr: u64,
+        fd: DmabufFd,
+        access: AccessFlags,
+        dmah: Option<&Dmah>,
+        attrs: &mut AttrBundle,
+    ) -> Result<Created<MrKeys>, Error> {
+        match self.reg_user_mr_dmabuf {
+            ::core::option::Option::Some(f) => {
+                f(pd, offset, length, virt_addr, fd, access, dmah, attrs)
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::RegUserMrDmabuf))
             }
         }
     }
@@ -854,6 +994,44 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(pd, mr_type, max_num_sg),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocMr))
+            }
+        }
+    }
+    /// Calls the provider's `alloc_mr_integrity`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AllocMrIntegrity)` when the table has no `alloc_mr_integrity`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn alloc_mr_integrity(
+        &self,
+        pd: &Pd,
+        max_num_data_sg: u32,
+        max_num_meta_sg: u32,
+    ) -> Result<Created<MrKeys>, Error> {
+        match self.alloc_mr_integrity {
+            ::core::option::Option::Some(f) => f(pd, max_num_data_sg, max_num_meta_sg),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::AllocMrIntegrity))
+            }
+        }
+    }
+    /// Calls the provider's `advise_mr`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AdviseMr)` when the table has no `advise_mr`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn advise_mr(
+        &self,
+        pd: &Pd,
+        advice: MrAdvice,
+        flags: AdviseFlags,
+        sg_list: &[Sge],
+        attrs: &mut AttrBundle,
+    ) -> Result<(), Error> {
+        match self.advise_mr {
+            ::core::option::Option::Some(f) => f(pd, advice, flags, sg_list, attrs),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::AdviseMr))
             }
         }
     }
@@ -923,68 +1101,6 @@ impl IbDeviceOps {
             }
         }
     }
-    /// Calls the provider's `alloc_fmr`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::AllocFmr)` when the table has no `alloc_fmr`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn alloc_fmr(
-        &self,
-        pd: &Pd,
-        access: AccessFlags,
-        attr: &FmrAttr,
-    ) -> Result<Created<MrKeys>, Error> {
-        match self.alloc_fmr {
-            ::core::option::Option::Some(f) => f(pd, access, attr),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::AllocFmr))
-            }
-        }
-    }
-    /// Calls the provider's `map_phys_fmr`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::MapPhysFmr)` when the table has no `map_phys_fmr`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn map_phys_fmr(
-        &self,
-        fmr: &Fmr,
-        page_list: &[u64],
-        iova: u64,
-    ) -> Result<(), Error> {
-        match self.map_phys_fmr {
-            ::core::option::Option::Some(f) => f(fmr, page_list, iova),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::MapPhysFmr))
-            }
-        }
-    }
-    /// Calls the provider's `unmap_fmr`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::UnmapFmr)` when the table has no `unmap_fmr`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn unmap_fmr(&self, fmrs: &[Arc<Fmr>]) -> Result<(), Error> {
-        match self.unmap_fmr {
-            ::core::option::Option::Some(f) => f(fmrs),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::UnmapFmr))
-            }
-        }
-    }
-    /// Calls the provider's `dealloc_fmr`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::DeallocFmr)` when the table has no `dealloc_fmr`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn dealloc_fmr(&self, fmr: &Fmr) -> Result<(), Error> {
-        match self.dealloc_fmr {
-            ::core::option::Option::Some(f) => f(fmr),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::DeallocFmr))
-            }
-        }
-    }
     /// Calls the provider's `attach_mcast`.
     ///
     /// # Errors
@@ -1051,11 +1167,10 @@ impl IbDeviceOps {
         &self,
         qp: &Qp,
         attr: &FlowAttr,
-        domain: u32,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
         match self.create_flow {
-            ::core::option::Option::Some(f) => f(qp, attr, domain, udata),
+            ::core::option::Option::Some(f) => f(qp, attr, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateFlow))
             }
@@ -1074,26 +1189,6 @@ impl IbDeviceOps {
             }
         }
     }
-    /// Calls the provider's `create_flow_action_esp`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::CreateFlowActionEsp)` when the table has no `create_flow_action_esp`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn create_flow_action_esp(
-        &self,
-        device: &Device,
-        attr: &FlowActionEspAttr,
-        attrs: &mut AttrBundle,
-    ) -> Result<Private, Error> {
-        match self.create_flow_action_esp {
-            ::core::option::Option::Some(f) => f(device, attr, attrs),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(
-                    Error::NotSupported(OpId::CreateFlowActionEsp),
-                )
-            }
-        }
-    }
     /// Calls the provider's `destroy_flow_action`.
     ///
     /// # Errors
@@ -1104,26 +1199,6 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(action),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyFlowAction))
-            }
-        }
-    }
-    /// Calls the provider's `modify_flow_action_esp`.
-    ///
-    /// # Errors
-    /// `Error::NotSupported(OpId::ModifyFlowActionEsp)` when the table has no `modify_flow_action_esp`; otherwise whatever the provider returns.
-    #[inline]
-    pub fn modify_flow_action_esp(
-        &self,
-        action: &FlowAction,
-        attr: &FlowActionEspAttr,
-        attrs: &mut AttrBundle,
-    ) -> Result<(), Error> {
-        match self.modify_flow_action_esp {
-            ::core::option::Option::Some(f) => f(action, attr, attrs),
-            ::core::option::Option::None => {
-                ::core::result::Result::Err(
-                    Error::NotSupported(OpId::ModifyFlowActionEsp),
-                )
             }
         }
     }
@@ -1179,6 +1254,24 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVfStats))
+            }
+        }
+    }
+    /// Calls the provider's `get_vf_guid`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::GetVfGuid)` when the table has no `get_vf_guid`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn get_vf_guid(
+        &self,
+        device: &Device,
+        vf: u32,
+        port: u8,
+    ) -> Result<VfGuids, Error> {
+        match self.get_vf_guid {
+            ::core::option::Option::Some(f) => f(device, vf, port),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::GetVfGuid))
             }
         }
     }
@@ -1317,6 +1410,37 @@ impl IbDeviceOps {
             }
         }
     }
+    /// Calls the provider's `alloc_dmah`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AllocDmah)` when the table has no `alloc_dmah`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn alloc_dmah(
+        &self,
+        device: &Device,
+        attr: &DmahAttr,
+        attrs: &mut AttrBundle,
+    ) -> Result<Private, Error> {
+        match self.alloc_dmah {
+            ::core::option::Option::Some(f) => f(device, attr, attrs),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::AllocDmah))
+            }
+        }
+    }
+    /// Calls the provider's `dealloc_dmah`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::DeallocDmah)` when the table has no `dealloc_dmah`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn dealloc_dmah(&self, dmah: &Dmah) -> Result<(), Error> {
+        match self.dealloc_dmah {
+            ::core::option::Option::Some(f) => f(dmah),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::DeallocDmah))
+            }
+        }
+    }
     /// Calls the provider's `reg_dm_mr`.
     ///
     /// # Errors
@@ -1384,22 +1508,62 @@ impl IbDeviceOps {
             }
         }
     }
-    /// Calls the provider's `alloc_hw_stats`.
+    /// Calls the provider's `map_mr_sg_pi`.
     ///
     /// # Errors
-    /// `Error::NotSupported(OpId::AllocHwStats)` when the table has no `alloc_hw_stats`.
+    /// `Error::NotSupported(OpId::MapMrSgPi)` when the table has no `map_mr_sg_pi`; otherwise whatever the provider returns.
     #[inline]
-    pub fn alloc_hw_stats(
+    pub fn map_mr_sg_pi(
+        &self,
+        mr: &Mr,
+        data_sg: &[ScatterEntry],
+        data_sg_offset: &mut u32,
+        meta_sg: &[ScatterEntry],
+        meta_sg_offset: &mut u32,
+    ) -> Result<usize, Error> {
+        match self.map_mr_sg_pi {
+            ::core::option::Option::Some(f) => {
+                f(mr, data_sg, data_sg_offset, meta_sg, meta_sg_offset)
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::MapMrSgPi))
+            }
+        }
+    }
+    /// Calls the provider's `alloc_hw_device_stats`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AllocHwDeviceStats)` when the table has no `alloc_hw_device_stats`.
+    #[inline]
+    pub fn alloc_hw_device_stats(
+        &self,
+        device: &Device,
+    ) -> ::core::result::Result<Option<HwStats>, Error> {
+        match self.alloc_hw_device_stats {
+            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::AllocHwDeviceStats),
+                )
+            }
+        }
+    }
+    /// Calls the provider's `alloc_hw_port_stats`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AllocHwPortStats)` when the table has no `alloc_hw_port_stats`.
+    #[inline]
+    pub fn alloc_hw_port_stats(
         &self,
         device: &Device,
         port_num: u8,
     ) -> ::core::result::Result<Option<HwStats>, Error> {
-        match self.alloc_hw_stats {
+        match self.alloc_hw_port_stats {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(device, port_num))
             }
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(OpId::AllocHwStats))
+                ::core::result::Result::Err(Error::NotSupported(OpId::AllocHwPortStats))
             }
         }
     }
@@ -1419,6 +1583,529 @@ impl IbDeviceOps {
             ::core::option::Option::Some(f) => f(device, stats, port_num, index),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetHwStats))
+            }
+        }
+    }
+    /// Calls the provider's `modify_hw_stat`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::ModifyHwStat)` when the table has no `modify_hw_stat`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn modify_hw_stat(
+        &self,
+        device: &Device,
+        port_num: u8,
+        counter_index: u32,
+        enable: bool,
+    ) -> Result<(), Error> {
+        match self.modify_hw_stat {
+            ::core::option::Option::Some(f) => f(device, port_num, counter_index, enable),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::ModifyHwStat))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_mr_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResMrEntry)` when the table has no `fill_res_mr_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_mr_entry(&self, msg: &mut ResMessage, mr: &Mr) -> Result<(), Error> {
+        match self.fill_res_mr_entry {
+            ::core::option::Option::Some(f) => f(msg, mr),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResMrEntry))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_mr_entry_raw`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResMrEntryRaw)` when the table has no `fill_res_mr_entry_raw`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_mr_entry_raw(
+        &self,
+        msg: &mut ResMessage,
+        mr: &Mr,
+    ) -> Result<(), Error> {
+        match self.fill_res_mr_entry_raw {
+            ::core::option::Option::Some(f) => f(msg, mr),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResMrEntryRaw))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_cq_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResCqEntry)` when the table has no `fill_res_cq_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_cq_entry(&self, msg: &mut ResMessage, cq: &Cq) -> Result<(), Error> {
+        match self.fill_res_cq_entry {
+            ::core::option::Option::Some(f) => f(msg, cq),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResCqEntry))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_cq_entry_raw`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResCqEntryRaw)` when the table has no `fill_res_cq_entry_raw`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_cq_entry_raw(
+        &self,
+        msg: &mut ResMessage,
+        cq: &Cq,
+    ) -> Result<(), Error> {
+        match self.fill_res_cq_entry_raw {
+            ::core::option::Option::Some(f) => f(msg, cq),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResCqEntryRaw))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_qp_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResQpEntry)` when the table has no `fill_res_qp_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_qp_entry(&self, msg: &mut ResMessage, qp: &Qp) -> Result<(), Error> {
+        match self.fill_res_qp_entry {
+            ::core::option::Option::Some(f) => f(msg, qp),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResQpEntry))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_qp_entry_raw`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResQpEntryRaw)` when the table has no `fill_res_qp_entry_raw`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_qp_entry_raw(
+        &self,
+        msg: &mut ResMessage,
+        qp: &Qp,
+    ) -> Result<(), Error> {
+        match self.fill_res_qp_entry_raw {
+            ::core::option::Option::Some(f) => f(msg, qp),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResQpEntryRaw))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_cm_id_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResCmIdEntry)` when the table has no `fill_res_cm_id_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_cm_id_entry(
+        &self,
+        msg: &mut ResMessage,
+        cm_id: &CmId,
+    ) -> Result<(), Error> {
+        match self.fill_res_cm_id_entry {
+            ::core::option::Option::Some(f) => f(msg, cm_id),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResCmIdEntry))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_srq_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResSrqEntry)` when the table has no `fill_res_srq_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_srq_entry(
+        &self,
+        msg: &mut ResMessage,
+        srq: &Srq,
+    ) -> Result<(), Error> {
+        match self.fill_res_srq_entry {
+            ::core::option::Option::Some(f) => f(msg, srq),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillResSrqEntry))
+            }
+        }
+    }
+    /// Calls the provider's `fill_res_srq_entry_raw`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillResSrqEntryRaw)` when the table has no `fill_res_srq_entry_raw`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_res_srq_entry_raw(
+        &self,
+        msg: &mut ResMessage,
+        srq: &Srq,
+    ) -> Result<(), Error> {
+        match self.fill_res_srq_entry_raw {
+            ::core::option::Option::Some(f) => f(msg, srq),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::FillResSrqEntryRaw),
+                )
+            }
+        }
+    }
+    /// Calls the provider's `enable_driver`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::EnableDriver)` when the table has no `enable_driver`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn enable_driver(&self, device: &Device) -> Result<(), Error> {
+        match self.enable_driver {
+            ::core::option::Option::Some(f) => f(device),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::EnableDriver))
+            }
+        }
+    }
+    /// Calls the provider's `dealloc_driver`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::DeallocDriver)` when the table has no `dealloc_driver`.
+    #[inline]
+    pub fn dealloc_driver(&self, device: &Device) -> ::core::result::Result<(), Error> {
+        match self.dealloc_driver {
+            ::core::option::Option::Some(f) => {
+                f(device);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::DeallocDriver))
+            }
+        }
+    }
+    /// Calls the provider's `iw_add_ref`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwAddRef)` when the table has no `iw_add_ref`.
+    #[inline]
+    pub fn iw_add_ref(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
+        match self.iw_add_ref {
+            ::core::option::Option::Some(f) => {
+                f(qp);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwAddRef))
+            }
+        }
+    }
+    /// Calls the provider's `iw_rem_ref`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwRemRef)` when the table has no `iw_rem_ref`.
+    #[inline]
+    pub fn iw_rem_ref(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
+        match self.iw_rem_ref {
+            ::core::option::Option::Some(f) => {
+                f(qp);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwRemRef))
+            }
+        }
+    }
+    /// Calls the provider's `iw_get_qp`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwGetQp)` when the table has no `iw_get_qp`.
+    #[inline]
+    pub fn iw_get_qp(
+        &self,
+        device: &Device,
+        qpn: u32,
+    ) -> ::core::result::Result<Option<Arc<Qp>>, Error> {
+        match self.iw_get_qp {
+            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, qpn)),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwGetQp))
+            }
+        }
+    }
+    /// Calls the provider's `iw_connect`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwConnect)` when the table has no `iw_connect`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn iw_connect(&self, cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error> {
+        match self.iw_connect {
+            ::core::option::Option::Some(f) => f(cm_id, param),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwConnect))
+            }
+        }
+    }
+    /// Calls the provider's `iw_accept`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwAccept)` when the table has no `iw_accept`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn iw_accept(&self, cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error> {
+        match self.iw_accept {
+            ::core::option::Option::Some(f) => f(cm_id, param),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwAccept))
+            }
+        }
+    }
+    /// Calls the provider's `iw_reject`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwReject)` when the table has no `iw_reject`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn iw_reject(&self, cm_id: &IwCmId, pdata: &[u8]) -> Result<(), Error> {
+        match self.iw_reject {
+            ::core::option::Option::Some(f) => f(cm_id, pdata),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwReject))
+            }
+        }
+    }
+    /// Calls the provider's `iw_create_listen`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwCreateListen)` when the table has no `iw_create_listen`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn iw_create_listen(&self, cm_id: &IwCmId, backlog: u32) -> Result<(), Error> {
+        match self.iw_create_listen {
+            ::core::option::Option::Some(f) => f(cm_id, backlog),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwCreateListen))
+            }
+        }
+    }
+    /// Calls the provider's `iw_destroy_listen`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::IwDestroyListen)` when the table has no `iw_destroy_listen`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn iw_destroy_listen(&self, cm_id: &IwCmId) -> Result<(), Error> {
+        match self.iw_destroy_listen {
+            ::core::option::Option::Some(f) => f(cm_id),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::IwDestroyListen))
+            }
+        }
+    }
+    /// Calls the provider's `counter_bind_qp`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterBindQp)` when the table has no `counter_bind_qp`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn counter_bind_qp(
+        &self,
+        counter: &RdmaCounter,
+        qp: &Qp,
+        port: u8,
+    ) -> Result<(), Error> {
+        match self.counter_bind_qp {
+            ::core::option::Option::Some(f) => f(counter, qp, port),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CounterBindQp))
+            }
+        }
+    }
+    /// Calls the provider's `counter_unbind_qp`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterUnbindQp)` when the table has no `counter_unbind_qp`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn counter_unbind_qp(&self, qp: &Qp, port: u8) -> Result<(), Error> {
+        match self.counter_unbind_qp {
+            ::core::option::Option::Some(f) => f(qp, port),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CounterUnbindQp))
+            }
+        }
+    }
+    /// Calls the provider's `counter_dealloc`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterDealloc)` when the table has no `counter_dealloc`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn counter_dealloc(&self, counter: &RdmaCounter) -> Result<(), Error> {
+        match self.counter_dealloc {
+            ::core::option::Option::Some(f) => f(counter),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CounterDealloc))
+            }
+        }
+    }
+    /// Calls the provider's `counter_alloc_stats`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterAllocStats)` when the table has no `counter_alloc_stats`.
+    #[inline]
+    pub fn counter_alloc_stats(
+        &self,
+        counter: &RdmaCounter,
+    ) -> ::core::result::Result<Option<HwStats>, Error> {
+        match self.counter_alloc_stats {
+            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(counter)),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CounterAllocStats))
+            }
+        }
+    }
+    /// Calls the provider's `counter_update_stats`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterUpdateStats)` when the table has no `counter_update_stats`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn counter_update_stats(&self, counter: &RdmaCounter) -> Result<(), Error> {
+        match self.counter_update_stats {
+            ::core::option::Option::Some(f) => f(counter),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(
+                    Error::NotSupported(OpId::CounterUpdateStats),
+                )
+            }
+        }
+    }
+    /// Calls the provider's `counter_init`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::CounterInit)` when the table has no `counter_init`.
+    #[inline]
+    pub fn counter_init(
+        &self,
+        counter: &RdmaCounter,
+    ) -> ::core::result::Result<(), Error> {
+        match self.counter_init {
+            ::core::option::Option::Some(f) => {
+                f(counter);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::CounterInit))
+            }
+        }
+    }
+    /// Calls the provider's `fill_stat_mr_entry`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::FillStatMrEntry)` when the table has no `fill_stat_mr_entry`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn fill_stat_mr_entry(
+        &self,
+        msg: &mut ResMessage,
+        mr: &Mr,
+    ) -> Result<(), Error> {
+        match self.fill_stat_mr_entry {
+            ::core::option::Option::Some(f) => f(msg, mr),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::FillStatMrEntry))
+            }
+        }
+    }
+    /// Calls the provider's `query_ucontext`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::QueryUcontext)` when the table has no `query_ucontext`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn query_ucontext(
+        &self,
+        context: &Ucontext,
+        attrs: &mut AttrBundle,
+    ) -> Result<(), Error> {
+        match self.query_ucontext {
+            ::core::option::Option::Some(f) => f(context, attrs),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::QueryUcontext))
+            }
+        }
+    }
+    /// Calls the provider's `get_numa_node`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::GetNumaNode)` when the table has no `get_numa_node`.
+    #[inline]
+    pub fn get_numa_node(
+        &self,
+        device: &Device,
+    ) -> ::core::result::Result<Option<u32>, Error> {
+        match self.get_numa_node {
+            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::GetNumaNode))
+            }
+        }
+    }
+    /// Calls the provider's `add_sub_dev`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::AddSubDev)` when the table has no `add_sub_dev`; otherwise whatever the provider returns.
+    #[inline]
+    pub fn add_sub_dev(
+        &self,
+        parent: &Device,
+        kind: SubDeviceType,
+        name: &str,
+    ) -> Result<Device, Error> {
+        match self.add_sub_dev {
+            ::core::option::Option::Some(f) => f(parent, kind, name),
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::AddSubDev))
+            }
+        }
+    }
+    /// Calls the provider's `del_sub_dev`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::DelSubDev)` when the table has no `del_sub_dev`.
+    #[inline]
+    pub fn del_sub_dev(&self, sub_dev: &Device) -> ::core::result::Result<(), Error> {
+        match self.del_sub_dev {
+            ::core::option::Option::Some(f) => {
+                f(sub_dev);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::DelSubDev))
+            }
+        }
+    }
+    /// Calls the provider's `ufile_hw_cleanup`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::UfileHwCleanup)` when the table has no `ufile_hw_cleanup`.
+    #[inline]
+    pub fn ufile_hw_cleanup(
+        &self,
+        file: &UverbsFile,
+    ) -> ::core::result::Result<(), Error> {
+        match self.ufile_hw_cleanup {
+            ::core::option::Option::Some(f) => {
+                f(file);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::UfileHwCleanup))
+            }
+        }
+    }
+    /// Calls the provider's `report_port_event`.
+    ///
+    /// # Errors
+    /// `Error::NotSupported(OpId::ReportPortEvent)` when the table has no `report_port_event`.
+    #[inline]
+    pub fn report_port_event(
+        &self,
+        device: &Device,
+        netdev: &NetDev,
+        event: NetdevEvent,
+    ) -> ::core::result::Result<(), Error> {
+        match self.report_port_event {
+            ::core::option::Option::Some(f) => {
+                f(device, netdev, event);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::None => {
+                ::core::result::Result::Err(Error::NotSupported(OpId::ReportPortEvent))
             }
         }
     }

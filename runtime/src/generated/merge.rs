@@ -10,7 +10,8 @@ impl IbDeviceOps {
     /// Merges `other` into this table.
     ///
     /// Ops follow `SET_DEVICE_OP`: an op already set is kept, an unset one is taken from `other`.
-    /// Each member follows its declared policy.
+    /// Each member follows its declared policy; object sizes merge as
+    /// the ops do (`SET_OBJ_SIZE`).
     ///
     /// # Errors
     /// A member with the `conflict` policy set to two different
@@ -43,6 +44,8 @@ impl IbDeviceOps {
             self.uverbs_abi_ver = other.uverbs_abi_ver;
         }
         self.uverbs_no_driver_id_binding |= other.uverbs_no_driver_id_binding;
+        self.device_group = self.device_group.or(other.device_group);
+        self.port_groups = self.port_groups.or(other.port_groups);
         self.post_send = self.post_send.or(other.post_send);
         self.post_recv = self.post_recv.or(other.post_recv);
         self.drain_rq = self.drain_rq.or(other.drain_rq);
@@ -50,7 +53,6 @@ impl IbDeviceOps {
         self.poll_cq = self.poll_cq.or(other.poll_cq);
         self.peek_cq = self.peek_cq.or(other.peek_cq);
         self.req_notify_cq = self.req_notify_cq.or(other.req_notify_cq);
-        self.req_ncomp_notif = self.req_ncomp_notif.or(other.req_ncomp_notif);
         self.post_srq_recv = self.post_srq_recv.or(other.post_srq_recv);
         self.process_mad = self.process_mad.or(other.process_mad);
         self.query_device = self.query_device.or(other.query_device);
@@ -60,6 +62,7 @@ impl IbDeviceOps {
             .get_vector_affinity
             .or(other.get_vector_affinity);
         self.query_port = self.query_port.or(other.query_port);
+        self.query_port_speed = self.query_port_speed.or(other.query_port_speed);
         self.modify_port = self.modify_port.or(other.modify_port);
         self.get_port_immutable = self.get_port_immutable.or(other.get_port_immutable);
         self.get_link_layer = self.get_link_layer.or(other.get_link_layer);
@@ -75,12 +78,18 @@ impl IbDeviceOps {
         self.alloc_ucontext = self.alloc_ucontext.or(other.alloc_ucontext);
         self.dealloc_ucontext = self.dealloc_ucontext.or(other.dealloc_ucontext);
         self.mmap = self.mmap.or(other.mmap);
+        self.mmap_free = self.mmap_free.or(other.mmap_free);
+        self.mmap_get_pfns = self.mmap_get_pfns.or(other.mmap_get_pfns);
+        self.pgoff_to_mmap_entry = self
+            .pgoff_to_mmap_entry
+            .or(other.pgoff_to_mmap_entry);
         self.disassociate_ucontext = self
             .disassociate_ucontext
             .or(other.disassociate_ucontext);
         self.alloc_pd = self.alloc_pd.or(other.alloc_pd);
         self.dealloc_pd = self.dealloc_pd.or(other.dealloc_pd);
         self.create_ah = self.create_ah.or(other.create_ah);
+        self.create_user_ah = self.create_user_ah.or(other.create_user_ah);
         self.modify_ah = self.modify_ah.or(other.modify_ah);
         self.query_ah = self.query_ah.or(other.query_ah);
         self.destroy_ah = self.destroy_ah.or(other.destroy_ah);
@@ -93,40 +102,37 @@ impl IbDeviceOps {
         self.query_qp = self.query_qp.or(other.query_qp);
         self.destroy_qp = self.destroy_qp.or(other.destroy_qp);
         self.create_cq = self.create_cq.or(other.create_cq);
+        self.create_user_cq = self.create_user_cq.or(other.create_user_cq);
         self.modify_cq = self.modify_cq.or(other.modify_cq);
         self.destroy_cq = self.destroy_cq.or(other.destroy_cq);
         self.resize_cq = self.resize_cq.or(other.resize_cq);
+        self.pre_destroy_cq = self.pre_destroy_cq.or(other.pre_destroy_cq);
+        self.post_destroy_cq = self.post_destroy_cq.or(other.post_destroy_cq);
         self.get_dma_mr = self.get_dma_mr.or(other.get_dma_mr);
         self.reg_user_mr = self.reg_user_mr.or(other.reg_user_mr);
+        self.reg_user_mr_dmabuf = self.reg_user_mr_dmabuf.or(other.reg_user_mr_dmabuf);
         self.rereg_user_mr = self.rereg_user_mr.or(other.rereg_user_mr);
         self.dereg_mr = self.dereg_mr.or(other.dereg_mr);
         self.alloc_mr = self.alloc_mr.or(other.alloc_mr);
+        self.alloc_mr_integrity = self.alloc_mr_integrity.or(other.alloc_mr_integrity);
+        self.advise_mr = self.advise_mr.or(other.advise_mr);
         self.map_mr_sg = self.map_mr_sg.or(other.map_mr_sg);
         self.check_mr_status = self.check_mr_status.or(other.check_mr_status);
         self.alloc_mw = self.alloc_mw.or(other.alloc_mw);
         self.dealloc_mw = self.dealloc_mw.or(other.dealloc_mw);
-        self.alloc_fmr = self.alloc_fmr.or(other.alloc_fmr);
-        self.map_phys_fmr = self.map_phys_fmr.or(other.map_phys_fmr);
-        self.unmap_fmr = self.unmap_fmr.or(other.unmap_fmr);
-        self.dealloc_fmr = self.dealloc_fmr.or(other.dealloc_fmr);
         self.attach_mcast = self.attach_mcast.or(other.attach_mcast);
         self.detach_mcast = self.detach_mcast.or(other.detach_mcast);
         self.alloc_xrcd = self.alloc_xrcd.or(other.alloc_xrcd);
         self.dealloc_xrcd = self.dealloc_xrcd.or(other.dealloc_xrcd);
         self.create_flow = self.create_flow.or(other.create_flow);
         self.destroy_flow = self.destroy_flow.or(other.destroy_flow);
-        self.create_flow_action_esp = self
-            .create_flow_action_esp
-            .or(other.create_flow_action_esp);
         self.destroy_flow_action = self
             .destroy_flow_action
             .or(other.destroy_flow_action);
-        self.modify_flow_action_esp = self
-            .modify_flow_action_esp
-            .or(other.modify_flow_action_esp);
         self.set_vf_link_state = self.set_vf_link_state.or(other.set_vf_link_state);
         self.get_vf_config = self.get_vf_config.or(other.get_vf_config);
         self.get_vf_stats = self.get_vf_stats.or(other.get_vf_stats);
+        self.get_vf_guid = self.get_vf_guid.or(other.get_vf_guid);
         self.set_vf_guid = self.set_vf_guid.or(other.set_vf_guid);
         self.create_wq = self.create_wq.or(other.create_wq);
         self.destroy_wq = self.destroy_wq.or(other.destroy_wq);
@@ -139,12 +145,81 @@ impl IbDeviceOps {
             .or(other.destroy_rwq_ind_table);
         self.alloc_dm = self.alloc_dm.or(other.alloc_dm);
         self.dealloc_dm = self.dealloc_dm.or(other.dealloc_dm);
+        self.alloc_dmah = self.alloc_dmah.or(other.alloc_dmah);
+        self.dealloc_dmah = self.dealloc_dmah.or(other.dealloc_dmah);
         self.reg_dm_mr = self.reg_dm_mr.or(other.reg_dm_mr);
         self.create_counters = self.create_counters.or(other.create_counters);
         self.destroy_counters = self.destroy_counters.or(other.destroy_counters);
         self.read_counters = self.read_counters.or(other.read_counters);
-        self.alloc_hw_stats = self.alloc_hw_stats.or(other.alloc_hw_stats);
+        self.map_mr_sg_pi = self.map_mr_sg_pi.or(other.map_mr_sg_pi);
+        self.alloc_hw_device_stats = self
+            .alloc_hw_device_stats
+            .or(other.alloc_hw_device_stats);
+        self.alloc_hw_port_stats = self
+            .alloc_hw_port_stats
+            .or(other.alloc_hw_port_stats);
         self.get_hw_stats = self.get_hw_stats.or(other.get_hw_stats);
+        self.modify_hw_stat = self.modify_hw_stat.or(other.modify_hw_stat);
+        self.fill_res_mr_entry = self.fill_res_mr_entry.or(other.fill_res_mr_entry);
+        self.fill_res_mr_entry_raw = self
+            .fill_res_mr_entry_raw
+            .or(other.fill_res_mr_entry_raw);
+        self.fill_res_cq_entry = self.fill_res_cq_entry.or(other.fill_res_cq_entry);
+        self.fill_res_cq_entry_raw = self
+            .fill_res_cq_entry_raw
+            .or(other.fill_res_cq_entry_raw);
+        self.fill_res_qp_entry = self.fill_res_qp_entry.or(other.fill_res_qp_entry);
+        self.fill_res_qp_entry_raw = self
+            .fill_res_qp_entry_raw
+            .or(other.fill_res_qp_entry_raw);
+        self.fill_res_cm_id_entry = self
+            .fill_res_cm_id_entry
+            .or(other.fill_res_cm_id_entry);
+        self.fill_res_srq_entry = self.fill_res_srq_entry.or(other.fill_res_srq_entry);
+        self.fill_res_srq_entry_raw = self
+            .fill_res_srq_entry_raw
+            .or(other.fill_res_srq_entry_raw);
+        self.enable_driver = self.enable_driver.or(other.enable_driver);
+        self.dealloc_driver = self.dealloc_driver.or(other.dealloc_driver);
+        self.iw_add_ref = self.iw_add_ref.or(other.iw_add_ref);
+        self.iw_rem_ref = self.iw_rem_ref.or(other.iw_rem_ref);
+        self.iw_get_qp = self.iw_get_qp.or(other.iw_get_qp);
+        self.iw_connect = self.iw_connect.or(other.iw_connect);
+        self.iw_accept = self.iw_accept.or(other.iw_accept);
+        self.iw_reject = self.iw_reject.or(other.iw_reject);
+        self.iw_create_listen = self.iw_create_listen.or(other.iw_create_listen);
+        self.iw_destroy_listen = self.iw_destroy_listen.or(other.iw_destroy_listen);
+        self.counter_bind_qp = self.counter_bind_qp.or(other.counter_bind_qp);
+        self.counter_unbind_qp = self.counter_unbind_qp.or(other.counter_unbind_qp);
+        self.counter_dealloc = self.counter_dealloc.or(other.counter_dealloc);
+        self.counter_alloc_stats = self
+            .counter_alloc_stats
+            .or(other.counter_alloc_stats);
+        self.counter_update_stats = self
+            .counter_update_stats
+            .or(other.counter_update_stats);
+        self.counter_init = self.counter_init.or(other.counter_init);
+        self.fill_stat_mr_entry = self.fill_stat_mr_entry.or(other.fill_stat_mr_entry);
+        self.query_ucontext = self.query_ucontext.or(other.query_ucontext);
+        self.get_numa_node = self.get_numa_node.or(other.get_numa_node);
+        self.add_sub_dev = self.add_sub_dev.or(other.add_sub_dev);
+        self.del_sub_dev = self.del_sub_dev.or(other.del_sub_dev);
+        self.ufile_hw_cleanup = self.ufile_hw_cleanup.or(other.ufile_hw_cleanup);
+        self.report_port_event = self.report_port_event.or(other.report_port_event);
+        self.size_ib_ah = self.size_ib_ah.or(other.size_ib_ah);
+        self.size_ib_counters = self.size_ib_counters.or(other.size_ib_counters);
+        self.size_ib_cq = self.size_ib_cq.or(other.size_ib_cq);
+        self.size_ib_dmah = self.size_ib_dmah.or(other.size_ib_dmah);
+        self.size_ib_mw = self.size_ib_mw.or(other.size_ib_mw);
+        self.size_ib_pd = self.size_ib_pd.or(other.size_ib_pd);
+        self.size_ib_qp = self.size_ib_qp.or(other.size_ib_qp);
+        self.size_ib_rwq_ind_table = self
+            .size_ib_rwq_ind_table
+            .or(other.size_ib_rwq_ind_table);
+        self.size_ib_srq = self.size_ib_srq.or(other.size_ib_srq);
+        self.size_ib_ucontext = self.size_ib_ucontext.or(other.size_ib_ucontext);
+        self.size_ib_xrcd = self.size_ib_xrcd.or(other.size_ib_xrcd);
+        self.size_rdma_counter = self.size_rdma_counter.or(other.size_rdma_counter);
         ::core::result::Result::Ok(())
     }
 }

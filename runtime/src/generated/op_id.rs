@@ -21,8 +21,6 @@ pub enum OpId {
     PeekCq,
     /// `req_notify_cq`
     ReqNotifyCq,
-    /// `req_ncomp_notif`
-    ReqNcompNotif,
     /// `post_srq_recv`
     PostSrqRecv,
     /// `process_mad`
@@ -37,6 +35,8 @@ pub enum OpId {
     GetVectorAffinity,
     /// `query_port`
     QueryPort,
+    /// `query_port_speed`
+    QueryPortSpeed,
     /// `modify_port`
     ModifyPort,
     /// `get_port_immutable`
@@ -63,6 +63,12 @@ pub enum OpId {
     DeallocUcontext,
     /// `mmap`
     Mmap,
+    /// `mmap_free`
+    MmapFree,
+    /// `mmap_get_pfns`
+    MmapGetPfns,
+    /// `pgoff_to_mmap_entry`
+    PgoffToMmapEntry,
     /// `disassociate_ucontext`
     DisassociateUcontext,
     /// `alloc_pd`
@@ -71,6 +77,8 @@ pub enum OpId {
     DeallocPd,
     /// `create_ah`
     CreateAh,
+    /// `create_user_ah`
+    CreateUserAh,
     /// `modify_ah`
     ModifyAh,
     /// `query_ah`
@@ -95,22 +103,34 @@ pub enum OpId {
     DestroyQp,
     /// `create_cq`
     CreateCq,
+    /// `create_user_cq`
+    CreateUserCq,
     /// `modify_cq`
     ModifyCq,
     /// `destroy_cq`
     DestroyCq,
     /// `resize_cq`
     ResizeCq,
+    /// `pre_destroy_cq`
+    PreDestroyCq,
+    /// `post_destroy_cq`
+    PostDestroyCq,
     /// `get_dma_mr`
     GetDmaMr,
     /// `reg_user_mr`
     RegUserMr,
+    /// `reg_user_mr_dmabuf`
+    RegUserMrDmabuf,
     /// `rereg_user_mr`
     ReregUserMr,
     /// `dereg_mr`
     DeregMr,
     /// `alloc_mr`
     AllocMr,
+    /// `alloc_mr_integrity`
+    AllocMrIntegrity,
+    /// `advise_mr`
+    AdviseMr,
     /// `map_mr_sg`
     MapMrSg,
     /// `check_mr_status`
@@ -119,14 +139,6 @@ pub enum OpId {
     AllocMw,
     /// `dealloc_mw`
     DeallocMw,
-    /// `alloc_fmr`
-    AllocFmr,
-    /// `map_phys_fmr`
-    MapPhysFmr,
-    /// `unmap_fmr`
-    UnmapFmr,
-    /// `dealloc_fmr`
-    DeallocFmr,
     /// `attach_mcast`
     AttachMcast,
     /// `detach_mcast`
@@ -139,18 +151,16 @@ pub enum OpId {
     CreateFlow,
     /// `destroy_flow`
     DestroyFlow,
-    /// `create_flow_action_esp`
-    CreateFlowActionEsp,
     /// `destroy_flow_action`
     DestroyFlowAction,
-    /// `modify_flow_action_esp`
-    ModifyFlowActionEsp,
     /// `set_vf_link_state`
     SetVfLinkState,
     /// `get_vf_config`
     GetVfConfig,
     /// `get_vf_stats`
     GetVfStats,
+    /// `get_vf_guid`
+    GetVfGuid,
     /// `set_vf_guid`
     SetVfGuid,
     /// `create_wq`
@@ -167,6 +177,10 @@ pub enum OpId {
     AllocDm,
     /// `dealloc_dm`
     DeallocDm,
+    /// `alloc_dmah`
+    AllocDmah,
+    /// `dealloc_dmah`
+    DeallocDmah,
     /// `reg_dm_mr`
     RegDmMr,
     /// `create_counters`
@@ -175,14 +189,84 @@ pub enum OpId {
     DestroyCounters,
     /// `read_counters`
     ReadCounters,
-    /// `alloc_hw_stats`
-    AllocHwStats,
+    /// `map_mr_sg_pi`
+    MapMrSgPi,
+    /// `alloc_hw_device_stats`
+    AllocHwDeviceStats,
+    /// `alloc_hw_port_stats`
+    AllocHwPortStats,
     /// `get_hw_stats`
     GetHwStats,
+    /// `modify_hw_stat`
+    ModifyHwStat,
+    /// `fill_res_mr_entry`
+    FillResMrEntry,
+    /// `fill_res_mr_entry_raw`
+    FillResMrEntryRaw,
+    /// `fill_res_cq_entry`
+    FillResCqEntry,
+    /// `fill_res_cq_entry_raw`
+    FillResCqEntryRaw,
+    /// `fill_res_qp_entry`
+    FillResQpEntry,
+    /// `fill_res_qp_entry_raw`
+    FillResQpEntryRaw,
+    /// `fill_res_cm_id_entry`
+    FillResCmIdEntry,
+    /// `fill_res_srq_entry`
+    FillResSrqEntry,
+    /// `fill_res_srq_entry_raw`
+    FillResSrqEntryRaw,
+    /// `enable_driver`
+    EnableDriver,
+    /// `dealloc_driver`
+    DeallocDriver,
+    /// `iw_add_ref`
+    IwAddRef,
+    /// `iw_rem_ref`
+    IwRemRef,
+    /// `iw_get_qp`
+    IwGetQp,
+    /// `iw_connect`
+    IwConnect,
+    /// `iw_accept`
+    IwAccept,
+    /// `iw_reject`
+    IwReject,
+    /// `iw_create_listen`
+    IwCreateListen,
+    /// `iw_destroy_listen`
+    IwDestroyListen,
+    /// `counter_bind_qp`
+    CounterBindQp,
+    /// `counter_unbind_qp`
+    CounterUnbindQp,
+    /// `counter_dealloc`
+    CounterDealloc,
+    /// `counter_alloc_stats`
+    CounterAllocStats,
+    /// `counter_update_stats`
+    CounterUpdateStats,
+    /// `counter_init`
+    CounterInit,
+    /// `fill_stat_mr_entry`
+    FillStatMrEntry,
+    /// `query_ucontext`
+    QueryUcontext,
+    /// `get_numa_node`
+    GetNumaNode,
+    /// `add_sub_dev`
+    AddSubDev,
+    /// `del_sub_dev`
+    DelSubDev,
+    /// `ufile_hw_cleanup`
+    UfileHwCleanup,
+    /// `report_port_event`
+    ReportPortEvent,
 }
 impl OpId {
     /// Every op, in struct order.
-    pub const ALL: [OpId; 86usize] = [
+    pub const ALL: [OpId; 128usize] = [
         OpId::PostSend,
         OpId::PostRecv,
         OpId::DrainRq,
@@ -190,7 +274,6 @@ impl OpId {
         OpId::PollCq,
         OpId::PeekCq,
         OpId::ReqNotifyCq,
-        OpId::ReqNcompNotif,
         OpId::PostSrqRecv,
         OpId::ProcessMad,
         OpId::QueryDevice,
@@ -198,6 +281,7 @@ impl OpId {
         OpId::GetDevFwStr,
         OpId::GetVectorAffinity,
         OpId::QueryPort,
+        OpId::QueryPortSpeed,
         OpId::ModifyPort,
         OpId::GetPortImmutable,
         OpId::GetLinkLayer,
@@ -211,10 +295,14 @@ impl OpId {
         OpId::AllocUcontext,
         OpId::DeallocUcontext,
         OpId::Mmap,
+        OpId::MmapFree,
+        OpId::MmapGetPfns,
+        OpId::PgoffToMmapEntry,
         OpId::DisassociateUcontext,
         OpId::AllocPd,
         OpId::DeallocPd,
         OpId::CreateAh,
+        OpId::CreateUserAh,
         OpId::ModifyAh,
         OpId::QueryAh,
         OpId::DestroyAh,
@@ -227,34 +315,35 @@ impl OpId {
         OpId::QueryQp,
         OpId::DestroyQp,
         OpId::CreateCq,
+        OpId::CreateUserCq,
         OpId::ModifyCq,
         OpId::DestroyCq,
         OpId::ResizeCq,
+        OpId::PreDestroyCq,
+        OpId::PostDestroyCq,
         OpId::GetDmaMr,
         OpId::RegUserMr,
+        OpId::RegUserMrDmabuf,
         OpId::ReregUserMr,
         OpId::DeregMr,
         OpId::AllocMr,
+        OpId::AllocMrIntegrity,
+        OpId::AdviseMr,
         OpId::MapMrSg,
         OpId::CheckMrStatus,
         OpId::AllocMw,
         OpId::DeallocMw,
-        OpId::AllocFmr,
-        OpId::MapPhysFmr,
-        OpId::UnmapFmr,
-        OpId::DeallocFmr,
         OpId::AttachMcast,
         OpId::DetachMcast,
         OpId::AllocXrcd,
         OpId::DeallocXrcd,
         OpId::CreateFlow,
         OpId::DestroyFlow,
-        OpId::CreateFlowActionEsp,
         OpId::DestroyFlowAction,
-        OpId::ModifyFlowActionEsp,
         OpId::SetVfLinkState,
         OpId::GetVfConfig,
         OpId::GetVfStats,
+        OpId::GetVfGuid,
         OpId::SetVfGuid,
         OpId::CreateWq,
         OpId::DestroyWq,
@@ -263,12 +352,49 @@ impl OpId {
         OpId::DestroyRwqIndTable,
         OpId::AllocDm,
         OpId::DeallocDm,
+        OpId::AllocDmah,
+        OpId::DeallocDmah,
         OpId::RegDmMr,
         OpId::CreateCounters,
         OpId::DestroyCounters,
         OpId::ReadCounters,
-        OpId::AllocHwStats,
+        OpId::MapMrSgPi,
+        OpId::AllocHwDeviceStats,
+        OpId::AllocHwPortStats,
         OpId::GetHwStats,
+        OpId::ModifyHwStat,
+        OpId::FillResMrEntry,
+        OpId::FillResMrEntryRaw,
+        OpId::FillResCqEntry,
+        OpId::FillResCqEntryRaw,
+        OpId::FillResQpEntry,
+        OpId::FillResQpEntryRaw,
+        OpId::FillResCmIdEntry,
+        OpId::FillResSrqEntry,
+        OpId::FillResSrqEntryRaw,
+        OpId::EnableDriver,
+        OpId::DeallocDriver,
+        OpId::IwAddRef,
+        OpId::IwRemRef,
+        OpId::IwGetQp,
+        OpId::IwConnect,
+        OpId::IwAccept,
+        OpId::IwReject,
+        OpId::IwCreateListen,
+        OpId::IwDestroyListen,
+        OpId::CounterBindQp,
+        OpId::CounterUnbindQp,
+        OpId::CounterDealloc,
+        OpId::CounterAllocStats,
+        OpId::CounterUpdateStats,
+        OpId::CounterInit,
+        OpId::FillStatMrEntry,
+        OpId::QueryUcontext,
+        OpId::GetNumaNode,
+        OpId::AddSubDev,
+        OpId::DelSubDev,
+        OpId::UfileHwCleanup,
+        OpId::ReportPortEvent,
     ];
     /// The mandatory ops, in struct order: registration refuses a
     /// device that lacks any of them.
@@ -301,7 +427,7 @@ impl OpId {
     }
 }
 /// One record per op, in struct order, indexed by `OpId as usize`.
-pub static OPS: [OpInfo; 86usize] = [
+pub static OPS: [OpInfo; 128usize] = [
     OpInfo {
         id: OpId::PostSend,
         name: "post_send",
@@ -373,16 +499,6 @@ pub static OPS: [OpInfo; 86usize] = [
         c: "int (*req_notify_cq)(struct ib_cq *cq, enum ib_cq_notify_flags flags);",
     },
     OpInfo {
-        id: OpId::ReqNcompNotif,
-        name: "req_ncomp_notif",
-        group: "datapath",
-        mandatory: false,
-        signature: "fn req_ncomp_notif(cq: &Cq, wc_cnt: usize) -> Result<(), Error>",
-        returns: "Result<(), Error>",
-        doc: "Asks for a completion event once `wc_cnt` completions are ready on `cq`.",
-        c: "int (*req_ncomp_notif)(struct ib_cq *cq, int wc_cnt);",
-    },
-    OpInfo {
         id: OpId::PostSrqRecv,
         name: "post_srq_recv",
         group: "datapath",
@@ -400,7 +516,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn process_mad(device: &Device, flags: MadFlags, port_num: u8, in_wc: Option<&WorkCompletion>, in_grh: Option<&Grh>, in_mad: &Mad) -> Result<MadResponse, Error>",
         returns: "Result<MadResponse, Error>",
         doc: "Processes a management datagram received on `port_num` and returns the response the device produced, if any.",
-        c: "int (*process_mad)(struct ib_device *device, int process_mad_flags, u8 port_num, const struct ib_wc *in_wc, const struct ib_grh *in_grh, const struct ib_mad_hdr *in_mad, size_t in_mad_size, struct ib_mad_hdr *out_mad, size_t *out_mad_size, u16 *out_mad_pkey_index);",
+        c: "int (*process_mad)(struct ib_device *device, int process_mad_flags, u32 port_num, const struct ib_wc *in_wc, const struct ib_grh *in_grh, const struct ib_mad *in_mad, struct ib_mad *out_mad, size_t *out_mad_size, u16 *out_mad_pkey_index);",
     },
     OpInfo {
         id: OpId::QueryDevice,
@@ -430,7 +546,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_dev_fw_str(device: &Device) -> String",
         returns: "String",
         doc: "Returns the firmware version of the device as text.",
-        c: "void (*get_dev_fw_str)(struct ib_device *, char *str);",
+        c: "void (*get_dev_fw_str)(struct ib_device *device, char *str);",
     },
     OpInfo {
         id: OpId::GetVectorAffinity,
@@ -450,7 +566,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn query_port(device: &Device, port_num: u8) -> Result<PortAttr, Error>",
         returns: "Result<PortAttr, Error>",
         doc: "Returns the attributes and state of port `port_num`.",
-        c: "int (*query_port)(struct ib_device *device, u8 port_num, struct ib_port_attr *port_attr);",
+        c: "int (*query_port)(struct ib_device *device, u32 port_num, struct ib_port_attr *port_attr);",
+    },
+    OpInfo {
+        id: OpId::QueryPortSpeed,
+        name: "query_port_speed",
+        group: "port",
+        mandatory: false,
+        signature: "fn query_port_speed(device: &Device, port_num: u8) -> Result<u64, Error>",
+        returns: "Result<u64, Error>",
+        doc: "Returns the port's effective data rate (the product of its lane speed and width).",
+        c: "int (*query_port_speed)(struct ib_device *device, u32 port_num, u64 *speed);",
     },
     OpInfo {
         id: OpId::ModifyPort,
@@ -460,7 +586,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn modify_port(device: &Device, port_num: u8, mask: PortModifyMask, modify: &PortModify) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Changes the capability bits and counters of port `port_num` selected by `mask`.",
-        c: "int (*modify_port)(struct ib_device *device, u8 port_num, int port_modify_mask, struct ib_port_modify *port_modify);",
+        c: "int (*modify_port)(struct ib_device *device, u32 port_num, int port_modify_mask, struct ib_port_modify *port_modify);",
     },
     OpInfo {
         id: OpId::GetPortImmutable,
@@ -470,7 +596,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_port_immutable(device: &Device, port_num: u8) -> Result<PortImmutable, Error>",
         returns: "Result<PortImmutable, Error>",
         doc: "The following mandatory functions are used only at device\nregistration.  Keep functions such as these at the end of this\nstructure to avoid cache line misses when accessing struct ib_device\nin fast paths.",
-        c: "int (*get_port_immutable)(struct ib_device *, u8, struct ib_port_immutable *);",
+        c: "int (*get_port_immutable)(struct ib_device *device, u32 port_num, struct ib_port_immutable *immutable);",
     },
     OpInfo {
         id: OpId::GetLinkLayer,
@@ -480,7 +606,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_link_layer(device: &Device, port_num: u8) -> LinkLayer",
         returns: "LinkLayer",
         doc: "Returns the link layer (InfiniBand or Ethernet) of port `port_num`.",
-        c: "enum rdma_link_layer (*get_link_layer)(struct ib_device *device, u8 port_num);",
+        c: "enum rdma_link_layer (*get_link_layer)(struct ib_device *device, u32 port_num);",
     },
     OpInfo {
         id: OpId::GetNetdev,
@@ -490,7 +616,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_netdev(device: &Device, port_num: u8) -> Option<NetDev>",
         returns: "Option<NetDev>",
         doc: "When calling get_netdev, the HW vendor's driver should return the\nnet device of device @device at port @port_num or NULL if such\na net device doesn't exist. The vendor driver should call dev_hold\non this net device. The HW vendor's device driver must guarantee\nthat this function returns NULL before the net device has finished\nNETDEV_UNREGISTER state.",
-        c: "struct net_device *(*get_netdev)(struct ib_device *device, u8 port_num);",
+        c: "struct net_device *(*get_netdev)(struct ib_device *device, u32 port_num);",
     },
     OpInfo {
         id: OpId::AllocRdmaNetdev,
@@ -500,7 +626,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn alloc_rdma_netdev(device: &Device, port_num: u8, kind: RdmaNetdevType, name: &str, name_assign_type: u8, setup: fn(&mut NetDev)) -> Result<NetDev, Error>",
         returns: "Result<NetDev, Error>",
         doc: "rdma netdev operation\n\nDriver implementing alloc_rdma_netdev or rdma_netdev_get_params\nmust return -EOPNOTSUPP if it doesn't support the specified type.",
-        c: "struct net_device *(*alloc_rdma_netdev)(struct ib_device *device, u8 port_num, enum rdma_netdev_t type, const char *name, unsigned char name_assign_type, void (*setup)(struct net_device *));",
+        c: "struct net_device *(*alloc_rdma_netdev)(struct ib_device *device, u32 port_num, enum rdma_netdev_t type, const char *name, unsigned char name_assign_type, void (*setup)(struct net_device *));",
     },
     OpInfo {
         id: OpId::RdmaNetdevGetParams,
@@ -510,7 +636,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn rdma_netdev_get_params(device: &Device, port_num: u8, kind: RdmaNetdevType) -> Result<RdmaNetdevAllocParams, Error>",
         returns: "Result<RdmaNetdevAllocParams, Error>",
         doc: "Returns the parameters the core needs to allocate an RDMA netdev of type `kind` on port `port_num`; fails with `NotSupported` for a type the driver does not offer.",
-        c: "int (*rdma_netdev_get_params)(struct ib_device *device, u8 port_num, enum rdma_netdev_t type, struct rdma_netdev_alloc_params *params);",
+        c: "int (*rdma_netdev_get_params)(struct ib_device *device, u32 port_num, enum rdma_netdev_t type, struct rdma_netdev_alloc_params *params);",
     },
     OpInfo {
         id: OpId::QueryGid,
@@ -520,7 +646,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn query_gid(device: &Device, port_num: u8, index: u32) -> Result<Gid, Error>",
         returns: "Result<Gid, Error>",
         doc: "query_gid should be return GID value for @device, when @port_num\nlink layer is either IB or iWarp. It is no-op if @port_num port\nis RoCE link layer.",
-        c: "int (*query_gid)(struct ib_device *device, u8 port_num, int index, union ib_gid *gid);",
+        c: "int (*query_gid)(struct ib_device *device, u32 port_num, int index, union ib_gid *gid);",
     },
     OpInfo {
         id: OpId::AddGid,
@@ -550,7 +676,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn query_pkey(device: &Device, port_num: u8, index: u16) -> Result<u16, Error>",
         returns: "Result<u16, Error>",
         doc: "Returns the partition key at `index` of the P_Key table of port `port_num`.",
-        c: "int (*query_pkey)(struct ib_device *device, u8 port_num, u16 index, u16 *pkey);",
+        c: "int (*query_pkey)(struct ib_device *device, u32 port_num, u16 index, u16 *pkey);",
     },
     OpInfo {
         id: OpId::AllocUcontext,
@@ -560,7 +686,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn alloc_ucontext(device: &Device, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Creates the driver state of a user-space context opened on the device.",
-        c: "struct ib_ucontext *(*alloc_ucontext)(struct ib_device *device, struct ib_udata *udata);",
+        c: "int (*alloc_ucontext)(struct ib_ucontext *context, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DeallocUcontext,
@@ -570,7 +696,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn dealloc_ucontext(context: &Ucontext) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Releases the driver state of a user-space context.",
-        c: "int (*dealloc_ucontext)(struct ib_ucontext *context);",
+        c: "void (*dealloc_ucontext)(struct ib_ucontext *context);",
     },
     OpInfo {
         id: OpId::Mmap,
@@ -581,6 +707,36 @@ pub static OPS: [OpInfo; 86usize] = [
         returns: "Result<(), Error>",
         doc: "Maps device memory (doorbells, queues) of `context` into the user's address range `vma`.",
         c: "int (*mmap)(struct ib_ucontext *context, struct vm_area_struct *vma);",
+    },
+    OpInfo {
+        id: OpId::MmapFree,
+        name: "mmap_free",
+        group: "ucontext",
+        mandatory: false,
+        signature: "fn mmap_free(entry: &MmapEntry)",
+        returns: "()",
+        doc: "Frees what an mmap entry describes, once the last reference to it (a mapping or the table's) is gone; the core cannot, since only the driver knows what kind of memory the entry maps.",
+        c: "void (*mmap_free)(struct rdma_user_mmap_entry *entry);",
+    },
+    OpInfo {
+        id: OpId::MmapGetPfns,
+        name: "mmap_get_pfns",
+        group: "ucontext",
+        mandatory: false,
+        signature: "fn mmap_get_pfns(entry: &MmapEntry) -> Result<MmapPfns, Error>",
+        returns: "Result<MmapPfns, Error>",
+        doc: "Returns the physical ranges an mmap entry maps and, for device memory, its peer-to-peer provider (for exporting the entry as a dma-buf).",
+        c: "int (*mmap_get_pfns)(struct rdma_user_mmap_entry *entry, struct phys_vec *phys_vec, struct p2pdma_provider **provider);",
+    },
+    OpInfo {
+        id: OpId::PgoffToMmapEntry,
+        name: "pgoff_to_mmap_entry",
+        group: "ucontext",
+        mandatory: false,
+        signature: "fn pgoff_to_mmap_entry(context: &Ucontext, pg_off: u64) -> Option<MmapEntry>",
+        returns: "Option<MmapEntry>",
+        doc: "Returns the mmap entry of `context` that starts at page offset `pg_off`, if there is one.",
+        c: "struct rdma_user_mmap_entry *(*pgoff_to_mmap_entry)(struct ib_ucontext *ucontext, off_t pg_off);",
     },
     OpInfo {
         id: OpId::DisassociateUcontext,
@@ -600,7 +756,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn alloc_pd(device: &Device, context: Option<&Ucontext>, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Allocates a protection domain and returns the driver's state for it.",
-        c: "struct ib_pd *(*alloc_pd)(struct ib_device *device, struct ib_ucontext *context, struct ib_udata *udata);",
+        c: "int (*alloc_pd)(struct ib_pd *pd, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DeallocPd,
@@ -610,7 +766,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn dealloc_pd(pd: &Pd) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Releases a protection domain that no longer has objects in it.",
-        c: "int (*dealloc_pd)(struct ib_pd *pd);",
+        c: "int (*dealloc_pd)(struct ib_pd *pd, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::CreateAh,
@@ -620,7 +776,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_ah(pd: &Pd, attr: &AhAttr, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Creates an address handle describing the path to a remote port, for UD sends.",
-        c: "struct ib_ah *(*create_ah)(struct ib_pd *pd, struct rdma_ah_attr *ah_attr, struct ib_udata *udata);",
+        c: "int (*create_ah)(struct ib_ah *ah, struct rdma_ah_init_attr *attr, struct ib_udata *udata);",
+    },
+    OpInfo {
+        id: OpId::CreateUserAh,
+        name: "create_user_ah",
+        group: "ah",
+        mandatory: false,
+        signature: "fn create_user_ah(pd: &Pd, attr: &AhAttr, udata: &mut Udata) -> Result<Private, Error>",
+        returns: "Result<Private, Error>",
+        doc: "Creates an address handle for user space: like `create_ah`, with the provider's reply in `udata`.",
+        c: "int (*create_user_ah)(struct ib_ah *ah, struct rdma_ah_init_attr *attr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::ModifyAh,
@@ -650,7 +816,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn destroy_ah(ah: &Ah) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Destroys an address handle.",
-        c: "int (*destroy_ah)(struct ib_ah *ah);",
+        c: "int (*destroy_ah)(struct ib_ah *ah, u32 flags);",
     },
     OpInfo {
         id: OpId::CreateSrq,
@@ -660,7 +826,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_srq(pd: &Pd, init: &SrqInitAttr, udata: &mut Udata) -> Result<Created<SrqAttr>, Error>",
         returns: "Result<Created<SrqAttr>, Error>",
         doc: "Creates a shared receive queue and returns its actual limits with the driver's state.",
-        c: "struct ib_srq *(*create_srq)(struct ib_pd *pd, struct ib_srq_init_attr *srq_init_attr, struct ib_udata *udata);",
+        c: "int (*create_srq)(struct ib_srq *srq, struct ib_srq_init_attr *srq_init_attr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::ModifySrq,
@@ -690,7 +856,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn destroy_srq(srq: &Srq) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Destroys a shared receive queue that no QP uses.",
-        c: "int (*destroy_srq)(struct ib_srq *srq);",
+        c: "int (*destroy_srq)(struct ib_srq *srq, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::CreateQp,
@@ -700,7 +866,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_qp(pd: &Pd, init: &QpInitAttr, udata: &mut Udata) -> Result<Created<QpInfo>, Error>",
         returns: "Result<Created<QpInfo>, Error>",
         doc: "Creates a queue pair in the RESET state and returns its number, actual capabilities and the driver's state.",
-        c: "struct ib_qp *(*create_qp)(struct ib_pd *pd, struct ib_qp_init_attr *qp_init_attr, struct ib_udata *udata);",
+        c: "int (*create_qp)(struct ib_qp *qp, struct ib_qp_init_attr *qp_init_attr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::ModifyQp,
@@ -730,7 +896,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn destroy_qp(qp: &Qp) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Destroys a queue pair, flushing its outstanding work requests.",
-        c: "int (*destroy_qp)(struct ib_qp *qp);",
+        c: "int (*destroy_qp)(struct ib_qp *qp, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::CreateCq,
@@ -740,7 +906,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_cq(device: &Device, attr: &CqInitAttr, context: Option<&Ucontext>, udata: &mut Udata) -> Result<Created<CqInfo>, Error>",
         returns: "Result<Created<CqInfo>, Error>",
         doc: "Creates a completion queue of at least `attr.cqe` entries and returns its actual size with the driver's state.",
-        c: "struct ib_cq *(*create_cq)(struct ib_device *device, const struct ib_cq_init_attr *attr, struct ib_ucontext *context, struct ib_udata *udata);",
+        c: "int (*create_cq)(struct ib_cq *cq, const struct ib_cq_init_attr *attr, struct uverbs_attr_bundle *attrs);",
+    },
+    OpInfo {
+        id: OpId::CreateUserCq,
+        name: "create_user_cq",
+        group: "cq",
+        mandatory: false,
+        signature: "fn create_user_cq(device: &Device, attr: &CqInitAttr, context: Option<&Ucontext>, attrs: &mut AttrBundle) -> Result<Created<CqInfo>, Error>",
+        returns: "Result<Created<CqInfo>, Error>",
+        doc: "Creates a completion queue for user space, with the attributes of the ioctl that asked for it; `create_cq` serves kernel users.",
+        c: "int (*create_user_cq)(struct ib_cq *cq, const struct ib_cq_init_attr *attr, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
         id: OpId::ModifyCq,
@@ -760,7 +936,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn destroy_cq(cq: &Cq) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Destroys a completion queue that no QP or SRQ uses.",
-        c: "int (*destroy_cq)(struct ib_cq *cq);",
+        c: "int (*destroy_cq)(struct ib_cq *cq, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::ResizeCq,
@@ -771,6 +947,26 @@ pub static OPS: [OpInfo; 86usize] = [
         returns: "Result<u32, Error>",
         doc: "Resizes a completion queue to at least `cqe` entries, keeping its completions, and returns the new size.",
         c: "int (*resize_cq)(struct ib_cq *cq, int cqe, struct ib_udata *udata);",
+    },
+    OpInfo {
+        id: OpId::PreDestroyCq,
+        name: "pre_destroy_cq",
+        group: "cq",
+        mandatory: false,
+        signature: "fn pre_destroy_cq(cq: &Cq) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Stops `cq` from producing completions without freeing anything: the first half of a destroy that must quiesce the hardware before the core releases its references.",
+        c: "int (*pre_destroy_cq)(struct ib_cq *cq);",
+    },
+    OpInfo {
+        id: OpId::PostDestroyCq,
+        name: "post_destroy_cq",
+        group: "cq",
+        mandatory: false,
+        signature: "fn post_destroy_cq(cq: &Cq)",
+        returns: "()",
+        doc: "Frees what `pre_destroy_cq` left of `cq`: the second half of the split destroy.",
+        c: "void (*post_destroy_cq)(struct ib_cq *cq);",
     },
     OpInfo {
         id: OpId::GetDmaMr,
@@ -790,7 +986,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn reg_user_mr(pd: &Pd, mem: &UserMemory, virt_addr: u64, access: AccessFlags, udata: &mut Udata) -> Result<Created<MrKeys>, Error>",
         returns: "Result<Created<MrKeys>, Error>",
         doc: "Registers the memory `mem` at address `virt_addr` with the access rights `access` and returns its keys.",
-        c: "struct ib_mr *(*reg_user_mr)(struct ib_pd *pd, u64 start, u64 length, u64 virt_addr, int mr_access_flags, struct ib_udata *udata);",
+        c: "struct ib_mr *(*reg_user_mr)(struct ib_pd *pd, u64 start, u64 length, u64 virt_addr, int mr_access_flags, struct ib_dmah *dmah, struct ib_udata *udata);",
+    },
+    OpInfo {
+        id: OpId::RegUserMrDmabuf,
+        name: "reg_user_mr_dmabuf",
+        group: "mr",
+        mandatory: false,
+        signature: "fn reg_user_mr_dmabuf(pd: &Pd, offset: u64, length: u64, virt_addr: u64, fd: DmabufFd, access: AccessFlags, dmah: Option<&Dmah>, attrs: &mut AttrBundle) -> Result<Created<MrKeys>, Error>",
+        returns: "Result<Created<MrKeys>, Error>",
+        doc: "Registers `length` bytes at `offset` of a dma-buf as a memory region at `virt_addr`, optionally with a DMA handle's steering hints.",
+        c: "struct ib_mr *(*reg_user_mr_dmabuf)(struct ib_pd *pd, u64 offset, u64 length, u64 virt_addr, int fd, int mr_access_flags, struct ib_dmah *dmah, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
         id: OpId::ReregUserMr,
@@ -800,7 +1006,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn rereg_user_mr(mr: &Mr, flags: ReregFlags, mem: Option<&UserMemory>, virt_addr: u64, access: AccessFlags, pd: Option<&Pd>, udata: &mut Udata) -> Result<MrKeys, Error>",
         returns: "Result<MrKeys, Error>",
         doc: "Changes the translation, access rights or protection domain of a memory region, as selected by `flags`, and returns its new keys.",
-        c: "int (*rereg_user_mr)(struct ib_mr *mr, int flags, u64 start, u64 length, u64 virt_addr, int mr_access_flags, struct ib_pd *pd, struct ib_udata *udata);",
+        c: "struct ib_mr *(*rereg_user_mr)(struct ib_mr *mr, int flags, u64 start, u64 length, u64 virt_addr, int mr_access_flags, struct ib_pd *pd, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DeregMr,
@@ -810,7 +1016,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn dereg_mr(mr: &Mr) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Deregisters a memory region no memory window is bound to.",
-        c: "int (*dereg_mr)(struct ib_mr *mr);",
+        c: "int (*dereg_mr)(struct ib_mr *mr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::AllocMr,
@@ -821,6 +1027,26 @@ pub static OPS: [OpInfo; 86usize] = [
         returns: "Result<Created<MrKeys>, Error>",
         doc: "Allocates a memory region for fast registration of up to `max_num_sg` pages.",
         c: "struct ib_mr *(*alloc_mr)(struct ib_pd *pd, enum ib_mr_type mr_type, u32 max_num_sg);",
+    },
+    OpInfo {
+        id: OpId::AllocMrIntegrity,
+        name: "alloc_mr_integrity",
+        group: "mr",
+        mandatory: false,
+        signature: "fn alloc_mr_integrity(pd: &Pd, max_num_data_sg: u32, max_num_meta_sg: u32) -> Result<Created<MrKeys>, Error>",
+        returns: "Result<Created<MrKeys>, Error>",
+        doc: "Allocates a memory region for signature (T10-PI) offload, with room for `max_num_data_sg` data and `max_num_meta_sg` metadata entries.",
+        c: "struct ib_mr *(*alloc_mr_integrity)(struct ib_pd *pd, u32 max_num_data_sg, u32 max_num_meta_sg);",
+    },
+    OpInfo {
+        id: OpId::AdviseMr,
+        name: "advise_mr",
+        group: "mr",
+        mandatory: false,
+        signature: "fn advise_mr(pd: &Pd, advice: MrAdvice, flags: AdviseFlags, sg_list: &[Sge], attrs: &mut AttrBundle) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Advises the device about ranges of on-demand-paging regions, e.g. to prefetch their pages.",
+        c: "int (*advise_mr)(struct ib_pd *pd, enum ib_uverbs_advise_mr_advice advice, u32 flags, struct ib_sge *sg_list, u32 num_sge, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
         id: OpId::MapMrSg,
@@ -850,7 +1076,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn alloc_mw(pd: &Pd, mw_type: MwType, udata: &mut Udata) -> Result<Created<MwInfo>, Error>",
         returns: "Result<Created<MwInfo>, Error>",
         doc: "Allocates a memory window of type 1 or 2.",
-        c: "struct ib_mw *(*alloc_mw)(struct ib_pd *pd, enum ib_mw_type type, struct ib_udata *udata);",
+        c: "int (*alloc_mw)(struct ib_mw *mw, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DeallocMw,
@@ -861,46 +1087,6 @@ pub static OPS: [OpInfo; 86usize] = [
         returns: "Result<(), Error>",
         doc: "Releases a memory window.",
         c: "int (*dealloc_mw)(struct ib_mw *mw);",
-    },
-    OpInfo {
-        id: OpId::AllocFmr,
-        name: "alloc_fmr",
-        group: "fmr",
-        mandatory: false,
-        signature: "fn alloc_fmr(pd: &Pd, access: AccessFlags, attr: &FmrAttr) -> Result<Created<MrKeys>, Error>",
-        returns: "Result<Created<MrKeys>, Error>",
-        doc: "Allocates a fast memory region with the limits of `attr`.",
-        c: "struct ib_fmr *(*alloc_fmr)(struct ib_pd *pd, int mr_access_flags, struct ib_fmr_attr *fmr_attr);",
-    },
-    OpInfo {
-        id: OpId::MapPhysFmr,
-        name: "map_phys_fmr",
-        group: "fmr",
-        mandatory: false,
-        signature: "fn map_phys_fmr(fmr: &Fmr, page_list: &[u64], iova: u64) -> Result<(), Error>",
-        returns: "Result<(), Error>",
-        doc: "Maps a list of physical pages at `iova` into a fast memory region.",
-        c: "int (*map_phys_fmr)(struct ib_fmr *fmr, u64 *page_list, int list_len, u64 iova);",
-    },
-    OpInfo {
-        id: OpId::UnmapFmr,
-        name: "unmap_fmr",
-        group: "fmr",
-        mandatory: false,
-        signature: "fn unmap_fmr(fmrs: &[Arc<Fmr>]) -> Result<(), Error>",
-        returns: "Result<(), Error>",
-        doc: "Unmaps a list of fast memory regions.",
-        c: "int (*unmap_fmr)(struct list_head *fmr_list);",
-    },
-    OpInfo {
-        id: OpId::DeallocFmr,
-        name: "dealloc_fmr",
-        group: "fmr",
-        mandatory: false,
-        signature: "fn dealloc_fmr(fmr: &Fmr) -> Result<(), Error>",
-        returns: "Result<(), Error>",
-        doc: "Releases a fast memory region.",
-        c: "int (*dealloc_fmr)(struct ib_fmr *fmr);",
     },
     OpInfo {
         id: OpId::AttachMcast,
@@ -930,7 +1116,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn alloc_xrcd(device: &Device, context: Option<&Ucontext>, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Allocates an XRC domain.",
-        c: "struct ib_xrcd *(*alloc_xrcd)(struct ib_device *device, struct ib_ucontext *ucontext, struct ib_udata *udata);",
+        c: "int (*alloc_xrcd)(struct ib_xrcd *xrcd, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DeallocXrcd,
@@ -940,17 +1126,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn dealloc_xrcd(xrcd: &Xrcd) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Releases an XRC domain.",
-        c: "int (*dealloc_xrcd)(struct ib_xrcd *xrcd);",
+        c: "int (*dealloc_xrcd)(struct ib_xrcd *xrcd, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::CreateFlow,
         name: "create_flow",
         group: "flow",
         mandatory: false,
-        signature: "fn create_flow(qp: &Qp, attr: &FlowAttr, domain: u32, udata: &mut Udata) -> Result<Private, Error>",
+        signature: "fn create_flow(qp: &Qp, attr: &FlowAttr, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Installs a steering rule that delivers matching packets to `qp`.",
-        c: "struct ib_flow *(*create_flow)(struct ib_qp *qp, struct ib_flow_attr *flow_attr, int domain, struct ib_udata *udata);",
+        c: "struct ib_flow *(*create_flow)(struct ib_qp *qp, struct ib_flow_attr *flow_attr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DestroyFlow,
@@ -963,16 +1149,6 @@ pub static OPS: [OpInfo; 86usize] = [
         c: "int (*destroy_flow)(struct ib_flow *flow_id);",
     },
     OpInfo {
-        id: OpId::CreateFlowActionEsp,
-        name: "create_flow_action_esp",
-        group: "flow",
-        mandatory: false,
-        signature: "fn create_flow_action_esp(device: &Device, attr: &FlowActionEspAttr, attrs: &mut AttrBundle) -> Result<Private, Error>",
-        returns: "Result<Private, Error>",
-        doc: "Creates an IPsec ESP flow action that steering rules can refer to.",
-        c: "struct ib_flow_action *(*create_flow_action_esp)(struct ib_device *device, const struct ib_flow_action_attrs_esp *attr, struct uverbs_attr_bundle *attrs);",
-    },
-    OpInfo {
         id: OpId::DestroyFlowAction,
         name: "destroy_flow_action",
         group: "flow",
@@ -983,16 +1159,6 @@ pub static OPS: [OpInfo; 86usize] = [
         c: "int (*destroy_flow_action)(struct ib_flow_action *action);",
     },
     OpInfo {
-        id: OpId::ModifyFlowActionEsp,
-        name: "modify_flow_action_esp",
-        group: "flow",
-        mandatory: false,
-        signature: "fn modify_flow_action_esp(action: &FlowAction, attr: &FlowActionEspAttr, attrs: &mut AttrBundle) -> Result<(), Error>",
-        returns: "Result<(), Error>",
-        doc: "Changes the parameters of an IPsec ESP flow action.",
-        c: "int (*modify_flow_action_esp)(struct ib_flow_action *action, const struct ib_flow_action_attrs_esp *attr, struct uverbs_attr_bundle *attrs);",
-    },
-    OpInfo {
         id: OpId::SetVfLinkState,
         name: "set_vf_link_state",
         group: "vf",
@@ -1000,7 +1166,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn set_vf_link_state(device: &Device, vf: u32, port: u8, state: VfLinkState) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Sets the administrative link state of virtual function `vf` on `port`.",
-        c: "int (*set_vf_link_state)(struct ib_device *device, int vf, u8 port, int state);",
+        c: "int (*set_vf_link_state)(struct ib_device *device, int vf, u32 port, int state);",
     },
     OpInfo {
         id: OpId::GetVfConfig,
@@ -1010,7 +1176,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_vf_config(device: &Device, vf: u32, port: u8) -> Result<VfInfo, Error>",
         returns: "Result<VfInfo, Error>",
         doc: "Returns the configuration of virtual function `vf` on `port`.",
-        c: "int (*get_vf_config)(struct ib_device *device, int vf, u8 port, struct ifla_vf_info *ivf);",
+        c: "int (*get_vf_config)(struct ib_device *device, int vf, u32 port, struct ifla_vf_info *ivf);",
     },
     OpInfo {
         id: OpId::GetVfStats,
@@ -1020,7 +1186,17 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_vf_stats(device: &Device, vf: u32, port: u8) -> Result<VfStats, Error>",
         returns: "Result<VfStats, Error>",
         doc: "Returns the traffic counters of virtual function `vf` on `port`.",
-        c: "int (*get_vf_stats)(struct ib_device *device, int vf, u8 port, struct ifla_vf_stats *stats);",
+        c: "int (*get_vf_stats)(struct ib_device *device, int vf, u32 port, struct ifla_vf_stats *stats);",
+    },
+    OpInfo {
+        id: OpId::GetVfGuid,
+        name: "get_vf_guid",
+        group: "vf",
+        mandatory: false,
+        signature: "fn get_vf_guid(device: &Device, vf: u32, port: u8) -> Result<VfGuids, Error>",
+        returns: "Result<VfGuids, Error>",
+        doc: "Returns the node and port GUIDs of virtual function `vf`.",
+        c: "int (*get_vf_guid)(struct ib_device *device, int vf, u32 port, struct ifla_vf_guid *node_guid, struct ifla_vf_guid *port_guid);",
     },
     OpInfo {
         id: OpId::SetVfGuid,
@@ -1030,7 +1206,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn set_vf_guid(device: &Device, vf: u32, port: u8, guid: u64, kind: VfGuidType) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Sets the node or port GUID of virtual function `vf` on `port`.",
-        c: "int (*set_vf_guid)(struct ib_device *device, int vf, u8 port, u64 guid, int type);",
+        c: "int (*set_vf_guid)(struct ib_device *device, int vf, u32 port, u64 guid, int type);",
     },
     OpInfo {
         id: OpId::CreateWq,
@@ -1050,7 +1226,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn destroy_wq(wq: &Wq) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Destroys a work queue no indirection table uses.",
-        c: "int (*destroy_wq)(struct ib_wq *wq);",
+        c: "int (*destroy_wq)(struct ib_wq *wq, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::ModifyWq,
@@ -1070,7 +1246,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_rwq_ind_table(device: &Device, init: &RwqIndTableInitAttr, udata: &mut Udata) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Creates a receive work queue indirection table over the work queues of `init`.",
-        c: "struct ib_rwq_ind_table *(*create_rwq_ind_table)(struct ib_device *device, struct ib_rwq_ind_table_init_attr *init_attr, struct ib_udata *udata);",
+        c: "int (*create_rwq_ind_table)(struct ib_rwq_ind_table *ib_rwq_ind_table, struct ib_rwq_ind_table_init_attr *init_attr, struct ib_udata *udata);",
     },
     OpInfo {
         id: OpId::DestroyRwqIndTable,
@@ -1100,7 +1276,27 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn dealloc_dm(dm: &Dm) -> Result<(), Error>",
         returns: "Result<(), Error>",
         doc: "Releases device memory no memory region covers.",
-        c: "int (*dealloc_dm)(struct ib_dm *dm);",
+        c: "int (*dealloc_dm)(struct ib_dm *dm, struct uverbs_attr_bundle *attrs);",
+    },
+    OpInfo {
+        id: OpId::AllocDmah,
+        name: "alloc_dmah",
+        group: "dm",
+        mandatory: false,
+        signature: "fn alloc_dmah(device: &Device, attr: &DmahAttr, attrs: &mut AttrBundle) -> Result<Private, Error>",
+        returns: "Result<Private, Error>",
+        doc: "Allocates a DMA handle: TLP processing hints that steer the device's writes toward a CPU's cache, for memory registered with it.",
+        c: "int (*alloc_dmah)(struct ib_dmah *ibdmah, struct uverbs_attr_bundle *attrs);",
+    },
+    OpInfo {
+        id: OpId::DeallocDmah,
+        name: "dealloc_dmah",
+        group: "dm",
+        mandatory: false,
+        signature: "fn dealloc_dmah(dmah: &Dmah) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Frees a DMA handle.",
+        c: "int (*dealloc_dmah)(struct ib_dmah *dmah, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
         id: OpId::RegDmMr,
@@ -1120,7 +1316,7 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn create_counters(device: &Device, attrs: &mut AttrBundle) -> Result<Private, Error>",
         returns: "Result<Private, Error>",
         doc: "Creates a counters object that flows can be bound to.",
-        c: "struct ib_counters *(*create_counters)(struct ib_device *device, struct uverbs_attr_bundle *attrs);",
+        c: "int (*create_counters)(struct ib_counters *counters, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
         id: OpId::DestroyCounters,
@@ -1143,14 +1339,34 @@ pub static OPS: [OpInfo; 86usize] = [
         c: "int (*read_counters)(struct ib_counters *counters, struct ib_counters_read_attr *counters_read_attr, struct uverbs_attr_bundle *attrs);",
     },
     OpInfo {
-        id: OpId::AllocHwStats,
-        name: "alloc_hw_stats",
+        id: OpId::MapMrSgPi,
+        name: "map_mr_sg_pi",
+        group: "mr",
+        mandatory: false,
+        signature: "fn map_mr_sg_pi(mr: &Mr, data_sg: &[ScatterEntry], data_sg_offset: &mut u32, meta_sg: &[ScatterEntry], meta_sg_offset: &mut u32) -> Result<usize, Error>",
+        returns: "Result<usize, Error>",
+        doc: "Maps a data and a metadata scatter list into an integrity region (protection information offload); the offsets are advanced past what was mapped.",
+        c: "int (*map_mr_sg_pi)(struct ib_mr *mr, struct scatterlist *data_sg, int data_sg_nents, unsigned int *data_sg_offset, struct scatterlist *meta_sg, int meta_sg_nents, unsigned int *meta_sg_offset);",
+    },
+    OpInfo {
+        id: OpId::AllocHwDeviceStats,
+        name: "alloc_hw_device_stats",
         group: "stats",
         mandatory: false,
-        signature: "fn alloc_hw_stats(device: &Device, port_num: u8) -> Option<HwStats>",
+        signature: "fn alloc_hw_device_stats(device: &Device) -> Option<HwStats>",
         returns: "Option<HwStats>",
-        doc: "alloc_hw_stats - Allocate a struct rdma_hw_stats and fill in the\n  driver initialized data.  The struct is kfree()'ed by the sysfs\n  core when the device is removed.  A lifespan of -1 in the return\n  struct tells the core to set a default lifespan.",
-        c: "struct rdma_hw_stats *(*alloc_hw_stats)(struct ib_device *device, u8 port_num);",
+        doc: "Allocates the device-wide hardware counters with their names; a lifespan of `None` lets the core choose how long values stay valid.",
+        c: "struct rdma_hw_stats *(*alloc_hw_device_stats)(struct ib_device *device);",
+    },
+    OpInfo {
+        id: OpId::AllocHwPortStats,
+        name: "alloc_hw_port_stats",
+        group: "stats",
+        mandatory: false,
+        signature: "fn alloc_hw_port_stats(device: &Device, port_num: u8) -> Option<HwStats>",
+        returns: "Option<HwStats>",
+        doc: "Allocates the hardware counters of port `port_num` with their names.",
+        c: "struct rdma_hw_stats *(*alloc_hw_port_stats)(struct ib_device *device, u32 port_num);",
     },
     OpInfo {
         id: OpId::GetHwStats,
@@ -1160,7 +1376,337 @@ pub static OPS: [OpInfo; 86usize] = [
         signature: "fn get_hw_stats(device: &Device, stats: &mut HwStats, port_num: u8, index: usize) -> Result<usize, Error>",
         returns: "Result<usize, Error>",
         doc: "get_hw_stats - Fill in the counter value(s) in the stats struct.\n@index - The index in the value array we wish to have updated, or\n  num_counters if we want all stats updated\nReturn codes -\n  < 0 - Error, no counters updated\n  index - Updated the single counter pointed to by index\n  num_counters - Updated all counters (will reset the timestamp\n    and prevent further calls for lifespan milliseconds)\nDrivers are allowed to update all counters in leiu of just the\n  one given in index at their option",
-        c: "int (*get_hw_stats)(struct ib_device *device, struct rdma_hw_stats *stats, u8 port, int index);",
+        c: "int (*get_hw_stats)(struct ib_device *device, struct rdma_hw_stats *stats, u32 port, int index);",
+    },
+    OpInfo {
+        id: OpId::ModifyHwStat,
+        name: "modify_hw_stat",
+        group: "stats",
+        mandatory: false,
+        signature: "fn modify_hw_stat(device: &Device, port_num: u8, counter_index: u32, enable: bool) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Enables or disables counter `counter_index` of the port's hardware counters (optional counters cost the device something while on).",
+        c: "int (*modify_hw_stat)(struct ib_device *device, u32 port, unsigned int counter_index, bool enable);",
+    },
+    OpInfo {
+        id: OpId::FillResMrEntry,
+        name: "fill_res_mr_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_mr_entry(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's attributes of a memory region to its resource-tracking entry.",
+        c: "int (*fill_res_mr_entry)(struct sk_buff *msg, struct ib_mr *ibmr);",
+    },
+    OpInfo {
+        id: OpId::FillResMrEntryRaw,
+        name: "fill_res_mr_entry_raw",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_mr_entry_raw(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the memory region's hardware context, as raw bytes, to its resource-tracking entry.",
+        c: "int (*fill_res_mr_entry_raw)(struct sk_buff *msg, struct ib_mr *ibmr);",
+    },
+    OpInfo {
+        id: OpId::FillResCqEntry,
+        name: "fill_res_cq_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_cq_entry(msg: &mut ResMessage, cq: &Cq) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's attributes of a completion queue to its resource-tracking entry.",
+        c: "int (*fill_res_cq_entry)(struct sk_buff *msg, struct ib_cq *ibcq);",
+    },
+    OpInfo {
+        id: OpId::FillResCqEntryRaw,
+        name: "fill_res_cq_entry_raw",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_cq_entry_raw(msg: &mut ResMessage, cq: &Cq) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the completion queue's hardware context, as raw bytes, to its resource-tracking entry.",
+        c: "int (*fill_res_cq_entry_raw)(struct sk_buff *msg, struct ib_cq *ibcq);",
+    },
+    OpInfo {
+        id: OpId::FillResQpEntry,
+        name: "fill_res_qp_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_qp_entry(msg: &mut ResMessage, qp: &Qp) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's attributes of a queue pair to its resource-tracking entry.",
+        c: "int (*fill_res_qp_entry)(struct sk_buff *msg, struct ib_qp *ibqp);",
+    },
+    OpInfo {
+        id: OpId::FillResQpEntryRaw,
+        name: "fill_res_qp_entry_raw",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_qp_entry_raw(msg: &mut ResMessage, qp: &Qp) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the queue pair's hardware context, as raw bytes, to its resource-tracking entry.",
+        c: "int (*fill_res_qp_entry_raw)(struct sk_buff *msg, struct ib_qp *ibqp);",
+    },
+    OpInfo {
+        id: OpId::FillResCmIdEntry,
+        name: "fill_res_cm_id_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_cm_id_entry(msg: &mut ResMessage, cm_id: &CmId) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's attributes of an RDMA CM identifier to its resource-tracking entry.",
+        c: "int (*fill_res_cm_id_entry)(struct sk_buff *msg, struct rdma_cm_id *id);",
+    },
+    OpInfo {
+        id: OpId::FillResSrqEntry,
+        name: "fill_res_srq_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_srq_entry(msg: &mut ResMessage, srq: &Srq) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's attributes of a shared receive queue to its resource-tracking entry.",
+        c: "int (*fill_res_srq_entry)(struct sk_buff *msg, struct ib_srq *ib_srq);",
+    },
+    OpInfo {
+        id: OpId::FillResSrqEntryRaw,
+        name: "fill_res_srq_entry_raw",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_res_srq_entry_raw(msg: &mut ResMessage, srq: &Srq) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the shared receive queue's hardware context, as raw bytes, to its resource-tracking entry.",
+        c: "int (*fill_res_srq_entry_raw)(struct sk_buff *msg, struct ib_srq *ib_srq);",
+    },
+    OpInfo {
+        id: OpId::EnableDriver,
+        name: "enable_driver",
+        group: "driver",
+        mandatory: false,
+        signature: "fn enable_driver(device: &Device) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Called once the device is registered and before any client attaches to it: the driver's last step of bringing it up.",
+        c: "int (*enable_driver)(struct ib_device *dev);",
+    },
+    OpInfo {
+        id: OpId::DeallocDriver,
+        name: "dealloc_driver",
+        group: "driver",
+        mandatory: false,
+        signature: "fn dealloc_driver(device: &Device)",
+        returns: "()",
+        doc: "Called when the device is freed: the driver releases what it keeps for the device.",
+        c: "void (*dealloc_driver)(struct ib_device *dev);",
+    },
+    OpInfo {
+        id: OpId::IwAddRef,
+        name: "iw_add_ref",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_add_ref(qp: &Qp)",
+        returns: "()",
+        doc: "Takes a reference on `qp` for the iWARP connection manager.",
+        c: "void (*iw_add_ref)(struct ib_qp *qp);",
+    },
+    OpInfo {
+        id: OpId::IwRemRef,
+        name: "iw_rem_ref",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_rem_ref(qp: &Qp)",
+        returns: "()",
+        doc: "Drops the iWARP connection manager's reference on `qp`.",
+        c: "void (*iw_rem_ref)(struct ib_qp *qp);",
+    },
+    OpInfo {
+        id: OpId::IwGetQp,
+        name: "iw_get_qp",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_get_qp(device: &Device, qpn: u32) -> Option<Arc<Qp>>",
+        returns: "Option<Arc<Qp>>",
+        doc: "Returns the QP numbered `qpn`, for the iWARP connection manager.",
+        c: "struct ib_qp *(*iw_get_qp)(struct ib_device *device, int qpn);",
+    },
+    OpInfo {
+        id: OpId::IwConnect,
+        name: "iw_connect",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_connect(cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Starts an iWARP connection from `cm_id` with the given parameters (the MPA request).",
+        c: "int (*iw_connect)(struct iw_cm_id *cm_id, struct iw_cm_conn_param *conn_param);",
+    },
+    OpInfo {
+        id: OpId::IwAccept,
+        name: "iw_accept",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_accept(cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Accepts the iWARP connection request on `cm_id` (the MPA reply).",
+        c: "int (*iw_accept)(struct iw_cm_id *cm_id, struct iw_cm_conn_param *conn_param);",
+    },
+    OpInfo {
+        id: OpId::IwReject,
+        name: "iw_reject",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_reject(cm_id: &IwCmId, pdata: &[u8]) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Rejects the iWARP connection request on `cm_id`, sending `pdata` as private data.",
+        c: "int (*iw_reject)(struct iw_cm_id *cm_id, const void *pdata, u8 pdata_len);",
+    },
+    OpInfo {
+        id: OpId::IwCreateListen,
+        name: "iw_create_listen",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_create_listen(cm_id: &IwCmId, backlog: u32) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Listens for iWARP connections on `cm_id`'s local address, with up to `backlog` pending.",
+        c: "int (*iw_create_listen)(struct iw_cm_id *cm_id, int backlog);",
+    },
+    OpInfo {
+        id: OpId::IwDestroyListen,
+        name: "iw_destroy_listen",
+        group: "iwcm",
+        mandatory: false,
+        signature: "fn iw_destroy_listen(cm_id: &IwCmId) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Stops listening on `cm_id`.",
+        c: "int (*iw_destroy_listen)(struct iw_cm_id *cm_id);",
+    },
+    OpInfo {
+        id: OpId::CounterBindQp,
+        name: "counter_bind_qp",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_bind_qp(counter: &RdmaCounter, qp: &Qp, port: u8) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Binds `qp` to the dynamic counter `counter` on `port`; a counter whose id is still 0 is allocated by the driver first.",
+        c: "int (*counter_bind_qp)(struct rdma_counter *counter, struct ib_qp *qp, u32 port);",
+    },
+    OpInfo {
+        id: OpId::CounterUnbindQp,
+        name: "counter_unbind_qp",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_unbind_qp(qp: &Qp, port: u8) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Moves `qp` from its dynamic counter back to the port's default one.",
+        c: "int (*counter_unbind_qp)(struct ib_qp *qp, u32 port);",
+    },
+    OpInfo {
+        id: OpId::CounterDealloc,
+        name: "counter_dealloc",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_dealloc(counter: &RdmaCounter) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Frees the hardware counter behind `counter`.",
+        c: "int (*counter_dealloc)(struct rdma_counter *counter);",
+    },
+    OpInfo {
+        id: OpId::CounterAllocStats,
+        name: "counter_alloc_stats",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_alloc_stats(counter: &RdmaCounter) -> Option<HwStats>",
+        returns: "Option<HwStats>",
+        doc: "Allocates the statistics `counter` reports, with their names.",
+        c: "struct rdma_hw_stats *(*counter_alloc_stats)(struct rdma_counter *counter);",
+    },
+    OpInfo {
+        id: OpId::CounterUpdateStats,
+        name: "counter_update_stats",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_update_stats(counter: &RdmaCounter) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Reads the current values of `counter`'s statistics from the device.",
+        c: "int (*counter_update_stats)(struct rdma_counter *counter);",
+    },
+    OpInfo {
+        id: OpId::CounterInit,
+        name: "counter_init",
+        group: "counters",
+        mandatory: false,
+        signature: "fn counter_init(counter: &RdmaCounter)",
+        returns: "()",
+        doc: "Initialises the driver's part of a new dynamic counter.",
+        c: "void (*counter_init)(struct rdma_counter *counter);",
+    },
+    OpInfo {
+        id: OpId::FillStatMrEntry,
+        name: "fill_stat_mr_entry",
+        group: "restrack",
+        mandatory: false,
+        signature: "fn fill_stat_mr_entry(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Adds the driver's statistics of a memory region to its `rdma stat` entry.",
+        c: "int (*fill_stat_mr_entry)(struct sk_buff *msg, struct ib_mr *ibmr);",
+    },
+    OpInfo {
+        id: OpId::QueryUcontext,
+        name: "query_ucontext",
+        group: "ucontext",
+        mandatory: false,
+        signature: "fn query_ucontext(context: &Ucontext, attrs: &mut AttrBundle) -> Result<(), Error>",
+        returns: "Result<(), Error>",
+        doc: "Reports the properties of a user context into the ioctl's attributes.",
+        c: "int (*query_ucontext)(struct ib_ucontext *context, struct uverbs_attr_bundle *attrs);",
+    },
+    OpInfo {
+        id: OpId::GetNumaNode,
+        name: "get_numa_node",
+        group: "device",
+        mandatory: false,
+        signature: "fn get_numa_node(device: &Device) -> Option<u32>",
+        returns: "Option<u32>",
+        doc: "Returns the NUMA node to allocate the device's objects on (`None`: no preference). Only drivers that manage their own memory placement need it.",
+        c: "int (*get_numa_node)(struct ib_device *dev);",
+    },
+    OpInfo {
+        id: OpId::AddSubDev,
+        name: "add_sub_dev",
+        group: "driver",
+        mandatory: false,
+        signature: "fn add_sub_dev(parent: &Device, kind: SubDeviceType, name: &str) -> Result<Device, Error>",
+        returns: "Result<Device, Error>",
+        doc: "Adds a sub-device of `kind` called `name` under `parent` (for example an SMI-only device) and returns it.",
+        c: "struct ib_device *(*add_sub_dev)(struct ib_device *parent, enum rdma_nl_dev_type type, const char *name);",
+    },
+    OpInfo {
+        id: OpId::DelSubDev,
+        name: "del_sub_dev",
+        group: "driver",
+        mandatory: false,
+        signature: "fn del_sub_dev(sub_dev: &Device)",
+        returns: "()",
+        doc: "Removes a sub-device that `add_sub_dev` added.",
+        c: "void (*del_sub_dev)(struct ib_device *sub_dev);",
+    },
+    OpInfo {
+        id: OpId::UfileHwCleanup,
+        name: "ufile_hw_cleanup",
+        group: "ucontext",
+        mandatory: false,
+        signature: "fn ufile_hw_cleanup(file: &UverbsFile)",
+        returns: "()",
+        doc: "Releases the hardware resources of the objects still in a user-verbs file, before the core frees the objects themselves.",
+        c: "void (*ufile_hw_cleanup)(struct ib_uverbs_file *ufile);",
+    },
+    OpInfo {
+        id: OpId::ReportPortEvent,
+        name: "report_port_event",
+        group: "port",
+        mandatory: false,
+        signature: "fn report_port_event(device: &Device, netdev: &NetDev, event: NetdevEvent)",
+        returns: "()",
+        doc: "Tells the driver that the network device of one of its ports changed (link up or down, ...), for drivers with their own work to do on it.",
+        c: "void (*report_port_event)(struct ib_device *ibdev, struct net_device *ndev, unsigned long event);",
     },
 ];
 impl IbDeviceOps {
@@ -1174,7 +1720,6 @@ impl IbDeviceOps {
             OpId::PollCq => self.poll_cq.is_some(),
             OpId::PeekCq => self.peek_cq.is_some(),
             OpId::ReqNotifyCq => self.req_notify_cq.is_some(),
-            OpId::ReqNcompNotif => self.req_ncomp_notif.is_some(),
             OpId::PostSrqRecv => self.post_srq_recv.is_some(),
             OpId::ProcessMad => self.process_mad.is_some(),
             OpId::QueryDevice => self.query_device.is_some(),
@@ -1182,6 +1727,7 @@ impl IbDeviceOps {
             OpId::GetDevFwStr => self.get_dev_fw_str.is_some(),
             OpId::GetVectorAffinity => self.get_vector_affinity.is_some(),
             OpId::QueryPort => self.query_port.is_some(),
+            OpId::QueryPortSpeed => self.query_port_speed.is_some(),
             OpId::ModifyPort => self.modify_port.is_some(),
             OpId::GetPortImmutable => self.get_port_immutable.is_some(),
             OpId::GetLinkLayer => self.get_link_layer.is_some(),
@@ -1195,10 +1741,14 @@ impl IbDeviceOps {
             OpId::AllocUcontext => self.alloc_ucontext.is_some(),
             OpId::DeallocUcontext => self.dealloc_ucontext.is_some(),
             OpId::Mmap => self.mmap.is_some(),
+            OpId::MmapFree => self.mmap_free.is_some(),
+            OpId::MmapGetPfns => self.mmap_get_pfns.is_some(),
+            OpId::PgoffToMmapEntry => self.pgoff_to_mmap_entry.is_some(),
             OpId::DisassociateUcontext => self.disassociate_ucontext.is_some(),
             OpId::AllocPd => self.alloc_pd.is_some(),
             OpId::DeallocPd => self.dealloc_pd.is_some(),
             OpId::CreateAh => self.create_ah.is_some(),
+            OpId::CreateUserAh => self.create_user_ah.is_some(),
             OpId::ModifyAh => self.modify_ah.is_some(),
             OpId::QueryAh => self.query_ah.is_some(),
             OpId::DestroyAh => self.destroy_ah.is_some(),
@@ -1211,34 +1761,35 @@ impl IbDeviceOps {
             OpId::QueryQp => self.query_qp.is_some(),
             OpId::DestroyQp => self.destroy_qp.is_some(),
             OpId::CreateCq => self.create_cq.is_some(),
+            OpId::CreateUserCq => self.create_user_cq.is_some(),
             OpId::ModifyCq => self.modify_cq.is_some(),
             OpId::DestroyCq => self.destroy_cq.is_some(),
             OpId::ResizeCq => self.resize_cq.is_some(),
+            OpId::PreDestroyCq => self.pre_destroy_cq.is_some(),
+            OpId::PostDestroyCq => self.post_destroy_cq.is_some(),
             OpId::GetDmaMr => self.get_dma_mr.is_some(),
             OpId::RegUserMr => self.reg_user_mr.is_some(),
+            OpId::RegUserMrDmabuf => self.reg_user_mr_dmabuf.is_some(),
             OpId::ReregUserMr => self.rereg_user_mr.is_some(),
             OpId::DeregMr => self.dereg_mr.is_some(),
             OpId::AllocMr => self.alloc_mr.is_some(),
+            OpId::AllocMrIntegrity => self.alloc_mr_integrity.is_some(),
+            OpId::AdviseMr => self.advise_mr.is_some(),
             OpId::MapMrSg => self.map_mr_sg.is_some(),
             OpId::CheckMrStatus => self.check_mr_status.is_some(),
             OpId::AllocMw => self.alloc_mw.is_some(),
             OpId::DeallocMw => self.dealloc_mw.is_some(),
-            OpId::AllocFmr => self.alloc_fmr.is_some(),
-            OpId::MapPhysFmr => self.map_phys_fmr.is_some(),
-            OpId::UnmapFmr => self.unmap_fmr.is_some(),
-            OpId::DeallocFmr => self.dealloc_fmr.is_some(),
             OpId::AttachMcast => self.attach_mcast.is_some(),
             OpId::DetachMcast => self.detach_mcast.is_some(),
             OpId::AllocXrcd => self.alloc_xrcd.is_some(),
             OpId::DeallocXrcd => self.dealloc_xrcd.is_some(),
             OpId::CreateFlow => self.create_flow.is_some(),
             OpId::DestroyFlow => self.destroy_flow.is_some(),
-            OpId::CreateFlowActionEsp => self.create_flow_action_esp.is_some(),
             OpId::DestroyFlowAction => self.destroy_flow_action.is_some(),
-            OpId::ModifyFlowActionEsp => self.modify_flow_action_esp.is_some(),
             OpId::SetVfLinkState => self.set_vf_link_state.is_some(),
             OpId::GetVfConfig => self.get_vf_config.is_some(),
             OpId::GetVfStats => self.get_vf_stats.is_some(),
+            OpId::GetVfGuid => self.get_vf_guid.is_some(),
             OpId::SetVfGuid => self.set_vf_guid.is_some(),
             OpId::CreateWq => self.create_wq.is_some(),
             OpId::DestroyWq => self.destroy_wq.is_some(),
@@ -1247,12 +1798,49 @@ impl IbDeviceOps {
             OpId::DestroyRwqIndTable => self.destroy_rwq_ind_table.is_some(),
             OpId::AllocDm => self.alloc_dm.is_some(),
             OpId::DeallocDm => self.dealloc_dm.is_some(),
+            OpId::AllocDmah => self.alloc_dmah.is_some(),
+            OpId::DeallocDmah => self.dealloc_dmah.is_some(),
             OpId::RegDmMr => self.reg_dm_mr.is_some(),
             OpId::CreateCounters => self.create_counters.is_some(),
             OpId::DestroyCounters => self.destroy_counters.is_some(),
             OpId::ReadCounters => self.read_counters.is_some(),
-            OpId::AllocHwStats => self.alloc_hw_stats.is_some(),
+            OpId::MapMrSgPi => self.map_mr_sg_pi.is_some(),
+            OpId::AllocHwDeviceStats => self.alloc_hw_device_stats.is_some(),
+            OpId::AllocHwPortStats => self.alloc_hw_port_stats.is_some(),
             OpId::GetHwStats => self.get_hw_stats.is_some(),
+            OpId::ModifyHwStat => self.modify_hw_stat.is_some(),
+            OpId::FillResMrEntry => self.fill_res_mr_entry.is_some(),
+            OpId::FillResMrEntryRaw => self.fill_res_mr_entry_raw.is_some(),
+            OpId::FillResCqEntry => self.fill_res_cq_entry.is_some(),
+            OpId::FillResCqEntryRaw => self.fill_res_cq_entry_raw.is_some(),
+            OpId::FillResQpEntry => self.fill_res_qp_entry.is_some(),
+            OpId::FillResQpEntryRaw => self.fill_res_qp_entry_raw.is_some(),
+            OpId::FillResCmIdEntry => self.fill_res_cm_id_entry.is_some(),
+            OpId::FillResSrqEntry => self.fill_res_srq_entry.is_some(),
+            OpId::FillResSrqEntryRaw => self.fill_res_srq_entry_raw.is_some(),
+            OpId::EnableDriver => self.enable_driver.is_some(),
+            OpId::DeallocDriver => self.dealloc_driver.is_some(),
+            OpId::IwAddRef => self.iw_add_ref.is_some(),
+            OpId::IwRemRef => self.iw_rem_ref.is_some(),
+            OpId::IwGetQp => self.iw_get_qp.is_some(),
+            OpId::IwConnect => self.iw_connect.is_some(),
+            OpId::IwAccept => self.iw_accept.is_some(),
+            OpId::IwReject => self.iw_reject.is_some(),
+            OpId::IwCreateListen => self.iw_create_listen.is_some(),
+            OpId::IwDestroyListen => self.iw_destroy_listen.is_some(),
+            OpId::CounterBindQp => self.counter_bind_qp.is_some(),
+            OpId::CounterUnbindQp => self.counter_unbind_qp.is_some(),
+            OpId::CounterDealloc => self.counter_dealloc.is_some(),
+            OpId::CounterAllocStats => self.counter_alloc_stats.is_some(),
+            OpId::CounterUpdateStats => self.counter_update_stats.is_some(),
+            OpId::CounterInit => self.counter_init.is_some(),
+            OpId::FillStatMrEntry => self.fill_stat_mr_entry.is_some(),
+            OpId::QueryUcontext => self.query_ucontext.is_some(),
+            OpId::GetNumaNode => self.get_numa_node.is_some(),
+            OpId::AddSubDev => self.add_sub_dev.is_some(),
+            OpId::DelSubDev => self.del_sub_dev.is_some(),
+            OpId::UfileHwCleanup => self.ufile_hw_cleanup.is_some(),
+            OpId::ReportPortEvent => self.report_port_event.is_some(),
         }
     }
     /// Clears every op for which `keep` returns `false`, such as the
@@ -1279,9 +1867,6 @@ impl IbDeviceOps {
         if !keep(OpId::ReqNotifyCq) {
             self.req_notify_cq = ::core::option::Option::None;
         }
-        if !keep(OpId::ReqNcompNotif) {
-            self.req_ncomp_notif = ::core::option::Option::None;
-        }
         if !keep(OpId::PostSrqRecv) {
             self.post_srq_recv = ::core::option::Option::None;
         }
@@ -1302,6 +1887,9 @@ impl IbDeviceOps {
         }
         if !keep(OpId::QueryPort) {
             self.query_port = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryPortSpeed) {
+            self.query_port_speed = ::core::option::Option::None;
         }
         if !keep(OpId::ModifyPort) {
             self.modify_port = ::core::option::Option::None;
@@ -1342,6 +1930,15 @@ impl IbDeviceOps {
         if !keep(OpId::Mmap) {
             self.mmap = ::core::option::Option::None;
         }
+        if !keep(OpId::MmapFree) {
+            self.mmap_free = ::core::option::Option::None;
+        }
+        if !keep(OpId::MmapGetPfns) {
+            self.mmap_get_pfns = ::core::option::Option::None;
+        }
+        if !keep(OpId::PgoffToMmapEntry) {
+            self.pgoff_to_mmap_entry = ::core::option::Option::None;
+        }
         if !keep(OpId::DisassociateUcontext) {
             self.disassociate_ucontext = ::core::option::Option::None;
         }
@@ -1353,6 +1950,9 @@ impl IbDeviceOps {
         }
         if !keep(OpId::CreateAh) {
             self.create_ah = ::core::option::Option::None;
+        }
+        if !keep(OpId::CreateUserAh) {
+            self.create_user_ah = ::core::option::Option::None;
         }
         if !keep(OpId::ModifyAh) {
             self.modify_ah = ::core::option::Option::None;
@@ -1390,6 +1990,9 @@ impl IbDeviceOps {
         if !keep(OpId::CreateCq) {
             self.create_cq = ::core::option::Option::None;
         }
+        if !keep(OpId::CreateUserCq) {
+            self.create_user_cq = ::core::option::Option::None;
+        }
         if !keep(OpId::ModifyCq) {
             self.modify_cq = ::core::option::Option::None;
         }
@@ -1399,11 +2002,20 @@ impl IbDeviceOps {
         if !keep(OpId::ResizeCq) {
             self.resize_cq = ::core::option::Option::None;
         }
+        if !keep(OpId::PreDestroyCq) {
+            self.pre_destroy_cq = ::core::option::Option::None;
+        }
+        if !keep(OpId::PostDestroyCq) {
+            self.post_destroy_cq = ::core::option::Option::None;
+        }
         if !keep(OpId::GetDmaMr) {
             self.get_dma_mr = ::core::option::Option::None;
         }
         if !keep(OpId::RegUserMr) {
             self.reg_user_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::RegUserMrDmabuf) {
+            self.reg_user_mr_dmabuf = ::core::option::Option::None;
         }
         if !keep(OpId::ReregUserMr) {
             self.rereg_user_mr = ::core::option::Option::None;
@@ -1413,6 +2025,12 @@ impl IbDeviceOps {
         }
         if !keep(OpId::AllocMr) {
             self.alloc_mr = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocMrIntegrity) {
+            self.alloc_mr_integrity = ::core::option::Option::None;
+        }
+        if !keep(OpId::AdviseMr) {
+            self.advise_mr = ::core::option::Option::None;
         }
         if !keep(OpId::MapMrSg) {
             self.map_mr_sg = ::core::option::Option::None;
@@ -1425,18 +2043,6 @@ impl IbDeviceOps {
         }
         if !keep(OpId::DeallocMw) {
             self.dealloc_mw = ::core::option::Option::None;
-        }
-        if !keep(OpId::AllocFmr) {
-            self.alloc_fmr = ::core::option::Option::None;
-        }
-        if !keep(OpId::MapPhysFmr) {
-            self.map_phys_fmr = ::core::option::Option::None;
-        }
-        if !keep(OpId::UnmapFmr) {
-            self.unmap_fmr = ::core::option::Option::None;
-        }
-        if !keep(OpId::DeallocFmr) {
-            self.dealloc_fmr = ::core::option::Option::None;
         }
         if !keep(OpId::AttachMcast) {
             self.attach_mcast = ::core::option::Option::None;
@@ -1456,14 +2062,8 @@ impl IbDeviceOps {
         if !keep(OpId::DestroyFlow) {
             self.destroy_flow = ::core::option::Option::None;
         }
-        if !keep(OpId::CreateFlowActionEsp) {
-            self.create_flow_action_esp = ::core::option::Option::None;
-        }
         if !keep(OpId::DestroyFlowAction) {
             self.destroy_flow_action = ::core::option::Option::None;
-        }
-        if !keep(OpId::ModifyFlowActionEsp) {
-            self.modify_flow_action_esp = ::core::option::Option::None;
         }
         if !keep(OpId::SetVfLinkState) {
             self.set_vf_link_state = ::core::option::Option::None;
@@ -1473,6 +2073,9 @@ impl IbDeviceOps {
         }
         if !keep(OpId::GetVfStats) {
             self.get_vf_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetVfGuid) {
+            self.get_vf_guid = ::core::option::Option::None;
         }
         if !keep(OpId::SetVfGuid) {
             self.set_vf_guid = ::core::option::Option::None;
@@ -1498,6 +2101,12 @@ impl IbDeviceOps {
         if !keep(OpId::DeallocDm) {
             self.dealloc_dm = ::core::option::Option::None;
         }
+        if !keep(OpId::AllocDmah) {
+            self.alloc_dmah = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocDmah) {
+            self.dealloc_dmah = ::core::option::Option::None;
+        }
         if !keep(OpId::RegDmMr) {
             self.reg_dm_mr = ::core::option::Option::None;
         }
@@ -1510,11 +2119,116 @@ impl IbDeviceOps {
         if !keep(OpId::ReadCounters) {
             self.read_counters = ::core::option::Option::None;
         }
-        if !keep(OpId::AllocHwStats) {
-            self.alloc_hw_stats = ::core::option::Option::None;
+        if !keep(OpId::MapMrSgPi) {
+            self.map_mr_sg_pi = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocHwDeviceStats) {
+            self.alloc_hw_device_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::AllocHwPortStats) {
+            self.alloc_hw_port_stats = ::core::option::Option::None;
         }
         if !keep(OpId::GetHwStats) {
             self.get_hw_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::ModifyHwStat) {
+            self.modify_hw_stat = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResMrEntry) {
+            self.fill_res_mr_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResMrEntryRaw) {
+            self.fill_res_mr_entry_raw = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResCqEntry) {
+            self.fill_res_cq_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResCqEntryRaw) {
+            self.fill_res_cq_entry_raw = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResQpEntry) {
+            self.fill_res_qp_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResQpEntryRaw) {
+            self.fill_res_qp_entry_raw = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResCmIdEntry) {
+            self.fill_res_cm_id_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResSrqEntry) {
+            self.fill_res_srq_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillResSrqEntryRaw) {
+            self.fill_res_srq_entry_raw = ::core::option::Option::None;
+        }
+        if !keep(OpId::EnableDriver) {
+            self.enable_driver = ::core::option::Option::None;
+        }
+        if !keep(OpId::DeallocDriver) {
+            self.dealloc_driver = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwAddRef) {
+            self.iw_add_ref = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwRemRef) {
+            self.iw_rem_ref = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwGetQp) {
+            self.iw_get_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwConnect) {
+            self.iw_connect = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwAccept) {
+            self.iw_accept = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwReject) {
+            self.iw_reject = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwCreateListen) {
+            self.iw_create_listen = ::core::option::Option::None;
+        }
+        if !keep(OpId::IwDestroyListen) {
+            self.iw_destroy_listen = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterBindQp) {
+            self.counter_bind_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterUnbindQp) {
+            self.counter_unbind_qp = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterDealloc) {
+            self.counter_dealloc = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterAllocStats) {
+            self.counter_alloc_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterUpdateStats) {
+            self.counter_update_stats = ::core::option::Option::None;
+        }
+        if !keep(OpId::CounterInit) {
+            self.counter_init = ::core::option::Option::None;
+        }
+        if !keep(OpId::FillStatMrEntry) {
+            self.fill_stat_mr_entry = ::core::option::Option::None;
+        }
+        if !keep(OpId::QueryUcontext) {
+            self.query_ucontext = ::core::option::Option::None;
+        }
+        if !keep(OpId::GetNumaNode) {
+            self.get_numa_node = ::core::option::Option::None;
+        }
+        if !keep(OpId::AddSubDev) {
+            self.add_sub_dev = ::core::option::Option::None;
+        }
+        if !keep(OpId::DelSubDev) {
+            self.del_sub_dev = ::core::option::Option::None;
+        }
+        if !keep(OpId::UfileHwCleanup) {
+            self.ufile_hw_cleanup = ::core::option::Option::None;
+        }
+        if !keep(OpId::ReportPortEvent) {
+            self.report_port_event = ::core::option::Option::None;
         }
     }
     /// The ops this table provides, in struct order.

@@ -26,6 +26,14 @@ pub struct IbDeviceOps {
     ///
     /// Merge policy: `or`.
     pub uverbs_no_driver_id_binding: bool,
+    /// Extra sysfs attributes of the device. Kept for drivers that have them; new device parameters belong in netlink instead.
+    ///
+    /// Merge policy: `like-ops`.
+    pub device_group: Option<&'static AttributeGroup>,
+    /// Extra sysfs attribute groups of every port.
+    ///
+    /// Merge policy: `like-ops`.
+    pub port_groups: Option<&'static [AttributeGroup]>,
     /// Posts a list of work requests to the send queue of `qp`; on failure the error carries the index of the first work request that was not posted.
     ///
     /// Group `datapath`. Mandatory.
@@ -63,12 +71,6 @@ pub struct IbDeviceOps {
     /// Group `datapath`. Mandatory.
     pub req_notify_cq: ::core::option::Option<
         fn(cq: &Cq, flags: CqNotifyFlags) -> Result<bool, Error>,
-    >,
-    /// Asks for a completion event once `wc_cnt` completions are ready on `cq`.
-    ///
-    /// Group `datapath`.
-    pub req_ncomp_notif: ::core::option::Option<
-        fn(cq: &Cq, wc_cnt: usize) -> Result<(), Error>,
     >,
     /// Posts a list of receive work requests to the shared receive queue `srq`; on failure the error carries the index of the first work request that was not posted.
     ///
@@ -120,6 +122,12 @@ pub struct IbDeviceOps {
     /// Group `port`. Mandatory.
     pub query_port: ::core::option::Option<
         fn(device: &Device, port_num: u8) -> Result<PortAttr, Error>,
+    >,
+    /// Returns the port's effective data rate (the product of its lane speed and width).
+    ///
+    /// Group `port`.
+    pub query_port_speed: ::core::option::Option<
+        fn(device: &Device, port_num: u8) -> Result<u64, Error>,
     >,
     /// Changes the capability bits and counters of port `port_num` selected by `mask`.
     ///
@@ -243,6 +251,22 @@ pub struct IbDeviceOps {
     pub mmap: ::core::option::Option<
         fn(context: &Ucontext, vma: &mut VmArea) -> Result<(), Error>,
     >,
+    /// Frees what an mmap entry describes, once the last reference to it (a mapping or the table's) is gone; the core cannot, since only the driver knows what kind of memory the entry maps.
+    ///
+    /// Group `ucontext`.
+    pub mmap_free: ::core::option::Option<fn(entry: &MmapEntry) -> ()>,
+    /// Returns the physical ranges an mmap entry maps and, for device memory, its peer-to-peer provider (for exporting the entry as a dma-buf).
+    ///
+    /// Group `ucontext`.
+    pub mmap_get_pfns: ::core::option::Option<
+        fn(entry: &MmapEntry) -> Result<MmapPfns, Error>,
+    >,
+    /// Returns the mmap entry of `context` that starts at page offset `pg_off`, if there is one.
+    ///
+    /// Group `ucontext`.
+    pub pgoff_to_mmap_entry: ::core::option::Option<
+        fn(context: &Ucontext, pg_off: u64) -> Option<MmapEntry>,
+    >,
     /// Detaches `context` from hardware that is going away, revoking its mappings, while user space may still hold it.
     ///
     /// Group `ucontext`.
@@ -265,6 +289,12 @@ pub struct IbDeviceOps {
     ///
     /// Group `ah`.
     pub create_ah: ::core::option::Option<
+        fn(pd: &Pd, attr: &AhAttr, udata: &mut Udata) -> Result<Private, Error>,
+    >,
+    /// Creates an address handle for user space: like `create_ah`, with the provider's reply in `udata`.
+    ///
+    /// Group `ah`.
+    pub create_user_ah: ::core::option::Option<
         fn(pd: &Pd, attr: &AhAttr, udata: &mut Udata) -> Result<Private, Error>,
     >,
     /// Replaces the address vector of an address handle.
@@ -352,6 +382,17 @@ pub struct IbDeviceOps {
             udata: &mut Udata,
         ) -> Result<Created<CqInfo>, Error>,
     >,
+    /// Creates a completion queue for user space, with the attributes of the ioctl that asked for it; `create_cq` serves kernel users.
+    ///
+    /// Group `cq`.
+    pub create_user_cq: ::core::option::Option<
+        fn(
+            device: &Device,
+            attr: &CqInitAttr,
+            context: Option<&Ucontext>,
+            attrs: &mut AttrBundle,
+        ) -> Result<Created<CqInfo>, Error>,
+    >,
     /// Sets completion event moderation: an event after `cq_count` completions or `cq_period` microseconds.
     ///
     /// Group `cq`.
@@ -368,6 +409,14 @@ pub struct IbDeviceOps {
     pub resize_cq: ::core::option::Option<
         fn(cq: &Cq, cqe: u32, udata: &mut Udata) -> Result<u32, Error>,
     >,
+    /// Stops `cq` from producing completions without freeing anything: the first half of a destroy that must quiesce the hardware before the core releases its references.
+    ///
+    /// Group `cq`.
+    pub pre_destroy_cq: ::core::option::Option<fn(cq: &Cq) -> Result<(), Error>>,
+    /// Frees what `pre_destroy_cq` left of `cq`: the second half of the split destroy.
+    ///
+    /// Group `cq`.
+    pub post_destroy_cq: ::core::option::Option<fn(cq: &Cq) -> ()>,
     /// Returns a memory region covering all DMA-able memory, for kernel consumers.
     ///
     /// Group `mr`. Mandatory.
@@ -384,6 +433,21 @@ pub struct IbDeviceOps {
             virt_addr: u64,
             access: AccessFlags,
             udata: &mut Udata,
+        ) -> Result<Created<MrKeys>, Error>,
+    >,
+    /// Registers `length` bytes at `offset` of a dma-buf as a memory region at `virt_addr`, optionally with a DMA handle's steering hints.
+    ///
+    /// Group `mr`.
+    pub reg_user_mr_dmabuf: ::core::option::Option<
+        fn(
+            pd: &Pd,
+            offset: u64,
+            length: u64,
+            virt_addr: u64,
+            fd: DmabufFd,
+            access: AccessFlags,
+            dmah: Option<&Dmah>,
+            attrs: &mut AttrBundle,
         ) -> Result<Created<MrKeys>, Error>,
     >,
     /// Changes the translation, access rights or protection domain of a memory region, as selected by `flags`, and returns its new keys.
@@ -410,6 +474,28 @@ pub struct IbDeviceOps {
     pub alloc_mr: ::core::option::Option<
         fn(pd: &Pd, mr_type: MrType, max_num_sg: u32) -> Result<Created<MrKeys>, Error>,
     >,
+    /// Allocates a memory region for signature (T10-PI) offload, with room for `max_num_data_sg` data and `max_num_meta_sg` metadata entries.
+    ///
+    /// Group `mr`.
+    pub alloc_mr_integrity: ::core::option::Option<
+        fn(
+            pd: &Pd,
+            max_num_data_sg: u32,
+            max_num_meta_sg: u32,
+        ) -> Result<Created<MrKeys>, Error>,
+    >,
+    /// Advises the device about ranges of on-demand-paging regions, e.g. to prefetch their pages.
+    ///
+    /// Group `mr`.
+    pub advise_mr: ::core::option::Option<
+        fn(
+            pd: &Pd,
+            advice: MrAdvice,
+            flags: AdviseFlags,
+            sg_list: &[Sge],
+            attrs: &mut AttrBundle,
+        ) -> Result<(), Error>,
+    >,
     /// Maps a scatter list into a fast-registration memory region and returns how many entries were mapped.
     ///
     /// Group `mr`.
@@ -432,30 +518,6 @@ pub struct IbDeviceOps {
     ///
     /// Group `mw`.
     pub dealloc_mw: ::core::option::Option<fn(mw: &Mw) -> Result<(), Error>>,
-    /// Allocates a fast memory region with the limits of `attr`.
-    ///
-    /// Group `fmr`.
-    pub alloc_fmr: ::core::option::Option<
-        fn(
-            pd: &Pd,
-            access: AccessFlags,
-            attr: &FmrAttr,
-        ) -> Result<Created<MrKeys>, Error>,
-    >,
-    /// Maps a list of physical pages at `iova` into a fast memory region.
-    ///
-    /// Group `fmr`.
-    pub map_phys_fmr: ::core::option::Option<
-        fn(fmr: &Fmr, page_list: &[u64], iova: u64) -> Result<(), Error>,
-    >,
-    /// Unmaps a list of fast memory regions.
-    ///
-    /// Group `fmr`.
-    pub unmap_fmr: ::core::option::Option<fn(fmrs: &[Arc<Fmr>]) -> Result<(), Error>>,
-    /// Releases a fast memory region.
-    ///
-    /// Group `fmr`.
-    pub dealloc_fmr: ::core::option::Option<fn(fmr: &Fmr) -> Result<(), Error>>,
     /// Attaches a UD queue pair to the multicast group `gid`/`lid`.
     ///
     /// Group `mcast`.
@@ -486,42 +548,17 @@ pub struct IbDeviceOps {
     ///
     /// Group `flow`.
     pub create_flow: ::core::option::Option<
-        fn(
-            qp: &Qp,
-            attr: &FlowAttr,
-            domain: u32,
-            udata: &mut Udata,
-        ) -> Result<Private, Error>,
+        fn(qp: &Qp, attr: &FlowAttr, udata: &mut Udata) -> Result<Private, Error>,
     >,
     /// Removes a steering rule.
     ///
     /// Group `flow`.
     pub destroy_flow: ::core::option::Option<fn(flow: &Flow) -> Result<(), Error>>,
-    /// Creates an IPsec ESP flow action that steering rules can refer to.
-    ///
-    /// Group `flow`.
-    pub create_flow_action_esp: ::core::option::Option<
-        fn(
-            device: &Device,
-            attr: &FlowActionEspAttr,
-            attrs: &mut AttrBundle,
-        ) -> Result<Private, Error>,
-    >,
     /// Destroys a flow action no steering rule uses.
     ///
     /// Group `flow`.
     pub destroy_flow_action: ::core::option::Option<
         fn(action: &FlowAction) -> Result<(), Error>,
-    >,
-    /// Changes the parameters of an IPsec ESP flow action.
-    ///
-    /// Group `flow`.
-    pub modify_flow_action_esp: ::core::option::Option<
-        fn(
-            action: &FlowAction,
-            attr: &FlowActionEspAttr,
-            attrs: &mut AttrBundle,
-        ) -> Result<(), Error>,
     >,
     /// Sets the administrative link state of virtual function `vf` on `port`.
     ///
@@ -540,6 +577,12 @@ pub struct IbDeviceOps {
     /// Group `vf`.
     pub get_vf_stats: ::core::option::Option<
         fn(device: &Device, vf: u32, port: u8) -> Result<VfStats, Error>,
+    >,
+    /// Returns the node and port GUIDs of virtual function `vf`.
+    ///
+    /// Group `vf`.
+    pub get_vf_guid: ::core::option::Option<
+        fn(device: &Device, vf: u32, port: u8) -> Result<VfGuids, Error>,
     >,
     /// Sets the node or port GUID of virtual function `vf` on `port`.
     ///
@@ -605,6 +648,20 @@ pub struct IbDeviceOps {
     ///
     /// Group `dm`.
     pub dealloc_dm: ::core::option::Option<fn(dm: &Dm) -> Result<(), Error>>,
+    /// Allocates a DMA handle: TLP processing hints that steer the device's writes toward a CPU's cache, for memory registered with it.
+    ///
+    /// Group `dm`.
+    pub alloc_dmah: ::core::option::Option<
+        fn(
+            device: &Device,
+            attr: &DmahAttr,
+            attrs: &mut AttrBundle,
+        ) -> Result<Private, Error>,
+    >,
+    /// Frees a DMA handle.
+    ///
+    /// Group `dm`.
+    pub dealloc_dmah: ::core::option::Option<fn(dmah: &Dmah) -> Result<(), Error>>,
     /// Registers a range of device memory as a memory region.
     ///
     /// Group `dm`.
@@ -638,13 +695,28 @@ pub struct IbDeviceOps {
             attrs: &mut AttrBundle,
         ) -> Result<(), Error>,
     >,
-    /// alloc_hw_stats - Allocate a struct rdma_hw_stats and fill in the
-    ///   driver initialized data.  The struct is kfree()'ed by the sysfs
-    ///   core when the device is removed.  A lifespan of -1 in the return
-    ///   struct tells the core to set a default lifespan.
+    /// Maps a data and a metadata scatter list into an integrity region (protection information offload); the offsets are advanced past what was mapped.
+    ///
+    /// Group `mr`.
+    pub map_mr_sg_pi: ::core::option::Option<
+        fn(
+            mr: &Mr,
+            data_sg: &[ScatterEntry],
+            data_sg_offset: &mut u32,
+            meta_sg: &[ScatterEntry],
+            meta_sg_offset: &mut u32,
+        ) -> Result<usize, Error>,
+    >,
+    /// Allocates the device-wide hardware counters with their names; a lifespan of `None` lets the core choose how long values stay valid.
     ///
     /// Group `stats`.
-    pub alloc_hw_stats: ::core::option::Option<
+    pub alloc_hw_device_stats: ::core::option::Option<
+        fn(device: &Device) -> Option<HwStats>,
+    >,
+    /// Allocates the hardware counters of port `port_num` with their names.
+    ///
+    /// Group `stats`.
+    pub alloc_hw_port_stats: ::core::option::Option<
         fn(device: &Device, port_num: u8) -> Option<HwStats>,
     >,
     /// get_hw_stats - Fill in the counter value(s) in the stats struct.
@@ -667,6 +739,241 @@ pub struct IbDeviceOps {
             index: usize,
         ) -> Result<usize, Error>,
     >,
+    /// Enables or disables counter `counter_index` of the port's hardware counters (optional counters cost the device something while on).
+    ///
+    /// Group `stats`.
+    pub modify_hw_stat: ::core::option::Option<
+        fn(
+            device: &Device,
+            port_num: u8,
+            counter_index: u32,
+            enable: bool,
+        ) -> Result<(), Error>,
+    >,
+    /// Adds the driver's attributes of a memory region to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_mr_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>,
+    >,
+    /// Adds the memory region's hardware context, as raw bytes, to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_mr_entry_raw: ::core::option::Option<
+        fn(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>,
+    >,
+    /// Adds the driver's attributes of a completion queue to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_cq_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, cq: &Cq) -> Result<(), Error>,
+    >,
+    /// Adds the completion queue's hardware context, as raw bytes, to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_cq_entry_raw: ::core::option::Option<
+        fn(msg: &mut ResMessage, cq: &Cq) -> Result<(), Error>,
+    >,
+    /// Adds the driver's attributes of a queue pair to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_qp_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, qp: &Qp) -> Result<(), Error>,
+    >,
+    /// Adds the queue pair's hardware context, as raw bytes, to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_qp_entry_raw: ::core::option::Option<
+        fn(msg: &mut ResMessage, qp: &Qp) -> Result<(), Error>,
+    >,
+    /// Adds the driver's attributes of an RDMA CM identifier to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_cm_id_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, cm_id: &CmId) -> Result<(), Error>,
+    >,
+    /// Adds the driver's attributes of a shared receive queue to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_srq_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, srq: &Srq) -> Result<(), Error>,
+    >,
+    /// Adds the shared receive queue's hardware context, as raw bytes, to its resource-tracking entry.
+    ///
+    /// Group `restrack`.
+    pub fill_res_srq_entry_raw: ::core::option::Option<
+        fn(msg: &mut ResMessage, srq: &Srq) -> Result<(), Error>,
+    >,
+    /// Called once the device is registered and before any client attaches to it: the driver's last step of bringing it up.
+    ///
+    /// Group `driver`.
+    pub enable_driver: ::core::option::Option<fn(device: &Device) -> Result<(), Error>>,
+    /// Called when the device is freed: the driver releases what it keeps for the device.
+    ///
+    /// Group `driver`.
+    pub dealloc_driver: ::core::option::Option<fn(device: &Device) -> ()>,
+    /// Takes a reference on `qp` for the iWARP connection manager.
+    ///
+    /// Group `iwcm`.
+    pub iw_add_ref: ::core::option::Option<fn(qp: &Qp) -> ()>,
+    /// Drops the iWARP connection manager's reference on `qp`.
+    ///
+    /// Group `iwcm`.
+    pub iw_rem_ref: ::core::option::Option<fn(qp: &Qp) -> ()>,
+    /// Returns the QP numbered `qpn`, for the iWARP connection manager.
+    ///
+    /// Group `iwcm`.
+    pub iw_get_qp: ::core::option::Option<
+        fn(device: &Device, qpn: u32) -> Option<Arc<Qp>>,
+    >,
+    /// Starts an iWARP connection from `cm_id` with the given parameters (the MPA request).
+    ///
+    /// Group `iwcm`.
+    pub iw_connect: ::core::option::Option<
+        fn(cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error>,
+    >,
+    /// Accepts the iWARP connection request on `cm_id` (the MPA reply).
+    ///
+    /// Group `iwcm`.
+    pub iw_accept: ::core::option::Option<
+        fn(cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error>,
+    >,
+    /// Rejects the iWARP connection request on `cm_id`, sending `pdata` as private data.
+    ///
+    /// Group `iwcm`.
+    pub iw_reject: ::core::option::Option<
+        fn(cm_id: &IwCmId, pdata: &[u8]) -> Result<(), Error>,
+    >,
+    /// Listens for iWARP connections on `cm_id`'s local address, with up to `backlog` pending.
+    ///
+    /// Group `iwcm`.
+    pub iw_create_listen: ::core::option::Option<
+        fn(cm_id: &IwCmId, backlog: u32) -> Result<(), Error>,
+    >,
+    /// Stops listening on `cm_id`.
+    ///
+    /// Group `iwcm`.
+    pub iw_destroy_listen: ::core::option::Option<
+        fn(cm_id: &IwCmId) -> Result<(), Error>,
+    >,
+    /// Binds `qp` to the dynamic counter `counter` on `port`; a counter whose id is still 0 is allocated by the driver first.
+    ///
+    /// Group `counters`.
+    pub counter_bind_qp: ::core::option::Option<
+        fn(counter: &RdmaCounter, qp: &Qp, port: u8) -> Result<(), Error>,
+    >,
+    /// Moves `qp` from its dynamic counter back to the port's default one.
+    ///
+    /// Group `counters`.
+    pub counter_unbind_qp: ::core::option::Option<
+        fn(qp: &Qp, port: u8) -> Result<(), Error>,
+    >,
+    /// Frees the hardware counter behind `counter`.
+    ///
+    /// Group `counters`.
+    pub counter_dealloc: ::core::option::Option<
+        fn(counter: &RdmaCounter) -> Result<(), Error>,
+    >,
+    /// Allocates the statistics `counter` reports, with their names.
+    ///
+    /// Group `counters`.
+    pub counter_alloc_stats: ::core::option::Option<
+        fn(counter: &RdmaCounter) -> Option<HwStats>,
+    >,
+    /// Reads the current values of `counter`'s statistics from the device.
+    ///
+    /// Group `counters`.
+    pub counter_update_stats: ::core::option::Option<
+        fn(counter: &RdmaCounter) -> Result<(), Error>,
+    >,
+    /// Initialises the driver's part of a new dynamic counter.
+    ///
+    /// Group `counters`.
+    pub counter_init: ::core::option::Option<fn(counter: &RdmaCounter) -> ()>,
+    /// Adds the driver's statistics of a memory region to its `rdma stat` entry.
+    ///
+    /// Group `restrack`.
+    pub fill_stat_mr_entry: ::core::option::Option<
+        fn(msg: &mut ResMessage, mr: &Mr) -> Result<(), Error>,
+    >,
+    /// Reports the properties of a user context into the ioctl's attributes.
+    ///
+    /// Group `ucontext`.
+    pub query_ucontext: ::core::option::Option<
+        fn(context: &Ucontext, attrs: &mut AttrBundle) -> Result<(), Error>,
+    >,
+    /// Returns the NUMA node to allocate the device's objects on (`None`: no preference). Only drivers that manage their own memory placement need it.
+    ///
+    /// Group `device`.
+    pub get_numa_node: ::core::option::Option<fn(device: &Device) -> Option<u32>>,
+    /// Adds a sub-device of `kind` called `name` under `parent` (for example an SMI-only device) and returns it.
+    ///
+    /// Group `driver`.
+    pub add_sub_dev: ::core::option::Option<
+        fn(parent: &Device, kind: SubDeviceType, name: &str) -> Result<Device, Error>,
+    >,
+    /// Removes a sub-device that `add_sub_dev` added.
+    ///
+    /// Group `driver`.
+    pub del_sub_dev: ::core::option::Option<fn(sub_dev: &Device) -> ()>,
+    /// Releases the hardware resources of the objects still in a user-verbs file, before the core frees the objects themselves.
+    ///
+    /// Group `ucontext`.
+    pub ufile_hw_cleanup: ::core::option::Option<fn(file: &UverbsFile) -> ()>,
+    /// Tells the driver that the network device of one of its ports changed (link up or down, ...), for drivers with their own work to do on it.
+    ///
+    /// Group `port`.
+    pub report_port_event: ::core::option::Option<
+        fn(device: &Device, netdev: &NetDev, event: NetdevEvent) -> (),
+    >,
+    /// The provider state of address handles (`Ah`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_ah`: set with `#[device_ops(obj_size(ah = Type))]`; merged as the ops are.
+    pub size_ib_ah: ::core::option::Option<ObjSize>,
+    /// The provider state of counters objects (`Counters`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_counters`: set with `#[device_ops(obj_size(counters = Type))]`; merged as the ops are.
+    pub size_ib_counters: ::core::option::Option<ObjSize>,
+    /// The provider state of completion queues (`Cq`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_cq`: set with `#[device_ops(obj_size(cq = Type))]`; merged as the ops are.
+    pub size_ib_cq: ::core::option::Option<ObjSize>,
+    /// The provider state of DMA handles (`Dmah`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_dmah`: set with `#[device_ops(obj_size(dmah = Type))]`; merged as the ops are.
+    pub size_ib_dmah: ::core::option::Option<ObjSize>,
+    /// The provider state of memory windows (`Mw`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_mw`: set with `#[device_ops(obj_size(mw = Type))]`; merged as the ops are.
+    pub size_ib_mw: ::core::option::Option<ObjSize>,
+    /// The provider state of protection domains (`Pd`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_pd`: set with `#[device_ops(obj_size(pd = Type))]`; merged as the ops are.
+    pub size_ib_pd: ::core::option::Option<ObjSize>,
+    /// The provider state of queue pairs (`Qp`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_qp`: set with `#[device_ops(obj_size(qp = Type))]`; merged as the ops are.
+    pub size_ib_qp: ::core::option::Option<ObjSize>,
+    /// The provider state of RSS indirection tables (`RwqIndTable`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_rwq_ind_table`: set with `#[device_ops(obj_size(rwq_ind_table = Type))]`; merged as the ops are.
+    pub size_ib_rwq_ind_table: ::core::option::Option<ObjSize>,
+    /// The provider state of shared receive queues (`Srq`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_srq`: set with `#[device_ops(obj_size(srq = Type))]`; merged as the ops are.
+    pub size_ib_srq: ::core::option::Option<ObjSize>,
+    /// The provider state of user contexts (`Ucontext`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_ucontext`: set with `#[device_ops(obj_size(ucontext = Type))]`; merged as the ops are.
+    pub size_ib_ucontext: ::core::option::Option<ObjSize>,
+    /// The provider state of XRC domains (`Xrcd`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_ib_xrcd`: set with `#[device_ops(obj_size(xrcd = Type))]`; merged as the ops are.
+    pub size_ib_xrcd: ::core::option::Option<ObjSize>,
+    /// The provider state of dynamic QP counters (`RdmaCounter`): every one the provider creates must hold it.
+    ///
+    /// The kernel's `size_rdma_counter`: set with `#[device_ops(obj_size(counter = Type))]`; merged as the ops are.
+    pub size_rdma_counter: ::core::option::Option<ObjSize>,
 }
 impl IbDeviceOps {
     /// A table with no op set and every member unset: the identity of `merge`.
@@ -675,6 +982,8 @@ impl IbDeviceOps {
         driver_id: DriverId::Unknown,
         uverbs_abi_ver: 0,
         uverbs_no_driver_id_binding: false,
+        device_group: None,
+        port_groups: None,
         post_send: ::core::option::Option::None,
         post_recv: ::core::option::Option::None,
         drain_rq: ::core::option::Option::None,
@@ -682,7 +991,6 @@ impl IbDeviceOps {
         poll_cq: ::core::option::Option::None,
         peek_cq: ::core::option::Option::None,
         req_notify_cq: ::core::option::Option::None,
-        req_ncomp_notif: ::core::option::Option::None,
         post_srq_recv: ::core::option::Option::None,
         process_mad: ::core::option::Option::None,
         query_device: ::core::option::Option::None,
@@ -690,6 +998,7 @@ impl IbDeviceOps {
         get_dev_fw_str: ::core::option::Option::None,
         get_vector_affinity: ::core::option::Option::None,
         query_port: ::core::option::Option::None,
+        query_port_speed: ::core::option::Option::None,
         modify_port: ::core::option::Option::None,
         get_port_immutable: ::core::option::Option::None,
         get_link_layer: ::core::option::Option::None,
@@ -703,10 +1012,14 @@ impl IbDeviceOps {
         alloc_ucontext: ::core::option::Option::None,
         dealloc_ucontext: ::core::option::Option::None,
         mmap: ::core::option::Option::None,
+        mmap_free: ::core::option::Option::None,
+        mmap_get_pfns: ::core::option::Option::None,
+        pgoff_to_mmap_entry: ::core::option::Option::None,
         disassociate_ucontext: ::core::option::Option::None,
         alloc_pd: ::core::option::Option::None,
         dealloc_pd: ::core::option::Option::None,
         create_ah: ::core::option::Option::None,
+        create_user_ah: ::core::option::Option::None,
         modify_ah: ::core::option::Option::None,
         query_ah: ::core::option::Option::None,
         destroy_ah: ::core::option::Option::None,
@@ -719,34 +1032,35 @@ impl IbDeviceOps {
         query_qp: ::core::option::Option::None,
         destroy_qp: ::core::option::Option::None,
         create_cq: ::core::option::Option::None,
+        create_user_cq: ::core::option::Option::None,
         modify_cq: ::core::option::Option::None,
         destroy_cq: ::core::option::Option::None,
         resize_cq: ::core::option::Option::None,
+        pre_destroy_cq: ::core::option::Option::None,
+        post_destroy_cq: ::core::option::Option::None,
         get_dma_mr: ::core::option::Option::None,
         reg_user_mr: ::core::option::Option::None,
+        reg_user_mr_dmabuf: ::core::option::Option::None,
         rereg_user_mr: ::core::option::Option::None,
         dereg_mr: ::core::option::Option::None,
         alloc_mr: ::core::option::Option::None,
+        alloc_mr_integrity: ::core::option::Option::None,
+        advise_mr: ::core::option::Option::None,
         map_mr_sg: ::core::option::Option::None,
         check_mr_status: ::core::option::Option::None,
         alloc_mw: ::core::option::Option::None,
         dealloc_mw: ::core::option::Option::None,
-        alloc_fmr: ::core::option::Option::None,
-        map_phys_fmr: ::core::option::Option::None,
-        unmap_fmr: ::core::option::Option::None,
-        dealloc_fmr: ::core::option::Option::None,
         attach_mcast: ::core::option::Option::None,
         detach_mcast: ::core::option::Option::None,
         alloc_xrcd: ::core::option::Option::None,
         dealloc_xrcd: ::core::option::Option::None,
         create_flow: ::core::option::Option::None,
         destroy_flow: ::core::option::Option::None,
-        create_flow_action_esp: ::core::option::Option::None,
         destroy_flow_action: ::core::option::Option::None,
-        modify_flow_action_esp: ::core::option::Option::None,
         set_vf_link_state: ::core::option::Option::None,
         get_vf_config: ::core::option::Option::None,
         get_vf_stats: ::core::option::Option::None,
+        get_vf_guid: ::core::option::Option::None,
         set_vf_guid: ::core::option::Option::None,
         create_wq: ::core::option::Option::None,
         destroy_wq: ::core::option::Option::None,
@@ -755,12 +1069,61 @@ impl IbDeviceOps {
         destroy_rwq_ind_table: ::core::option::Option::None,
         alloc_dm: ::core::option::Option::None,
         dealloc_dm: ::core::option::Option::None,
+        alloc_dmah: ::core::option::Option::None,
+        dealloc_dmah: ::core::option::Option::None,
         reg_dm_mr: ::core::option::Option::None,
         create_counters: ::core::option::Option::None,
         destroy_counters: ::core::option::Option::None,
         read_counters: ::core::option::Option::None,
-        alloc_hw_stats: ::core::option::Option::None,
+        map_mr_sg_pi: ::core::option::Option::None,
+        alloc_hw_device_stats: ::core::option::Option::None,
+        alloc_hw_port_stats: ::core::option::Option::None,
         get_hw_stats: ::core::option::Option::None,
+        modify_hw_stat: ::core::option::Option::None,
+        fill_res_mr_entry: ::core::option::Option::None,
+        fill_res_mr_entry_raw: ::core::option::Option::None,
+        fill_res_cq_entry: ::core::option::Option::None,
+        fill_res_cq_entry_raw: ::core::option::Option::None,
+        fill_res_qp_entry: ::core::option::Option::None,
+        fill_res_qp_entry_raw: ::core::option::Option::None,
+        fill_res_cm_id_entry: ::core::option::Option::None,
+        fill_res_srq_entry: ::core::option::Option::None,
+        fill_res_srq_entry_raw: ::core::option::Option::None,
+        enable_driver: ::core::option::Option::None,
+        dealloc_driver: ::core::option::Option::None,
+        iw_add_ref: ::core::option::Option::None,
+        iw_rem_ref: ::core::option::Option::None,
+        iw_get_qp: ::core::option::Option::None,
+        iw_connect: ::core::option::Option::None,
+        iw_accept: ::core::option::Option::None,
+        iw_reject: ::core::option::Option::None,
+        iw_create_listen: ::core::option::Option::None,
+        iw_destroy_listen: ::core::option::Option::None,
+        counter_bind_qp: ::core::option::Option::None,
+        counter_unbind_qp: ::core::option::Option::None,
+        counter_dealloc: ::core::option::Option::None,
+        counter_alloc_stats: ::core::option::Option::None,
+        counter_update_stats: ::core::option::Option::None,
+        counter_init: ::core::option::Option::None,
+        fill_stat_mr_entry: ::core::option::Option::None,
+        query_ucontext: ::core::option::Option::None,
+        get_numa_node: ::core::option::Option::None,
+        add_sub_dev: ::core::option::Option::None,
+        del_sub_dev: ::core::option::Option::None,
+        ufile_hw_cleanup: ::core::option::Option::None,
+        report_port_event: ::core::option::Option::None,
+        size_ib_ah: ::core::option::Option::None,
+        size_ib_counters: ::core::option::Option::None,
+        size_ib_cq: ::core::option::Option::None,
+        size_ib_dmah: ::core::option::Option::None,
+        size_ib_mw: ::core::option::Option::None,
+        size_ib_pd: ::core::option::Option::None,
+        size_ib_qp: ::core::option::Option::None,
+        size_ib_rwq_ind_table: ::core::option::Option::None,
+        size_ib_srq: ::core::option::Option::None,
+        size_ib_ucontext: ::core::option::Option::None,
+        size_ib_xrcd: ::core::option::Option::None,
+        size_rdma_counter: ::core::option::Option::None,
     };
 }
 impl ::core::default::Default for IbDeviceOps {

@@ -3,12 +3,14 @@
 
 mod info;
 mod merge_conflict;
+mod obj_size;
 mod provide;
 
 pub use crate::generated::op_id::{OPS, OpId};
 pub use crate::generated::ops_struct::IbDeviceOps;
 pub use info::OpInfo;
 pub use merge_conflict::MergeConflict;
+pub use obj_size::ObjSize;
 pub use provide::ProvideOps;
 
 use core::fmt;

@@ -30,3 +30,24 @@ impl HwStats {
         }
     }
 }
+
+/// How QPs are bound to a dynamic counter (`enum rdma_nl_counter_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum CounterMode {
+    /// Bound one by one through `rdma statistic qp bind`.
+    #[default]
+    Manual,
+    /// Bound automatically by a criterion (QP type, PID).
+    Auto,
+}
+
+/// What the core records about a dynamic QP counter (`struct rdma_counter`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct RdmaCounterData {
+    /// The counter's id (0 until the driver allocates one).
+    pub id: u32,
+    /// The port it counts on.
+    pub port: u8,
+    /// How QPs are bound to it.
+    pub mode: CounterMode,
+}

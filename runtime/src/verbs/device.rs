@@ -177,3 +177,10 @@ impl CpuMask {
         })
     }
 }
+
+/// The kind of a sub-device a parent device adds (`enum rdma_nl_dev_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubDeviceType {
+    /// A device that carries only the subnet management interface (SMI).
+    Smi,
+}

@@ -23,3 +23,15 @@ pub struct DmMrAttr {
     /// Access rights.
     pub access_flags: AccessFlags,
 }
+
+/// What a DMA handle asks of the device's DMA (`struct ib_dmah`): TLP
+/// processing hints that steer memory writes toward a CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DmahAttr {
+    /// The CPU whose cache the writes should land near.
+    pub cpu_id: Option<u32>,
+    /// The TPH memory type (volatile or persistent).
+    pub mem_type: Option<u8>,
+    /// The processing hint.
+    pub ph: Option<u8>,
+}

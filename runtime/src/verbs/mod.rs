@@ -6,9 +6,12 @@
 //! (work requests), [`wc`] (work completions), [`cq`], [`srq`], [`mr`]
 //! (memory regions and windows), [`flow`], [`wq`], [`dm`] (device memory),
 //! [`counters`] (counters and hardware statistics), [`vf`], [`netdev`],
-//! [`mad`] and [`uverbs`] (user-space plumbing).
+//! [`mad`], [`uverbs`] (user-space plumbing and mmap entries),
+//! [`sysfs`] (attribute groups), [`restrack`] (resource-tracking entries)
+//! and [`cm`] (connection-manager identifiers).
 
 pub mod ah;
+pub mod cm;
 pub mod counters;
 pub mod cq;
 pub mod device;
@@ -20,7 +23,9 @@ pub mod mr;
 pub mod netdev;
 pub mod port;
 pub mod qp;
+pub mod restrack;
 pub mod srq;
+pub mod sysfs;
 pub mod uverbs;
 pub mod vf;
 pub mod wc;
@@ -28,27 +33,33 @@ pub mod wq;
 pub mod wr;
 
 pub use ah::{AhAttr, GlobalRoute};
-pub use counters::{CountersReadAttr, HwStats};
+pub use cm::{CmId, IwCmId, IwConnParam, PortSpace};
+pub use counters::{CounterMode, CountersReadAttr, HwStats, RdmaCounterData};
 pub use cq::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags};
 pub use device::{
     CpuMask, DeviceAttr, DeviceCapFlags, DeviceModify, DeviceModifyMask, DriverId, Owner,
+    SubDeviceType,
 };
-pub use dm::{DmAllocAttr, DmMrAttr};
+pub use dm::{DmAllocAttr, DmMrAttr, DmahAttr};
 pub use flow::{FlowActionEspAttr, FlowAttr, FlowSpec};
 pub use gid::{Gid, GidAttr, GidType};
 pub use mad::{Grh, Mad, MadFlags, MadResponse};
 pub use mr::{
-    AccessFlags, FmrAttr, MrCheckMask, MrKeys, MrStatus, MrType, MwInfo, MwType, ReregFlags,
-    ScatterEntry, UserMemory,
+    AccessFlags, AdviseFlags, DmabufFd, FmrAttr, MrAdvice, MrCheckMask, MrKeys, MrStatus, MrType,
+    MwInfo, MwType, ReregFlags, ScatterEntry, UserMemory,
 };
-pub use netdev::{NetDev, RdmaNetdevAllocParams, RdmaNetdevType};
+pub use netdev::{NetDev, NetdevEvent, RdmaNetdevAllocParams, RdmaNetdevType};
 pub use port::{
     LinkLayer, Mtu, PortAttr, PortCapFlags, PortImmutable, PortModify, PortModifyMask, PortState,
 };
 pub use qp::{QpAttr, QpAttrMask, QpCap, QpInfo, QpInitAttr, QpQuery, QpState, QpType};
+pub use restrack::{ResMessage, ResValue};
 pub use srq::{SrqAttr, SrqAttrMask, SrqInitAttr};
-pub use uverbs::{AttrBundle, Udata, VmArea};
-pub use vf::{VfGuidType, VfInfo, VfLinkState, VfStats};
+pub use sysfs::{Attribute, AttributeGroup};
+pub use uverbs::{
+    AttrBundle, MmapEntry, MmapPfns, P2pProvider, PhysRange, Udata, UverbsFile, VmArea,
+};
+pub use vf::{VfGuidType, VfGuids, VfInfo, VfLinkState, VfStats};
 pub use wc::{WcFlags, WcOpcode, WcStatus, WorkCompletion};
 pub use wq::{RwqIndTableInitAttr, WqAttr, WqAttrMask, WqInitAttr, WqState, WqType};
 pub use wr::{RecvWr, SendFlags, SendWr, Sge, WrOpcode};

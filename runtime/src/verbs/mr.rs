@@ -181,3 +181,27 @@ pub struct FmrAttr {
     /// Page shift (page size is `1 << page_shift`).
     pub page_shift: u8,
 }
+
+/// A dma-buf file descriptor to register memory from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DmabufFd(pub i32);
+
+/// What `advise_mr` asks for (`enum ib_uverbs_advise_mr_advice`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MrAdvice {
+    /// Prefetch the pages for reading.
+    Prefetch,
+    /// Prefetch the pages for writing.
+    PrefetchWrite,
+    /// Prefetch without faulting missing pages in.
+    PrefetchNoFault,
+}
+
+bitflags! {
+    /// Flags of `advise_mr` (`IB_UVERBS_ADVISE_MR_FLAG_*`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct AdviseFlags: u32 {
+        /// Complete the advice before returning.
+        const FLUSH = 1;
+    }
+}

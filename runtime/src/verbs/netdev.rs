@@ -32,3 +32,21 @@ pub struct RdmaNetdevAllocParams {
     /// Receive queues.
     pub rxqs: u32,
 }
+
+/// A change of a network device that an RDMA port follows (`NETDEV_*`
+/// notifier events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetdevEvent {
+    /// The link came up (`NETDEV_UP`).
+    Up,
+    /// The link went down (`NETDEV_DOWN`).
+    Down,
+    /// Its state or carrier changed (`NETDEV_CHANGE`).
+    Change,
+    /// It was registered (`NETDEV_REGISTER`).
+    Register,
+    /// It is being unregistered (`NETDEV_UNREGISTER`).
+    Unregister,
+    /// Its addresses changed (`NETDEV_CHANGEADDR`).
+    ChangeAddr,
+}

@@ -47,3 +47,60 @@ pub struct VmArea {
     /// Page offset that selects what to map.
     pub pgoff: u64,
 }
+
+/// An entry of a user context's mmap table (`struct rdma_user_mmap_entry`):
+/// pages a driver lets user space map at an offset it chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MmapEntry {
+    /// The first page offset user space passes to `mmap()`.
+    pub start_pgoff: u64,
+    /// How many pages.
+    pub npages: usize,
+    /// Whether the driver removed it (the mapping then fails).
+    pub driver_removed: bool,
+}
+
+impl MmapEntry {
+    /// The offset in bytes user space passes to `mmap()`, for `page_size`.
+    pub fn offset(&self, page_size: u64) -> u64 {
+        self.start_pgoff.saturating_mul(page_size)
+    }
+}
+
+/// A physically contiguous range of an mmap entry (`struct phys_vec`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct PhysRange {
+    /// The physical address.
+    pub paddr: u64,
+    /// Its length in bytes.
+    pub len: u64,
+}
+
+/// The PCI peer-to-peer provider of device memory (`struct p2pdma_provider`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct P2pProvider {
+    /// The PCI function that owns the memory, e.g. `0000:3b:00.0`.
+    pub device: String,
+    /// What to add to a physical address to get its bus address.
+    pub bus_offset: u64,
+}
+
+/// What `mmap_get_pfns` reports of an entry: its physical ranges and, for
+/// device memory, the peer-to-peer provider.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MmapPfns {
+    /// The ranges, in order.
+    pub ranges: Vec<PhysRange>,
+    /// The provider, when the pages are device memory.
+    pub provider: Option<P2pProvider>,
+}
+
+/// An open user-verbs file (`struct ib_uverbs_file`): the context and the
+/// objects user space created through it.
+#[derive(Debug, Default)]
+pub struct UverbsFile {
+    /// The context, once user space allocated one.
+    pub ucontext: Option<std::sync::Arc<crate::object::Ucontext>>,
+    /// How many objects the file still holds.
+    pub objects: usize,
+}

@@ -54,3 +54,12 @@ pub enum VfGuidType {
     /// The port GUID.
     Port,
 }
+
+/// The GUIDs of a virtual function (the two `struct ifla_vf_guid`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct VfGuids {
+    /// The node GUID.
+    pub node_guid: u64,
+    /// The port GUID.
+    pub port_guid: u64,
+}

@@ -22,6 +22,15 @@ macro_rules! every_op {
         pub fn addresses(t: &IbDeviceOps) -> Vec<Option<usize>> {
             vec![$(t.$name.map(|f| f as usize)),*]
         }
+
+        /// How many ops return the same value in both tables (`()` or
+        /// `None`): an optimiser may fold their two bodies into one.
+        pub fn foldable() -> usize {
+            [$(stringify!($ret)),*]
+                .iter()
+                .filter(|kind| matches!(**kind, "unit" | "none"))
+                .count()
+        }
     };
 }
 
@@ -60,7 +69,6 @@ every_op! {
     poll_cq(_, _) err;
     peek_cq(_, _) err;
     req_notify_cq(_, _) err;
-    req_ncomp_notif(_, _) err;
     post_srq_recv(_, _) err;
     process_mad(_, _, _, _, _, _) err;
     query_device(_, _) err;
@@ -68,6 +76,7 @@ every_op! {
     get_dev_fw_str(_) string;
     get_vector_affinity(_, _) none;
     query_port(_, _) err;
+    query_port_speed(_, _) err;
     modify_port(_, _, _, _) err;
     get_port_immutable(_, _) err;
     get_link_layer(_, _) link;
@@ -81,10 +90,14 @@ every_op! {
     alloc_ucontext(_, _) err;
     dealloc_ucontext(_) err;
     mmap(_, _) err;
+    mmap_free(_) unit;
+    mmap_get_pfns(_) err;
+    pgoff_to_mmap_entry(_, _) none;
     disassociate_ucontext(_) unit;
     alloc_pd(_, _, _) err;
     dealloc_pd(_) err;
     create_ah(_, _, _) err;
+    create_user_ah(_, _, _) err;
     modify_ah(_, _) err;
     query_ah(_) err;
     destroy_ah(_) err;
@@ -97,34 +110,35 @@ every_op! {
     query_qp(_, _) err;
     destroy_qp(_) err;
     create_cq(_, _, _, _) err;
+    create_user_cq(_, _, _, _) err;
     modify_cq(_, _, _) err;
     destroy_cq(_) err;
     resize_cq(_, _, _) err;
+    pre_destroy_cq(_) err;
+    post_destroy_cq(_) unit;
     get_dma_mr(_, _) err;
     reg_user_mr(_, _, _, _, _) err;
+    reg_user_mr_dmabuf(_, _, _, _, _, _, _, _) err;
     rereg_user_mr(_, _, _, _, _, _, _) err;
     dereg_mr(_) err;
     alloc_mr(_, _, _) err;
+    alloc_mr_integrity(_, _, _) err;
+    advise_mr(_, _, _, _, _) err;
     map_mr_sg(_, _, _) err;
     check_mr_status(_, _) err;
     alloc_mw(_, _, _) err;
     dealloc_mw(_) err;
-    alloc_fmr(_, _, _) err;
-    map_phys_fmr(_, _, _) err;
-    unmap_fmr(_) err;
-    dealloc_fmr(_) err;
     attach_mcast(_, _, _) err;
     detach_mcast(_, _, _) err;
     alloc_xrcd(_, _, _) err;
     dealloc_xrcd(_) err;
-    create_flow(_, _, _, _) err;
+    create_flow(_, _, _) err;
     destroy_flow(_) err;
-    create_flow_action_esp(_, _, _) err;
     destroy_flow_action(_) err;
-    modify_flow_action_esp(_, _, _) err;
     set_vf_link_state(_, _, _, _) err;
     get_vf_config(_, _, _) err;
     get_vf_stats(_, _, _) err;
+    get_vf_guid(_, _, _) err;
     set_vf_guid(_, _, _, _, _) err;
     create_wq(_, _, _) err;
     destroy_wq(_) err;
@@ -133,10 +147,47 @@ every_op! {
     destroy_rwq_ind_table(_) err;
     alloc_dm(_, _, _, _) err;
     dealloc_dm(_) err;
+    alloc_dmah(_, _, _) err;
+    dealloc_dmah(_) err;
     reg_dm_mr(_, _, _, _) err;
     create_counters(_, _) err;
     destroy_counters(_) err;
     read_counters(_, _, _) err;
-    alloc_hw_stats(_, _) none;
+    map_mr_sg_pi(_, _, _, _, _) err;
+    alloc_hw_device_stats(_) none;
+    alloc_hw_port_stats(_, _) none;
     get_hw_stats(_, _, _, _) err;
+    modify_hw_stat(_, _, _, _) err;
+    fill_res_mr_entry(_, _) err;
+    fill_res_mr_entry_raw(_, _) err;
+    fill_res_cq_entry(_, _) err;
+    fill_res_cq_entry_raw(_, _) err;
+    fill_res_qp_entry(_, _) err;
+    fill_res_qp_entry_raw(_, _) err;
+    fill_res_cm_id_entry(_, _) err;
+    fill_res_srq_entry(_, _) err;
+    fill_res_srq_entry_raw(_, _) err;
+    enable_driver(_) err;
+    dealloc_driver(_) unit;
+    iw_add_ref(_) unit;
+    iw_rem_ref(_) unit;
+    iw_get_qp(_, _) none;
+    iw_connect(_, _) err;
+    iw_accept(_, _) err;
+    iw_reject(_, _) err;
+    iw_create_listen(_, _) err;
+    iw_destroy_listen(_) err;
+    counter_bind_qp(_, _, _) err;
+    counter_unbind_qp(_, _) err;
+    counter_dealloc(_) err;
+    counter_alloc_stats(_) none;
+    counter_update_stats(_) err;
+    counter_init(_) unit;
+    fill_stat_mr_entry(_, _) err;
+    query_ucontext(_, _) err;
+    get_numa_node(_) none;
+    add_sub_dev(_, _, _) err;
+    del_sub_dev(_) unit;
+    ufile_hw_cleanup(_) unit;
+    report_port_event(_, _, _) unit;
 }

@@ -34,7 +34,9 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
             continue;
         }
         if key == "obj_size" && entry.origin == Origin::Attribute {
+            // Any number of `obj_size(...)` lists; each size once overall.
             obj_sizes(&entry, &mut table, cx);
+            continue;
         } else if let Some(list) = entry.list.as_ref().and_then(|l| l.first()) {
             cx.error_spanned_by(
                 &list.key,
@@ -92,7 +94,6 @@ fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
         );
         return;
     };
-    let mut seen: Vec<&Ident> = Vec::new();
     for pair in list {
         let key = pair.key.to_string();
         let Some(size) = table::obj_size(&key) else {
@@ -107,11 +108,10 @@ fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
             cx.error_spanned_by(&pair.key, message);
             continue;
         };
-        if seen.contains(&&pair.key) {
+        if table.fields.iter().any(|(f, _)| f == size.field) {
             cx.error_spanned_by(&pair.key, format!("duplicate object size `{key}`"));
             continue;
         }
-        seen.push(&pair.key);
         let field = Ident::new(size.field, pair.key.span());
         let ty = &pair.ty;
         let value = quote_spanned!(ty.span()=>

@@ -51,6 +51,34 @@ fn renamed_paths() {
 }
 
 #[test]
+fn object_sizes_and_static_members() {
+    insta::assert_snapshot!(pretty(expand::derive(quote! {
+        #[device_ops(obj_size(qp = MyQp, cq = Arc<MyCq>), device_group = MY_GROUP)]
+        #[device_ops(query_device)]
+        struct SizedOps;
+    })));
+}
+
+#[test]
+fn object_size_errors_name_the_key_and_suggest() {
+    let e = errors(expand::derive(quote! {
+        #[device_ops(obj_size(qpp = MyQp, qp = A), obj_size(qp = B), obj_size, query_device(x = T))]
+        #[device_ops(device_group = 3)]
+        struct BadSizes;
+    }));
+    assert_eq!(
+        e,
+        [
+            "unknown object size `qpp`; did you mean `qp`?",
+            "duplicate object size `qp`",
+            "`obj_size` takes a list of object types, e.g. `obj_size(qp = MyQp, cq = MyCq)`",
+            "`query_device` takes no list: only `obj_size(key = Type, ...)` does",
+            "member `device_group` takes a path to a `static`, e.g. `MY_ATTRIBUTES`",
+        ]
+    );
+}
+
+#[test]
 fn members() {
     insta::assert_snapshot!(pretty(expand::derive(quote! {
         #[device_ops(driver_id = DriverId::Soft, owner = OWNER, uverbs_abi_ver = 1)]

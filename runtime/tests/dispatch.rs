@@ -149,3 +149,41 @@ fn op_introspection() {
             .all(|(i, op)| *op as usize == i)
     );
 }
+
+/// The state type a provider declares for its PDs (`size_ib_pd`).
+struct DeclaredPd;
+
+/// A table declaring `DeclaredPd` whose `alloc_pd` returns `u32` state.
+#[derive(DeviceOps)]
+#[device_ops(obj_size(pd = DeclaredPd), alloc_pd = wrong_pd, dealloc_pd = count_dealloc)]
+struct MismatchedPd;
+
+static DEALLOCS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn wrong_pd(_: &Device, _: Option<&Ucontext>, _: &mut Udata) -> Result<Private, Error> {
+    Ok(Private::new(7u32))
+}
+
+fn count_dealloc(_: &Pd) -> Result<(), Error> {
+    DEALLOCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+#[test]
+fn an_object_whose_state_is_not_the_declared_type_is_refused() {
+    let mut builder = DeviceBuilder::new("objsize0");
+    builder.set_ops(&MismatchedPd::OPS).expect("declared table");
+    builder.set_ops(&mandatory_table()).expect("the rest");
+    let dev = builder.register().expect("register");
+    let size = dev.ops().size_ib_pd.expect("declared");
+    assert!(size.type_name().ends_with("DeclaredPd"));
+    let err = dev.alloc_pd().expect_err("u32 is not DeclaredPd");
+    assert!(
+        matches!(err, Error::WrongPrivate { object: "pd", expected } if expected.ends_with("DeclaredPd")),
+        "{err:?}"
+    );
+    // The provider's state is released through its destroy op.
+    assert_eq!(DEALLOCS.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // Without a declaration, any state goes.
+    assert!(registered().alloc_pd().is_ok());
+}

@@ -3,6 +3,12 @@
 //! that), and capability tables `probe` merges in when the configuration
 //! enables them.
 
+use std::sync::Arc;
+
+use super::cq::SoftCq;
+use super::pd::{SoftAh, SoftPd};
+use super::qp::SoftQp;
+use super::recv::RecvQueue;
 use super::{cq, device, mr, pd, post, qp, srq};
 use crate::verbs::{DriverId, Owner};
 use crate::{DeviceOps, IbDeviceOps, ProvideOps};
@@ -10,9 +16,12 @@ use crate::{DeviceOps, IbDeviceOps, ProvideOps};
 /// The module that provides the soft device's ops.
 pub(super) const OWNER: Owner = Owner::new("ibops::soft");
 
-/// Device, port, PD, CQ, MR and QP ops: what every soft device has.
+/// Device, port, PD, CQ, MR and QP ops: what every soft device has, with
+/// the state types of its PDs, CQs and QPs (the core checks each object
+/// the provider creates against them).
 #[derive(DeviceOps)]
 #[device_ops(mandatory, owner = OWNER, driver_id = DriverId::Soft, uverbs_abi_ver = 1)]
+#[device_ops(obj_size(pd = SoftPd, cq = Arc<SoftCq>, qp = Arc<SoftQp>))]
 #[device_ops(
     query_device = device::query_device,
     query_port = device::query_port,
@@ -43,7 +52,7 @@ pub(super) struct BaseOps;
 
 /// Shared receive queues.
 #[derive(DeviceOps)]
-#[device_ops(owner = OWNER, driver_id = DriverId::Soft)]
+#[device_ops(owner = OWNER, driver_id = DriverId::Soft, obj_size(srq = Arc<RecvQueue>))]
 #[device_ops(
     create_srq = srq::create_srq,
     modify_srq = srq::modify_srq,
@@ -55,7 +64,7 @@ pub(super) struct SrqOps;
 
 /// Address handles, which UD queue pairs address their datagrams with.
 #[derive(DeviceOps)]
-#[device_ops(owner = OWNER, driver_id = DriverId::Soft)]
+#[device_ops(owner = OWNER, driver_id = DriverId::Soft, obj_size(ah = SoftAh))]
 #[device_ops(create_ah = pd::create_ah, query_ah = pd::query_ah, destroy_ah = pd::destroy_ah)]
 pub(super) struct AhOps;
 

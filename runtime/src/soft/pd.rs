@@ -14,6 +14,11 @@ pub(super) struct SoftPd {
     pub(super) id: u32,
 }
 
+/// The provider state of an address handle: nothing beyond the core's
+/// data (its PD and address vector), which `query_ah` reports.
+#[derive(Debug)]
+pub(super) struct SoftAh;
+
 /// The PD id of `pd`.
 pub(super) fn pd_id(pd: &Pd) -> Result<u32> {
     Ok(pd.private::<SoftPd>()?.id)
@@ -40,7 +45,7 @@ pub(super) fn dealloc_pd(pd: &Pd) -> Result<()> {
 
 pub(super) fn create_ah(pd: &Pd, _: &AhAttr, _: &mut Udata) -> Result<Private> {
     soft_device(pd.device())?.counts.ah.acquire()?;
-    Ok(Private::new(()))
+    Ok(Private::new(SoftAh))
 }
 
 pub(super) fn query_ah(ah: &Ah) -> Result<AhAttr> {

@@ -16,7 +16,9 @@
 
 pub mod c;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
+mod json;
 mod output;
 pub mod schema;
 mod write;
@@ -24,6 +26,7 @@ mod write;
 pub use diagnostic::{Diagnostic, SchemaErrors};
 pub use emit::{GeneratedFile, emit_all};
 pub use output::{
-    Error, FileOutcome, StaleFile, check, generate, generate_c, import_c, load_schema, render,
+    Error, FileOutcome, StaleFile, check, check_c, diff_schemas, generate, generate_c, import_c,
+    load_schema, render,
 };
 pub use schema::Schema;

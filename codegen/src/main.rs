@@ -1,6 +1,8 @@
 //! The `ibops-codegen` command line: `generate` writes the generated files,
 //! `check` fails when they are stale, `emit-c` writes the C header and
-//! source, `import-c` turns a C struct into an `ops.toml` skeleton.
+//! source, `import-c` turns a C struct into an `ops.toml` skeleton, `diff`
+//! tells what changed between two schemas and `check-c` audits a
+//! hand-written `ib_set_device_ops()`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,12 +48,30 @@ fn cli() -> Command {
         .subcommand(
             Command::new("emit-c")
                 .about("Write the C header and ib_set_device_ops() source into a directory")
-                .args([schema, root])
+                .args([schema.clone(), root.clone()])
                 .arg(
                     path_arg("out", "DIR", "The output directory")
                         .long("out")
                         .required(true),
                 ),
+        )
+        .subcommand(
+            Command::new("diff")
+                .about("What changed between two schemas; exit 1 when a change breaks providers")
+                .arg(path_arg("old", "OLD", "The old schema").required(true))
+                .arg(path_arg("new", "NEW", "The new schema").required(true))
+                .arg(root.clone())
+                .arg(json_flag()),
+        )
+        .subcommand(
+            Command::new("check-c")
+                .about("Audit a hand-written ib_set_device_ops() (and a struct) against the schema")
+                .arg(path_arg("device_c", "DEVICE_C", "The C text with the function").required(true))
+                .arg(
+                    path_arg("struct_header", "HEADER", "Also compare the struct this header declares")
+                        .long("struct-header"),
+                )
+                .args([schema.clone(), root.clone()]),
         )
         .subcommand(
             Command::new("import-c")
@@ -68,6 +88,13 @@ fn cli() -> Command {
                 )
                 .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out")),
         )
+}
+
+fn json_flag() -> Arg {
+    Arg::new("json")
+        .long("json")
+        .action(clap::ArgAction::SetTrue)
+        .help("Print JSON instead of text")
 }
 
 fn path(args: &ArgMatches, name: &str) -> PathBuf {
@@ -116,6 +143,39 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
                 print!("{skeleton}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        "diff" => {
+            let diff =
+                ibops_codegen::diff_schemas(&path(args, "root"), &path(args, "old"), &path(args, "new"))?;
+            if args.get_flag("json") {
+                println!("{}", diff.to_json());
+            } else {
+                println!("{diff}");
+            }
+            Ok(if diff.is_breaking() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        "check-c" => {
+            let header = args.get_one::<PathBuf>("struct_header");
+            let reports = ibops_codegen::check_c(
+                &path(args, "root"),
+                &path(args, "schema"),
+                &path(args, "device_c"),
+                header.map(PathBuf::as_path),
+            )?;
+            let mut errors = 0;
+            for report in &reports {
+                println!("{report}");
+                errors += report.count(ibops_codegen::c::check::Severity::Error);
+            }
+            Ok(if errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         "check" => {
             let stale = ibops_codegen::check(&path(args, "root"), &path(args, "schema"))?;

@@ -10,6 +10,7 @@ use similar::TextDiff;
 use crate::c::import::ImportErrors;
 use crate::c::{MissingC, emit_c};
 use crate::diagnostic::SchemaErrors;
+use crate::diff::SchemaDiff;
 use crate::emit::{GeneratedFile, emit_all};
 use crate::schema;
 use crate::write::{Pending, WriteError, write_files};
@@ -180,6 +181,58 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+}
+
+/// The changes from the schema at `old` to the one at `new` (each relative
+/// to `root` unless absolute), reported under the paths given.
+///
+/// # Errors
+/// Either schema cannot be read or is invalid.
+pub fn diff_schemas(root: &Path, old: &Path, new: &Path) -> Result<SchemaDiff, Error> {
+    let (before, after) = (load_schema(root, old)?, load_schema(root, new)?);
+    Ok(crate::diff::diff(
+        &old.display().to_string(),
+        &before,
+        &new.display().to_string(),
+        &after,
+    ))
+}
+
+/// Audits the `ib_set_device_ops()` in the file `device_c` against the
+/// schema at `schema_path`; with `struct_header`, also compares the struct
+/// that header declares with the schema.
+///
+/// # Errors
+/// A file cannot be read, the schema is invalid, or the struct cannot be
+/// imported from `struct_header`.
+pub fn check_c(
+    root: &Path,
+    schema_path: &Path,
+    device_c: &Path,
+    struct_header: Option<&Path>,
+) -> Result<Vec<crate::c::check::Report>, Error> {
+    let schema = load_schema(root, schema_path)?;
+    let text = fs::read_to_string(device_c).map_err(io_error(device_c))?;
+    let mut reports = vec![crate::c::check::check(
+        &device_c.display().to_string(),
+        &text,
+        &schema,
+    )];
+    if let Some(header) = struct_header {
+        let text = fs::read_to_string(header).map_err(io_error(header))?;
+        let imported = crate::c::import::import(&text, &schema.struct_name).map_err(|errors| {
+            Error::Import {
+                path: header.to_owned(),
+                errors,
+            }
+        })?;
+        reports.push(crate::c::check::check_struct(
+            &header.display().to_string(),
+            &imported,
+            &schema,
+        ));
+    }
+    Ok(reports)
 }
 
 /// Writes each file under `root` whose content changed, all or none.

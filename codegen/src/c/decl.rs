@@ -22,6 +22,11 @@ pub enum CDecl {
         /// The whole declaration, normalized, with its `;`.
         text: String,
     },
+    /// `DECLARE_RDMA_OBJ_SIZE(ib_ah)`: an object size (the field `size_ib_ah`).
+    ObjSize {
+        /// The struct it sizes: `ib_ah`.
+        name: String,
+    },
 }
 
 impl CDecl {
@@ -29,7 +34,7 @@ impl CDecl {
     pub fn name(&self) -> &str {
         match self {
             CDecl::FnPointer(f) => &f.name,
-            CDecl::Field { name, .. } => name,
+            CDecl::Field { name, .. } | CDecl::ObjSize { name } => name,
         }
     }
 }
@@ -109,6 +114,22 @@ pub fn parse(text: &str) -> Result<CDecl, DeclError> {
     let text = text.strip_suffix(';').unwrap_or(&text).trim_end();
     if text.is_empty() {
         return Err(DeclError("empty declaration".to_owned()));
+    }
+    if let Some(args) = text.strip_prefix("DECLARE_RDMA_OBJ_SIZE") {
+        let name = args
+            .trim()
+            .strip_prefix('(')
+            .and_then(|a| a.strip_suffix(')'))
+            .map(str::trim)
+            .filter(|n| is_ident(n));
+        return match name {
+            Some(name) => Ok(CDecl::ObjSize {
+                name: name.to_owned(),
+            }),
+            None => Err(DeclError(format!(
+                "`{text}` is not `DECLARE_RDMA_OBJ_SIZE(struct_name)`"
+            ))),
+        };
     }
     if let Some(bad) = text.chars().find(|c| !is_decl_char(*c)) {
         let hint = if matches!(bad, '>' | '+' | '-') {

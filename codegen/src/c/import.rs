@@ -366,6 +366,11 @@ impl Imported {
                     out.push_str(&format!("c = {}\n", toml_string(text)));
                 }
                 CDecl::FnPointer(f) => out.push_str(&op_skeleton(f, member.doc.as_deref())),
+                CDecl::ObjSize { name } => out.push_str(&format!(
+                    "[[obj_size]]\nname = {}\n{TODO_SIZE}key = \"\" # TODO\ndoc = {}\n",
+                    toml_string(name),
+                    toml_doc(member.doc.as_deref()),
+                )),
             }
         }
         out
@@ -397,6 +402,9 @@ fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
 /// until a person fills it in and removes the marker.
 const TODO_OP: &str =
     "todo = \"the group and the Rust signature (params, returns) of the C prototype\"\n";
+/// The marker on every skeleton object size.
+const TODO_SIZE: &str =
+    "todo = \"the key providers name it by in #[device_ops(obj_size(KEY = Type))]\"\n";
 /// The marker on every skeleton member.
 const TODO_MEMBER: &str =
     "todo = \"the Rust type, its empty value, the merge policy and the attribute kind\"\n";

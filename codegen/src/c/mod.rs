@@ -7,6 +7,7 @@
 //! table into it and `ib_device_check_mandatory()` checks the mandatory
 //! ops. In C a member or op is unset when it is zero (NULL).
 
+pub mod check;
 pub mod decl;
 mod header;
 pub mod import;

@@ -185,7 +185,8 @@ fn read_member(
     let c = match (c, &name) {
         (Some(c), Some(name)) => c_decl(&c, name.value, false, &mut t).map(|d| match d {
             CDecl::Field { text, .. } => Some(text),
-            CDecl::FnPointer(f) => Some(f.to_string()),
+            // `c_decl` returns only fields for members.
+            CDecl::FnPointer(_) | CDecl::ObjSize { .. } => None,
         }),
         _ => Some(None),
     };
@@ -209,6 +210,7 @@ fn read_obj_size(
     let name = t.string("name", true);
     let key = t.string("key", true);
     let doc = t.string("doc", true);
+    unfinished(&mut t);
     let name = name.filter(|n| check_ident(n, "object size", &mut t));
     let key = key.filter(|k| check_ident(k, "object size key", &mut t));
     let doc = doc.and_then(|d| non_empty(d, &mut t));
@@ -253,7 +255,7 @@ fn read_op(
     let c = match (c, &name) {
         (Some(c), Some(name)) => c_decl(&c, name.value, true, &mut t).map(|d| match d {
             CDecl::FnPointer(f) => Some(f),
-            CDecl::Field { .. } => None,
+            CDecl::Field { .. } | CDecl::ObjSize { .. } => None,
         }),
         _ => Some(None),
     };
@@ -292,6 +294,9 @@ fn c_decl(
         }
         Ok(CDecl::Field { .. }) => {
             format!("op `{name}` is declared in C as a plain field, not `RET (*{name})(PARAMS);`")
+        }
+        Ok(CDecl::ObjSize { .. }) => {
+            format!("`{name}` is declared in C as an object size; make it an [[obj_size]]")
         }
         Err(e) => format!("invalid C declaration: {e}"),
     };

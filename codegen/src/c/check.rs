@@ -1,0 +1,579 @@
+//! `check-c`: audits a hand-written `ib_set_device_ops()` against the
+//! schema, the review the kernel's history shows is needed: an op or member
+//! without a merge line (its table entry is then silently ignored and the
+//! core answers `-EOPNOTSUPP`), a line naming something that is not a
+//! member, a duplicated line, lines out of sorted order, a member merged
+//! against its policy (a flag ORed with itself), and object sizes without
+//! their `SET_OBJ_SIZE`.
+//!
+//! The text may be a whole `device.c`, a patch or a mail: only the body of
+//! the function is read, comments skipped, each finding reported at its
+//! line.
+
+use std::fmt;
+
+use super::decl::CDecl;
+use super::import::Imported;
+use crate::schema::{MemberPolicy, Schema};
+
+/// How serious a finding is: errors fail the check, warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Reported, but the function merges correctly (line order).
+    Warning,
+    /// The function merges something wrong or not at all.
+    Error,
+}
+
+/// One finding, at a line of the checked text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The line (1-based; 0 for the function as a whole).
+    pub line: usize,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Everything `check-c` found in one text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The file name findings are reported with.
+    pub file: String,
+    /// Findings in line order.
+    pub findings: Vec<Finding>,
+    /// How many things were checked: merge lines of the function, or
+    /// members of a struct.
+    pub checked: usize,
+    /// What `checked` counts.
+    pub unit: &'static str,
+}
+
+impl Report {
+    /// How many findings have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// `FILE:LINE: error: message` lines, then a count.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            let word = match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            writeln!(
+                f,
+                "{}:{}: {word}: {}",
+                self.file, finding.line, finding.message
+            )?;
+        }
+        write!(
+            f,
+            "{}: {} {}, {} errors, {} warnings",
+            self.file,
+            self.checked,
+            self.unit,
+            self.count(Severity::Error),
+            self.count(Severity::Warning)
+        )
+    }
+}
+
+/// One statement of the function body: its text (comments removed,
+/// whitespace collapsed) and the line it starts on.
+struct Statement {
+    text: String,
+    line: usize,
+}
+
+/// A `MACRO(ptr, name);` line.
+struct MergeLine {
+    name: String,
+    line: usize,
+}
+
+/// Checks the `ib_set_device_ops()` in `text` (reported as `file`) against
+/// `schema`.
+pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
+    let mut report = Report {
+        file: file.to_owned(),
+        findings: Vec::new(),
+        checked: 0,
+        unit: "merge lines",
+    };
+    let Some((params, body, body_line)) = function(text, "ib_set_device_ops") else {
+        report.findings.push(Finding {
+            line: 0,
+            severity: Severity::Error,
+            message: "no definition of `ib_set_device_ops()` found".to_owned(),
+        });
+        return report;
+    };
+    let incoming = incoming_param(&params);
+    let statements = statements(&body, body_line);
+    let ops = merge_lines(&statements, "SET_DEVICE_OP");
+    let sizes = merge_lines(&statements, "SET_OBJ_SIZE");
+    report.checked = ops.len() + sizes.len();
+    let mut out = Vec::new();
+
+    let like_ops: Vec<&str> = schema
+        .ops
+        .iter()
+        .map(|op| op.name.as_str())
+        .chain(
+            schema
+                .members
+                .iter()
+                .filter(|m| m.policy == MemberPolicy::LikeOps)
+                .map(|m| m.name.as_str()),
+        )
+        .collect();
+    let by_policy: Vec<&str> = schema
+        .members
+        .iter()
+        .filter(|m| m.policy != MemberPolicy::LikeOps)
+        .map(|m| m.name.as_str())
+        .collect();
+    lines_against(
+        &ops,
+        "SET_DEVICE_OP",
+        &like_ops,
+        &by_policy,
+        body_line,
+        &mut out,
+    );
+    let size_names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
+    lines_against(&sizes, "SET_OBJ_SIZE", &size_names, &[], body_line, &mut out);
+    for member in schema
+        .members
+        .iter()
+        .filter(|m| m.policy != MemberPolicy::LikeOps)
+    {
+        member_merge(
+            &member.name,
+            member.policy,
+            &incoming,
+            &statements,
+            body_line,
+            &mut out,
+        );
+    }
+    out.sort_by_key(|f| (f.line, f.severity));
+    report.findings = out;
+    report
+}
+
+/// Checks the `MACRO(ptr, name)` lines against the names the schema merges
+/// with them: each name once, nothing else, in sorted order. `policy_merged`
+/// are members the schema merges by policy, which must not have a line.
+fn lines_against(
+    lines: &[MergeLine],
+    mac: &str,
+    expected: &[&str],
+    policy_merged: &[&str],
+    body_line: usize,
+    out: &mut Vec<Finding>,
+) {
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for l in lines {
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == l.name) {
+            out.push(error(
+                l.line,
+                format!("`{mac}(.., {})` again (first at line {first})", l.name),
+            ));
+            continue;
+        }
+        seen.push((&l.name, l.line));
+        if policy_merged.contains(&l.name.as_str()) {
+            out.push(error(
+                l.line,
+                format!(
+                    "`{}` has its own merge policy; `{mac}` merges it as an op instead",
+                    l.name
+                ),
+            ));
+        } else if !expected.contains(&l.name.as_str()) {
+            out.push(error(
+                l.line,
+                format!("`{mac}(.., {})` names no member of the schema", l.name),
+            ));
+        }
+    }
+    for pair in lines.windows(2) {
+        if pair[1].name < pair[0].name {
+            out.push(Finding {
+                line: pair[1].line,
+                severity: Severity::Warning,
+                message: format!(
+                    "`{}` is out of sorted order (after `{}`); the list is kept sorted",
+                    pair[1].name, pair[0].name
+                ),
+            });
+        }
+    }
+    for name in expected.iter().filter(|n| !lines.iter().any(|l| l.name == **n)) {
+        out.push(error(
+            body_line,
+            format!(
+                "no `{mac}(.., {name})`: a table's `{name}` is silently ignored (the core then \
+                 answers -EOPNOTSUPP or uses no size)"
+            ),
+        ));
+    }
+}
+
+/// Checks how a policy-merged member is merged: from the incoming table,
+/// with `|=` for `or` and `=` otherwise.
+fn member_merge(
+    name: &str,
+    policy: MemberPolicy,
+    incoming: &str,
+    statements: &[Statement],
+    body_line: usize,
+    out: &mut Vec<Finding>,
+) {
+    let field = format!("->{name}");
+    let from_incoming = format!("{incoming}->{name}");
+    let mut merged = false;
+    for s in statements {
+        let Some((lhs, op, rhs)) = assignment(&s.text) else {
+            continue;
+        };
+        if !lhs.ends_with(&field) {
+            continue;
+        }
+        merged = true;
+        if !mentions(rhs, &from_incoming) {
+            out.push(error(
+                s.line,
+                format!(
+                    "`{name}` is merged with `{rhs}`, not with the incoming `{from_incoming}`{}",
+                    if rhs.contains(&field) {
+                        " (merged with itself: the incoming value is lost)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        } else if lhs.starts_with(incoming) && lhs[incoming.len()..].starts_with("->") {
+            out.push(error(
+                s.line,
+                format!("`{name}` is written into the incoming table, not the device's"),
+            ));
+        } else if (policy == MemberPolicy::Or) != (op == "|=") {
+            out.push(error(
+                s.line,
+                format!(
+                    "`{name}` is merged with `{op}` but its policy is `{}`",
+                    policy.name()
+                ),
+            ));
+        }
+    }
+    if !merged {
+        out.push(error(
+            body_line,
+            format!(
+                "no merge of `{name}` (policy `{}`): the table's value is ignored",
+                policy.name()
+            ),
+        ));
+    }
+}
+
+/// Whether `text` names `path` (`ops->x`) as a whole, not as the end of
+/// another name (`dev_ops->x`).
+fn mentions(text: &str, path: &str) -> bool {
+    text.match_indices(path).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+fn error(line: usize, message: String) -> Finding {
+    Finding {
+        line,
+        severity: Severity::Error,
+        message,
+    }
+}
+
+/// `lhs op rhs` of an assignment statement (`=` or `|=`).
+fn assignment(text: &str) -> Option<(&str, &'static str, &str)> {
+    let text = text.trim().trim_end_matches(';').trim();
+    for op in ["|=", "="] {
+        if let Some(at) = text.find(op) {
+            let (lhs, rhs) = (&text[..at], &text[at + op.len()..]);
+            // `==`, `!=`, `<=`, `>=` are comparisons, not assignments.
+            let compare = rhs.starts_with('=')
+                || (op == "=" && lhs.ends_with(['!', '<', '>', '=', '|']));
+            if !compare {
+                let lhs = lhs.rsplit([')', '{', '}']).next().unwrap_or(lhs).trim();
+                return Some((lhs, op, rhs.trim()));
+            }
+        }
+    }
+    None
+}
+
+/// The name of the incoming-table parameter: the last identifier of the
+/// parameter that is a pointer to the ops struct (`ops` in the kernel).
+fn incoming_param(params: &str) -> String {
+    params
+        .split(',')
+        .find(|p| p.contains("ib_device_ops") || p.contains("_ops"))
+        .and_then(|p| {
+            p.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .find(|w| !w.is_empty())
+        })
+        .unwrap_or("ops")
+        .to_owned()
+}
+
+/// `MACRO(ptr, name)` statements, in order.
+fn merge_lines(statements: &[Statement], mac: &str) -> Vec<MergeLine> {
+    statements
+        .iter()
+        .filter_map(|s| {
+            let args = s.text.strip_prefix(mac)?.trim_start().strip_prefix('(')?;
+            let args = args.split(')').next()?;
+            let name = args.split(',').nth(1)?.trim();
+            Some(MergeLine {
+                name: name.to_owned(),
+                line: s.line,
+            })
+        })
+        .collect()
+}
+
+/// The parameter list, the body (between its braces) and the body's first
+/// line of the definition of `name` in `text`.
+fn function(text: &str, name: &str) -> Option<(String, String, usize)> {
+    let code = strip_comments(text);
+    let mut from = 0;
+    while let Some(found) = code[from..].find(name) {
+        let at = from + found;
+        from = at + name.len();
+        let rest = &code[from..];
+        let Some(params) = rest.trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let close = params.find(')')?;
+        let after = params[close + 1..].trim_start();
+        if !after.starts_with('{') {
+            continue; // a call or a declaration
+        }
+        let open = code.len() - after.len();
+        let mut depth = 0usize;
+        for (i, c) in code[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let body = code[open + 1..open + i].to_owned();
+                        let line = code[..open].matches('\n').count() + 1;
+                        return Some((params[..close].to_owned(), body, line));
+                    }
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// `text` with comments replaced by spaces (newlines kept, so lines count
+/// the same) and string literals left alone.
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                out.push_str("  ");
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    out.push(if c == '\n' { '\n' } else { ' ' });
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            ('/', Some('/')) => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                    out.push(' ');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The statements of `body` (ending at `;`), skipping preprocessor lines,
+/// each with its starting line.
+fn statements(body: &str, first_line: usize) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut line = first_line;
+    let mut current = String::new();
+    let mut start = line;
+    let mut in_directive = false;
+    let mut at_line_start = true;
+    for c in body.chars() {
+        if c == '\n' {
+            line += 1;
+            // A directive ends at an unescaped newline.
+            if in_directive && !current.trim_end().ends_with('\\') {
+                in_directive = false;
+                current.clear();
+            }
+            at_line_start = true;
+            current.push(' ');
+            continue;
+        }
+        if at_line_start && !c.is_whitespace() {
+            at_line_start = false;
+            if c == '#' {
+                in_directive = true;
+                current.clear();
+            }
+        }
+        if in_directive {
+            current.push(c);
+            continue;
+        }
+        if current.trim().is_empty() && !c.is_whitespace() {
+            start = line;
+        }
+        current.push(c);
+        if c == ';' || c == '{' || c == '}' {
+            let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
+            if text.len() > 1 {
+                out.push(Statement { text, line: start });
+            }
+            current.clear();
+        }
+    }
+    out
+}
+
+/// Compares the struct a header declares (imported) with the schema: the
+/// same ops, members and object sizes, in the same order, with the same C
+/// prototypes.
+pub fn check_struct(file: &str, imported: &Imported, schema: &Schema) -> Report {
+    let mut out = Vec::new();
+    let schema_names: Vec<(String, &'static str, Option<String>)> = schema
+        .members
+        .iter()
+        .map(|m| (m.name.clone(), "member", None))
+        .chain(
+            schema
+                .ops
+                .iter()
+                .map(|op| (op.name.clone(), "op", op.c.as_ref().map(ToString::to_string))),
+        )
+        .chain(
+            schema
+                .obj_sizes
+                .iter()
+                .map(|s| (s.name.clone(), "object size", None)),
+        )
+        .collect();
+    for m in &imported.members {
+        let name = m.decl.name();
+        match schema_names.iter().find(|(n, _, _)| n == name) {
+            None => out.push(error(
+                m.line,
+                format!("`{name}` is in the header's struct but not in the schema"),
+            )),
+            Some((_, _, Some(c))) => {
+                if let CDecl::FnPointer(f) = &m.decl
+                    && f.to_string() != *c
+                {
+                    out.push(Finding {
+                        line: m.line,
+                        severity: Severity::Warning,
+                        message: format!(
+                            "the schema's C prototype of `{name}` differs: `{c}` here is `{f}`"
+                        ),
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, what, _) in &schema_names {
+        if !imported.members.iter().any(|m| m.decl.name() == name) {
+            out.push(error(
+                0,
+                format!("the schema's {what} `{name}` is not in the header's struct"),
+            ));
+        }
+    }
+    let order: Vec<&str> = imported.members.iter().map(|m| m.decl.name()).collect();
+    let ours: Vec<&str> = schema_names
+        .iter()
+        .map(|(n, _, _)| n.as_str())
+        .filter(|n| order.contains(n))
+        .collect();
+    let theirs: Vec<&str> = order
+        .iter()
+        .copied()
+        .filter(|n| ours.contains(n))
+        .collect();
+    if let Some(at) = ours.iter().zip(&theirs).position(|(a, b)| a != b) {
+        let line = imported
+            .members
+            .iter()
+            .find(|m| m.decl.name() == theirs[at])
+            .map_or(0, |m| m.line);
+        out.push(Finding {
+            line,
+            severity: Severity::Warning,
+            message: format!(
+                "the schema's order differs from the struct's from here: `{}` where the schema has `{}`",
+                theirs[at], ours[at]
+            ),
+        });
+    }
+    out.sort_by_key(|f| (f.line, f.severity));
+    Report {
+        file: file.to_owned(),
+        findings: out,
+        checked: imported.members.len(),
+        unit: "struct members",
+    }
+}

@@ -1,0 +1,373 @@
+//! `diff OLD NEW`: what changed between two schemas, for a reviewer and for
+//! a provider author, each change classified as breaking for providers or
+//! not.
+//!
+//! A change is breaking when some provider has to change its code: an op it
+//! implements is removed or renamed or takes another signature (in Rust or
+//! in C), an op becomes mandatory, a member goes away or merges
+//! differently. Added ops, members and object sizes are not breaking
+//! (unless the op is mandatory); nor is an op becoming optional or moving
+//! to another group.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::json;
+use crate::schema::{Member, Op, Schema};
+
+/// What kind of change one entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// An op only the new schema has.
+    OpAdded,
+    /// An op only the old schema has.
+    OpRemoved,
+    /// An op removed and one added that look like the same op renamed
+    /// (same C prototype, same doc, or same Rust signature and a shared
+    /// name prefix).
+    OpRenamed,
+    /// An op's Rust signature changed.
+    RustSignature,
+    /// An op's C prototype changed.
+    CPrototype,
+    /// An op became mandatory, or stopped being.
+    Mandatory,
+    /// An op moved to another group.
+    Group,
+    /// A member only the new schema has.
+    MemberAdded,
+    /// A member only the old schema has.
+    MemberRemoved,
+    /// A member's merge policy changed.
+    MemberPolicy,
+    /// A member's Rust type, C declaration or attribute kind changed.
+    MemberType,
+    /// An object size only the new schema has.
+    ObjSizeAdded,
+    /// An object size only the old schema has.
+    ObjSizeRemoved,
+    /// The table's op merge rule changed.
+    Merge,
+}
+
+impl ChangeKind {
+    /// Every kind, in report order.
+    pub const ALL: [ChangeKind; 14] = [
+        ChangeKind::OpRemoved,
+        ChangeKind::OpRenamed,
+        ChangeKind::OpAdded,
+        ChangeKind::RustSignature,
+        ChangeKind::CPrototype,
+        ChangeKind::Mandatory,
+        ChangeKind::Group,
+        ChangeKind::MemberRemoved,
+        ChangeKind::MemberAdded,
+        ChangeKind::MemberPolicy,
+        ChangeKind::MemberType,
+        ChangeKind::ObjSizeRemoved,
+        ChangeKind::ObjSizeAdded,
+        ChangeKind::Merge,
+    ];
+
+    /// The kind's name in reports and JSON: `op-added`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::OpAdded => "op-added",
+            ChangeKind::OpRemoved => "op-removed",
+            ChangeKind::OpRenamed => "op-renamed",
+            ChangeKind::RustSignature => "rust-signature",
+            ChangeKind::CPrototype => "c-prototype",
+            ChangeKind::Mandatory => "mandatory",
+            ChangeKind::Group => "group",
+            ChangeKind::MemberAdded => "member-added",
+            ChangeKind::MemberRemoved => "member-removed",
+            ChangeKind::MemberPolicy => "member-policy",
+            ChangeKind::MemberType => "member-type",
+            ChangeKind::ObjSizeAdded => "obj-size-added",
+            ChangeKind::ObjSizeRemoved => "obj-size-removed",
+            ChangeKind::Merge => "merge",
+        }
+    }
+}
+
+/// One change between the schemas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// What kind of change.
+    pub kind: ChangeKind,
+    /// The op, member or object size (`old -> new` for a rename).
+    pub name: String,
+    /// What it was and what it is, where that says more than the name.
+    pub detail: String,
+    /// Whether some provider has to change its code.
+    pub breaking: bool,
+}
+
+/// Every change from one schema to another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaDiff {
+    /// What the old schema is called in reports.
+    pub old: String,
+    /// What the new schema is called in reports.
+    pub new: String,
+    /// The changes, grouped by kind in [`ChangeKind::ALL`] order, each
+    /// kind in the new schema's order (removals in the old one's).
+    pub changes: Vec<Change>,
+}
+
+impl SchemaDiff {
+    /// Whether any change is breaking.
+    pub fn is_breaking(&self) -> bool {
+        self.changes.iter().any(|c| c.breaking)
+    }
+
+    /// How many changes of `kind` there are.
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.changes.iter().filter(|c| c.kind == kind).count()
+    }
+
+    /// The report as JSON: `old`, `new`, `breaking` (a count), `summary`
+    /// (a count per kind) and `changes`.
+    pub fn to_json(&self) -> String {
+        let summary: Vec<(String, String)> = ChangeKind::ALL
+            .iter()
+            .map(|k| (k.name().to_owned(), self.count(*k).to_string()))
+            .collect();
+        let changes: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| {
+                json::object(&[
+                    ("kind", json::string(c.kind.name())),
+                    ("name", json::string(&c.name)),
+                    ("detail", json::string(&c.detail)),
+                    ("breaking", c.breaking.to_string()),
+                ])
+            })
+            .collect();
+        let breaking = self.changes.iter().filter(|c| c.breaking).count();
+        let summary: Vec<(&str, String)> =
+            summary.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        json::object(&[
+            ("old", json::string(&self.old)),
+            ("new", json::string(&self.new)),
+            ("breaking", breaking.to_string()),
+            ("summary", json::object(&summary)),
+            ("changes", json::array(&changes)),
+        ])
+    }
+}
+
+/// The human report: one line per change, then a count per kind.
+impl fmt::Display for SchemaDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let breaking = self.changes.iter().filter(|c| c.breaking).count();
+        writeln!(
+            f,
+            "{} -> {}: {} changes, {breaking} breaking for providers",
+            self.old,
+            self.new,
+            self.changes.len()
+        )?;
+        for c in &self.changes {
+            let mark = if c.breaking { "breaking" } else { "        " };
+            write!(f, "  {mark}  {:<16}  {}", c.kind.name(), c.name)?;
+            if !c.detail.is_empty() {
+                write!(f, ": {}", c.detail)?;
+            }
+            writeln!(f)?;
+        }
+        let counts: Vec<String> = ChangeKind::ALL
+            .iter()
+            .filter(|k| self.count(**k) > 0)
+            .map(|k| format!("{} {}", k.name(), self.count(*k)))
+            .collect();
+        write!(f, "summary: {}", counts.join(", "))
+    }
+}
+
+/// The changes from `old` to `new`, reported under the names given.
+pub fn diff(old_name: &str, old: &Schema, new_name: &str, new: &Schema) -> SchemaDiff {
+    let mut changes = Vec::new();
+    if old.merge != new.merge {
+        changes.push(Change {
+            kind: ChangeKind::Merge,
+            name: new.struct_name.clone(),
+            detail: format!("{:?} -> {:?}", old.merge, new.merge),
+            breaking: true,
+        });
+    }
+    ops(old, new, &mut changes);
+    members(old, new, &mut changes);
+    obj_sizes(old, new, &mut changes);
+    changes.sort_by_key(|c| ChangeKind::ALL.iter().position(|k| *k == c.kind));
+    SchemaDiff {
+        old: old_name.to_owned(),
+        new: new_name.to_owned(),
+        changes,
+    }
+}
+
+/// An op's Rust signature without its name: `fn(qp: &Qp) -> Result<(), Error>`.
+fn rust_shape(op: &Op) -> String {
+    op.to_string()
+        .replacen(&format!("fn {}(", op.name), "fn(", 1)
+}
+
+/// An op's C prototype without its name: `int (*)(struct ib_qp *qp)`.
+fn c_shape(op: &Op) -> Option<String> {
+    op.c.as_ref()
+        .map(|c| c.to_string().replacen(&format!("(*{})", op.name), "(*)", 1))
+}
+
+/// Whether the removed op `old` and the added op `new` look like one op
+/// renamed.
+fn looks_renamed(old: &Op, new: &Op) -> bool {
+    let same_c = c_shape(old).is_some() && c_shape(old) == c_shape(new);
+    let shared = old
+        .name
+        .chars()
+        .zip(new.name.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let similar_name = 2 * shared >= old.name.len().min(new.name.len());
+    same_c || old.doc == new.doc || (rust_shape(old) == rust_shape(new) && similar_name)
+}
+
+fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
+    let find = |schema: &Schema, name: &str| schema.ops.iter().position(|op| op.name == name);
+    let removed: Vec<&Op> = old.ops.iter().filter(|op| find(new, &op.name).is_none()).collect();
+    let added: Vec<&Op> = new.ops.iter().filter(|op| find(old, &op.name).is_none()).collect();
+    let mut renamed_to: HashSet<&str> = HashSet::new();
+    for gone in &removed {
+        match added
+            .iter()
+            .find(|op| !renamed_to.contains(op.name.as_str()) && looks_renamed(gone, op))
+        {
+            Some(to) => {
+                renamed_to.insert(&to.name);
+                changes.push(Change {
+                    kind: ChangeKind::OpRenamed,
+                    name: format!("{} -> {}", gone.name, to.name),
+                    detail: "likely: a removal and an addition that look alike".to_owned(),
+                    breaking: true,
+                });
+            }
+            None => changes.push(Change {
+                kind: ChangeKind::OpRemoved,
+                name: gone.name.clone(),
+                detail: String::new(),
+                breaking: true,
+            }),
+        }
+    }
+    for op in added.iter().filter(|op| !renamed_to.contains(op.name.as_str())) {
+        changes.push(Change {
+            kind: ChangeKind::OpAdded,
+            name: op.name.clone(),
+            detail: if op.mandatory {
+                "mandatory".to_owned()
+            } else {
+                String::new()
+            },
+            breaking: op.mandatory,
+        });
+    }
+    for op in &new.ops {
+        let Some(before) = find(old, &op.name).map(|i| &old.ops[i]) else {
+            continue;
+        };
+        let (was, is) = (rust_shape(before), rust_shape(op));
+        if was != is {
+            changes.push(changed(ChangeKind::RustSignature, &op.name, &was, &is, true));
+        }
+        let (was, is) = (c_shape(before), c_shape(op));
+        if was != is {
+            let text = |c: Option<String>| c.unwrap_or_else(|| "(none)".to_owned());
+            changes.push(changed(ChangeKind::CPrototype, &op.name, &text(was), &text(is), true));
+        }
+        if before.mandatory != op.mandatory {
+            let word = |m: bool| if m { "mandatory" } else { "optional" };
+            let (was, is) = (word(before.mandatory), word(op.mandatory));
+            changes.push(changed(ChangeKind::Mandatory, &op.name, was, is, op.mandatory));
+        }
+        if before.group != op.group {
+            changes.push(changed(ChangeKind::Group, &op.name, &before.group, &op.group, false));
+        }
+    }
+}
+
+fn changed(kind: ChangeKind, name: &str, was: &str, is: &str, breaking: bool) -> Change {
+    Change {
+        kind,
+        name: name.to_owned(),
+        detail: format!("{was} -> {is}"),
+        breaking,
+    }
+}
+
+/// A member's Rust type, C declaration and attribute kind as one text.
+fn member_shape(m: &Member) -> String {
+    format!(
+        "{} ({:?} attribute; C: {})",
+        crate::schema::type_text(&m.ty),
+        m.attr,
+        m.c.as_deref().unwrap_or("none")
+    )
+}
+
+/// The member of `schema` called `name`.
+fn member<'s>(schema: &'s Schema, name: &str) -> Option<&'s Member> {
+    schema.members.iter().find(|m| m.name == name)
+}
+
+fn members(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
+    let find = member;
+    for m in old.members.iter().filter(|m| find(new, &m.name).is_none()) {
+        changes.push(Change {
+            kind: ChangeKind::MemberRemoved,
+            name: m.name.clone(),
+            detail: String::new(),
+            breaking: true,
+        });
+    }
+    for m in &new.members {
+        let Some(before) = find(old, &m.name) else {
+            changes.push(Change {
+                kind: ChangeKind::MemberAdded,
+                name: m.name.clone(),
+                detail: format!("policy {}", m.policy.name()),
+                breaking: false,
+            });
+            continue;
+        };
+        if before.policy != m.policy {
+            let (was, is) = (before.policy.name(), m.policy.name());
+            changes.push(changed(ChangeKind::MemberPolicy, &m.name, was, is, true));
+        }
+        let (was, is) = (member_shape(before), member_shape(m));
+        if was != is {
+            changes.push(changed(ChangeKind::MemberType, &m.name, &was, &is, true));
+        }
+    }
+}
+
+fn obj_sizes(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
+    let has = |schema: &Schema, name: &str| schema.obj_sizes.iter().any(|s| s.name == name);
+    for size in old.obj_sizes.iter().filter(|s| !has(new, &s.name)) {
+        changes.push(Change {
+            kind: ChangeKind::ObjSizeRemoved,
+            name: size.name.clone(),
+            detail: String::new(),
+            breaking: true,
+        });
+    }
+    for size in new.obj_sizes.iter().filter(|s| !has(old, &s.name)) {
+        changes.push(Change {
+            kind: ChangeKind::ObjSizeAdded,
+            name: size.name.clone(),
+            detail: format!("obj_size({} = ...)", size.key),
+            breaking: false,
+        });
+    }
+}

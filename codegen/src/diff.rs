@@ -146,8 +146,10 @@ impl SchemaDiff {
             })
             .collect();
         let breaking = self.changes.iter().filter(|c| c.breaking).count();
-        let summary: Vec<(&str, String)> =
-            summary.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let summary: Vec<(&str, String)> = summary
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
         json::object(&[
             ("old", json::string(&self.old)),
             ("new", json::string(&self.new)),
@@ -236,8 +238,16 @@ fn looks_renamed(old: &Op, new: &Op) -> bool {
 
 fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
     let find = |schema: &Schema, name: &str| schema.ops.iter().position(|op| op.name == name);
-    let removed: Vec<&Op> = old.ops.iter().filter(|op| find(new, &op.name).is_none()).collect();
-    let added: Vec<&Op> = new.ops.iter().filter(|op| find(old, &op.name).is_none()).collect();
+    let removed: Vec<&Op> = old
+        .ops
+        .iter()
+        .filter(|op| find(new, &op.name).is_none())
+        .collect();
+    let added: Vec<&Op> = new
+        .ops
+        .iter()
+        .filter(|op| find(old, &op.name).is_none())
+        .collect();
     let mut renamed_to: HashSet<&str> = HashSet::new();
     for gone in &removed {
         match added
@@ -261,7 +271,10 @@ fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
             }),
         }
     }
-    for op in added.iter().filter(|op| !renamed_to.contains(op.name.as_str())) {
+    for op in added
+        .iter()
+        .filter(|op| !renamed_to.contains(op.name.as_str()))
+    {
         changes.push(Change {
             kind: ChangeKind::OpAdded,
             name: op.name.clone(),
@@ -279,20 +292,44 @@ fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
         };
         let (was, is) = (rust_shape(before), rust_shape(op));
         if was != is {
-            changes.push(changed(ChangeKind::RustSignature, &op.name, &was, &is, true));
+            changes.push(changed(
+                ChangeKind::RustSignature,
+                &op.name,
+                &was,
+                &is,
+                true,
+            ));
         }
         let (was, is) = (c_shape(before), c_shape(op));
         if was != is {
             let text = |c: Option<String>| c.unwrap_or_else(|| "(none)".to_owned());
-            changes.push(changed(ChangeKind::CPrototype, &op.name, &text(was), &text(is), true));
+            changes.push(changed(
+                ChangeKind::CPrototype,
+                &op.name,
+                &text(was),
+                &text(is),
+                true,
+            ));
         }
         if before.mandatory != op.mandatory {
             let word = |m: bool| if m { "mandatory" } else { "optional" };
             let (was, is) = (word(before.mandatory), word(op.mandatory));
-            changes.push(changed(ChangeKind::Mandatory, &op.name, was, is, op.mandatory));
+            changes.push(changed(
+                ChangeKind::Mandatory,
+                &op.name,
+                was,
+                is,
+                op.mandatory,
+            ));
         }
         if before.group != op.group {
-            changes.push(changed(ChangeKind::Group, &op.name, &before.group, &op.group, false));
+            changes.push(changed(
+                ChangeKind::Group,
+                &op.name,
+                &before.group,
+                &op.group,
+                false,
+            ));
         }
     }
 }

@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn escapes_and_nests() {
         assert_eq!(string("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\u0001""#);
-        let o = object(&[("k", array(&[string("x"), "1".into()])), ("t", "true".into())]);
+        let o = object(&[
+            ("k", array(&[string("x"), "1".into()])),
+            ("t", "true".into()),
+        ]);
         assert_eq!(o, r#"{"k":["x",1],"t":true}"#);
     }
 }

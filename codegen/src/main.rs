@@ -66,10 +66,16 @@ fn cli() -> Command {
         .subcommand(
             Command::new("check-c")
                 .about("Audit a hand-written ib_set_device_ops() (and a struct) against the schema")
-                .arg(path_arg("device_c", "DEVICE_C", "The C text with the function").required(true))
                 .arg(
-                    path_arg("struct_header", "HEADER", "Also compare the struct this header declares")
-                        .long("struct-header"),
+                    path_arg("device_c", "DEVICE_C", "The C text with the function").required(true),
+                )
+                .arg(
+                    path_arg(
+                        "struct_header",
+                        "HEADER",
+                        "Also compare the struct this header declares",
+                    )
+                    .long("struct-header"),
                 )
                 .args([schema.clone(), root.clone()]),
         )
@@ -145,8 +151,11 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             Ok(ExitCode::SUCCESS)
         }
         "diff" => {
-            let diff =
-                ibops_codegen::diff_schemas(&path(args, "root"), &path(args, "old"), &path(args, "new"))?;
+            let diff = ibops_codegen::diff_schemas(
+                &path(args, "root"),
+                &path(args, "old"),
+                &path(args, "new"),
+            )?;
             if args.get_flag("json") {
                 println!("{}", diff.to_json());
             } else {

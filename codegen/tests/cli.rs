@@ -249,3 +249,63 @@ fn a_deeply_nested_type_is_exit_2_with_a_diagnostic() {
     );
     assert!(stderr.len() < 4096, "{} bytes of stderr", stderr.len());
 }
+
+/// The repository root, where `ops.toml` and `schemas/` are.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
+        .args(args)
+        .arg("--root")
+        .arg(repo())
+        .output()
+        .expect("run ibops-codegen")
+}
+
+#[test]
+fn diff_exits_1_on_a_breaking_change_and_0_on_none() {
+    let breaking = codegen(&["diff", "schemas/seed.toml", "ops.toml"]);
+    assert_eq!(
+        breaking.status.code(),
+        Some(1),
+        "{}",
+        text(&breaking.stderr)
+    );
+    let stdout = text(&breaking.stdout);
+    assert!(
+        stdout.starts_with("schemas/seed.toml -> ops.toml: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("breaking  op-removed        alloc_fmr"),
+        "{stdout}"
+    );
+    let same = codegen(&["diff", "ops.toml", "ops.toml", "--json"]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(text(&same.stdout).contains("\"breaking\":0,"));
+    let missing = codegen(&["diff", "ops.toml", "no-such.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn check_c_exits_1_on_an_error_and_0_on_warnings_only() {
+    let fixture = repo().join("tests/fixtures/linux-next/device.c");
+    let fixture = fixture.to_string_lossy();
+    let real = codegen(&["check-c", &fixture]);
+    assert_eq!(real.status.code(), Some(0), "{}", text(&real.stdout));
+    assert!(text(&real.stdout).contains("0 errors, 5 warnings"));
+
+    let root = workspace("check_c_fault");
+    let text_c = fs::read_to_string(&*fixture).expect("fixture");
+    let broken = root.join("device.c");
+    fs::write(
+        &broken,
+        text_c.replace("\tSET_OBJ_SIZE(dev_ops, ib_qp);\n", ""),
+    )
+    .expect("write");
+    let out = codegen(&["check-c", &broken.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("error: no `SET_OBJ_SIZE(.., ib_qp)`"));
+}

@@ -35,7 +35,9 @@ fn importing_the_seed_reproduces_the_schemas_ops_and_prototypes() {
         .iter()
         .map(|m| match &m.decl {
             CDecl::FnPointer(f) => (f.name.clone(), f.to_string()),
-            CDecl::Field { name, .. } => panic!("the seed's struct has only ops, found `{name}`"),
+            CDecl::Field { name, .. } | CDecl::ObjSize { name } => {
+                panic!("the seed's struct has only ops, found `{name}`")
+            }
         })
         .collect();
     assert_eq!(seed.len(), 86);

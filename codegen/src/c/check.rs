@@ -150,7 +150,14 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         &mut out,
     );
     let size_names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
-    lines_against(&sizes, "SET_OBJ_SIZE", &size_names, &[], body_line, &mut out);
+    lines_against(
+        &sizes,
+        "SET_OBJ_SIZE",
+        &size_names,
+        &[],
+        body_line,
+        &mut out,
+    );
     for member in schema
         .members
         .iter()
@@ -218,7 +225,10 @@ fn lines_against(
             });
         }
     }
-    for name in expected.iter().filter(|n| !lines.iter().any(|l| l.name == **n)) {
+    for name in expected
+        .iter()
+        .filter(|n| !lines.iter().any(|l| l.name == **n))
+    {
         out.push(error(
             body_line,
             format!(
@@ -307,20 +317,26 @@ fn error(line: usize, message: String) -> Finding {
     }
 }
 
-/// `lhs op rhs` of an assignment statement (`=` or `|=`).
+/// `lhs op rhs` of an assignment statement (`=` or `|=`): the first `=`
+/// that is neither part of a comparison (`==`, `!=`, `<=`, `>=`) nor of
+/// another compound assignment.
 fn assignment(text: &str) -> Option<(&str, &'static str, &str)> {
     let text = text.trim().trim_end_matches(';').trim();
-    for op in ["|=", "="] {
-        if let Some(at) = text.find(op) {
-            let (lhs, rhs) = (&text[..at], &text[at + op.len()..]);
-            // `==`, `!=`, `<=`, `>=` are comparisons, not assignments.
-            let compare = rhs.starts_with('=')
-                || (op == "=" && lhs.ends_with(['!', '<', '>', '=', '|']));
-            if !compare {
-                let lhs = lhs.rsplit([')', '{', '}']).next().unwrap_or(lhs).trim();
-                return Some((lhs, op, rhs.trim()));
-            }
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices('=') {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + 1).copied();
+        if after == Some(b'=') || before == Some(b'=') {
+            continue;
         }
+        let (lhs_end, op) = match before {
+            Some(b'|') => (at - 1, "|="),
+            Some(b'!' | b'<' | b'>' | b'&' | b'+' | b'-' | b'*' | b'/' | b'^' | b'%') => continue,
+            _ => (at, "="),
+        };
+        let lhs = &text[..lhs_end];
+        let lhs = lhs.rsplit([')', '{', '}']).next().unwrap_or(lhs).trim();
+        return Some((lhs, op, text[at + 1..].trim()));
     }
     None
 }
@@ -499,12 +515,13 @@ pub fn check_struct(file: &str, imported: &Imported, schema: &Schema) -> Report 
         .members
         .iter()
         .map(|m| (m.name.clone(), "member", None))
-        .chain(
-            schema
-                .ops
-                .iter()
-                .map(|op| (op.name.clone(), "op", op.c.as_ref().map(ToString::to_string))),
-        )
+        .chain(schema.ops.iter().map(|op| {
+            (
+                op.name.clone(),
+                "op",
+                op.c.as_ref().map(ToString::to_string),
+            )
+        }))
         .chain(
             schema
                 .obj_sizes
@@ -549,11 +566,7 @@ pub fn check_struct(file: &str, imported: &Imported, schema: &Schema) -> Report 
         .map(|(n, _, _)| n.as_str())
         .filter(|n| order.contains(n))
         .collect();
-    let theirs: Vec<&str> = order
-        .iter()
-        .copied()
-        .filter(|n| ours.contains(n))
-        .collect();
+    let theirs: Vec<&str> = order.iter().copied().filter(|n| ours.contains(n)).collect();
     if let Some(at) = ours.iter().zip(&theirs).position(|(a, b)| a != b) {
         let line = imported
             .members

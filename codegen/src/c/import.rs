@@ -530,6 +530,24 @@ struct demo_ops {
     }
 
     #[test]
+    fn object_sizes_become_obj_size_entries() {
+        let text = "struct s {\n\tint (*f)(void);\n\tDECLARE_RDMA_OBJ_SIZE(ib_ah);\n};";
+        let imported = import(text, "s").expect("imports");
+        assert_eq!(
+            imported.members[1].decl,
+            CDecl::ObjSize {
+                name: "ib_ah".to_owned()
+            }
+        );
+        let skeleton = imported.to_skeleton("s.h");
+        assert!(
+            skeleton.contains("[[obj_size]]\nname = \"ib_ah\"\ntodo = "),
+            "{skeleton}"
+        );
+        assert!(import("struct s {\n\tDECLARE_RDMA_OBJ_SIZE(a b);\n};", "s").is_err());
+    }
+
+    #[test]
     fn missing_and_unclosed_structs_are_errors() {
         assert!(import("struct other { int a; };", "s").is_err());
         let unclosed = import("struct s {\n int a;\n", "s").expect_err("unclosed");

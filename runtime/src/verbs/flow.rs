@@ -38,18 +38,3 @@ pub struct FlowAttr {
     /// All must match.
     pub specs: Vec<FlowSpec>,
 }
-
-/// Parameters of an IPsec ESP flow action (`struct ib_flow_action_attrs_esp`).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct FlowActionEspAttr {
-    /// Security parameter index.
-    pub spi: u32,
-    /// Initial sequence number.
-    pub seq: u32,
-    /// Window size for anti-replay.
-    pub tfc_pad: u32,
-    /// Encryption key material.
-    pub keymat: Vec<u8>,
-    /// Flags (`IB_FLOW_ACTION_ESP_FLAGS_*`).
-    pub flags: u64,
-}

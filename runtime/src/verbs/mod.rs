@@ -41,12 +41,12 @@ pub use device::{
     SubDeviceType,
 };
 pub use dm::{DmAllocAttr, DmMrAttr, DmahAttr};
-pub use flow::{FlowActionEspAttr, FlowAttr, FlowSpec};
+pub use flow::{FlowAttr, FlowSpec};
 pub use gid::{Gid, GidAttr, GidType};
 pub use mad::{Grh, Mad, MadFlags, MadResponse};
 pub use mr::{
-    AccessFlags, AdviseFlags, DmabufFd, FmrAttr, MrAdvice, MrCheckMask, MrKeys, MrStatus, MrType,
-    MwInfo, MwType, ReregFlags, ScatterEntry, UserMemory,
+    AccessFlags, AdviseFlags, DmabufFd, MrAdvice, MrCheckMask, MrKeys, MrStatus, MrType, MwInfo,
+    MwType, ReregFlags, ScatterEntry, UserMemory,
 };
 pub use netdev::{NetDev, NetdevEvent, RdmaNetdevAllocParams, RdmaNetdevType};
 pub use port::{

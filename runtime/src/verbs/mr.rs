@@ -171,17 +171,6 @@ pub enum MwType {
     Type2,
 }
 
-/// Limits of a fast memory region (`struct ib_fmr_attr`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct FmrAttr {
-    /// Most pages per mapping.
-    pub max_pages: u32,
-    /// Most mappings before an unmap is needed.
-    pub max_maps: u32,
-    /// Page shift (page size is `1 << page_shift`).
-    pub page_shift: u8,
-}
-
 /// A dma-buf file descriptor to register memory from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DmabufFd(pub i32);

@@ -3,8 +3,17 @@
 //! checked byte for byte, and the summary is printed as `ibv_rc_pingpong`
 //! prints it. Exits 1 if any message is wrong or a completion fails.
 //!
+//! The options of `ibv_rc_pingpong` that apply to one in-process device:
+//! `-d` (device name), `-i` (port), `-s`, `-n`, `-m` (path MTU), `-r`
+//! (receives kept posted), `-l` (service level), `-e` (sleep on completion
+//! events instead of polling), `-g` (GID index), `-o` (on-demand paging,
+//! which the soft device refuses as a device without it does) and `-c`
+//! (check the data: always on here). The TCP port `-p` has no use without
+//! a second machine.
+//!
 //! ```sh
 //! cargo run --release --example pingpong -- -s 4096 -n 1000
+//! cargo run --release --example pingpong -- -e -m 2048 -r 16
 //! ```
 
 use std::cell::Cell;
@@ -12,7 +21,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::{Arg, Command, value_parser};
+use clap::{Arg, ArgAction, Command, value_parser};
 use ibops::prelude::*;
 use ibops::soft::SoftConfig;
 
@@ -21,10 +30,27 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const RECV_ID: u64 = 1;
 const SEND_ID: u64 = 2;
 
+/// The options of a run.
+#[derive(Clone, Debug)]
+struct Options {
+    device: String,
+    port: u8,
+    size: u32,
+    iters: u64,
+    mtu: Mtu,
+    rx_depth: u32,
+    sl: u8,
+    events: bool,
+    gid_index: Option<u32>,
+    odp: bool,
+}
+
 /// One side: its QP, CQ and a buffer holding a send half and a receive half.
 struct End {
     qp: Arc<Qp>,
     cq: Arc<Cq>,
+    /// With `-e`: the channel the CQ's events arrive on.
+    channel: Option<CompletionChannel>,
     buf: Buffer,
     mr: Arc<Mr>,
     size: u32,
@@ -34,20 +60,26 @@ struct End {
 }
 
 impl End {
-    fn new(device: &Device, size: u32) -> Result<End, Error> {
+    fn new(device: &Device, opts: &Options) -> Result<End, Error> {
+        let size = opts.size;
         let pd = device.alloc_pd()?;
-        let cq = device.create_cq(&CqInitAttr::new(16))?;
+        let channel = opts.events.then(CompletionChannel::new);
+        let cq = device.create_cq(&CqInitAttr {
+            channel: channel.clone(),
+            ..CqInitAttr::new(opts.rx_depth + 1)
+        })?;
         let qp = pd.create_qp(&QpInitAttr::new(
             QpType::Rc,
             &cq,
             &cq,
-            QpCap::single_sge(1, 1),
+            QpCap::single_sge(1, opts.rx_depth),
         ))?;
         let buf = Buffer::new(2 * size as usize)?;
         let mr = pd.reg_mr(&UserMemory::whole(&buf), AccessFlags::LOCAL_WRITE)?;
         Ok(End {
             qp,
             cq,
+            channel,
             buf,
             mr,
             size,
@@ -80,6 +112,9 @@ impl End {
         let start = Instant::now();
         let mut wc = [WorkCompletion::default()];
         loop {
+            if self.channel.is_some() {
+                self.sleep_for_event()?;
+            }
             if self.cq.poll(&mut wc).map_err(|e| e.to_string())? == 1 {
                 let c = wc[0];
                 if c.status != WcStatus::Success {
@@ -101,6 +136,32 @@ impl End {
             }
             std::hint::spin_loop();
         }
+    }
+
+    /// With `-e`: arms the CQ and sleeps until its next completion event,
+    /// unless a completion is already there.
+    fn sleep_for_event(&self) -> Result<(), String> {
+        let Some(channel) = &self.channel else {
+            return Ok(());
+        };
+        self.cq
+            .req_notify(CqNotifyFlags::NEXT_COMP)
+            .map_err(|e| e.to_string())?;
+        if self.cq.peek(1).map_err(|e| e.to_string())? == 0 && !channel.get_event(TIMEOUT) {
+            return Err(format!("no completion event within {TIMEOUT:?}"));
+        }
+        Ok(())
+    }
+
+    /// Connects to `remote` with the run's port, path MTU and service level.
+    fn connect(&self, remote: u32, opts: &Options) -> Result<(), Error> {
+        let (init, mask) = QpAttr::rc_init(opts.port, AccessFlags::empty());
+        self.qp.modify(&init, mask)?;
+        let (mut rtr, mask) = QpAttr::rc_rtr(remote, opts.mtu, opts.port);
+        rtr.ah_attr.sl = opts.sl;
+        self.qp.modify(&rtr, mask)?;
+        let (rts, mask) = QpAttr::rc_rts(7);
+        self.qp.modify(&rts, mask)
     }
 
     /// Checks the received half against `expected`.
@@ -137,14 +198,25 @@ fn message(i: u64, size: u32) -> Vec<u8> {
         .collect()
 }
 
-fn server(end: &End, iters: u64) -> Result<(), String> {
+/// Posts the first `depth` receives (at most `iters`): `-r` keeps that many
+/// posted, reposting one as each is consumed.
+fn prefill(end: &End, depth: u32, iters: u64) -> Result<u64, String> {
+    let n = u64::from(depth).min(iters);
+    for _ in 0..n {
+        end.post_recv().map_err(|e| e.to_string())?;
+    }
+    Ok(n)
+}
+
+fn server(end: &End, iters: u64, depth: u32) -> Result<(), String> {
     let err = |e: Error| e.to_string();
-    end.post_recv().map_err(err)?;
+    let mut posted = prefill(end, depth, iters)?;
     for i in 0..iters {
         end.wait(RECV_ID)?;
         end.check(&message(i, end.size))?;
-        if i + 1 < iters {
+        if posted < iters {
             end.post_recv().map_err(err)?;
+            posted += 1;
         }
         end.send(&message(!i, end.size)).map_err(err)?;
         end.wait(SEND_ID)?;
@@ -152,36 +224,61 @@ fn server(end: &End, iters: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn client(end: &End, iters: u64) -> Result<(), String> {
+fn client(end: &End, iters: u64, depth: u32) -> Result<(), String> {
     let err = |e: Error| e.to_string();
+    let mut posted = prefill(end, depth, iters)?;
     for i in 0..iters {
-        end.post_recv().map_err(err)?;
         end.send(&message(i, end.size)).map_err(err)?;
         end.wait(SEND_ID)?;
         end.wait(RECV_ID)?;
         end.check(&message(!i, end.size))?;
+        if posted < iters {
+            end.post_recv().map_err(err)?;
+            posted += 1;
+        }
     }
     Ok(())
 }
 
-fn run(size: u32, iters: u64) -> Result<(), String> {
-    let device = SoftConfig::new("soft0")
+fn run(opts: &Options) -> Result<(), String> {
+    let (size, iters) = (opts.size, opts.iters);
+    let device = SoftConfig::new(opts.device.clone())
         .probe_in(Registry::global())
         .map_err(|e| e.to_string())?;
+    if opts.port == 0 || opts.port > device.phys_port_cnt() {
+        return Err(format!("Couldn't get port info for port {}", opts.port));
+    }
+    if opts.odp {
+        return Err("The device isn't ODP capable or does not support RC send".to_owned());
+    }
+    if let Some(index) = opts.gid_index {
+        device
+            .query_gid(opts.port, index)
+            .map_err(|_| format!("can't read sgid of index {index}"))?;
+    }
+    let active = device.query_port(opts.port).map_err(|e| e.to_string())?;
+    if opts.mtu.bytes() > active.active_mtu.bytes() {
+        return Err(format!(
+            "path MTU {} is above the port's active MTU {}",
+            opts.mtu.bytes(),
+            active.active_mtu.bytes()
+        ));
+    }
     let setup = || -> Result<(End, End), Error> {
-        let a = End::new(&device, size)?;
-        let b = End::new(&device, size)?;
-        a.qp.connect_rc(b.qp.qp_num(), AccessFlags::empty(), 7)?;
-        b.qp.connect_rc(a.qp.qp_num(), AccessFlags::empty(), 7)?;
+        let a = End::new(&device, opts)?;
+        let b = End::new(&device, opts)?;
+        a.connect(b.qp.qp_num(), opts)?;
+        b.connect(a.qp.qp_num(), opts)?;
         Ok((a, b))
     };
     let (a, b) = setup().map_err(|e| e.to_string())?;
     println!("  local address:  {}", a.address(&device));
     println!("  remote address: {}", b.address(&device));
     let start = Instant::now();
+    let depth = opts.rx_depth;
     thread::scope(|s| {
-        let srv = s.spawn(move || server(&b, iters));
-        let cli = client(&a, iters);
+        let srv = s.spawn(move || server(&b, iters, depth));
+        let cli = client(&a, iters, depth);
         let srv = srv
             .join()
             .unwrap_or_else(|_| Err("the server thread panicked".to_owned()));
@@ -201,16 +298,66 @@ fn run(size: u32, iters: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> ExitCode {
+/// `-m`'s value as an MTU.
+fn parse_mtu(text: &str) -> Result<Mtu, String> {
+    match text {
+        "256" => Ok(Mtu::Mtu256),
+        "512" => Ok(Mtu::Mtu512),
+        "1024" => Ok(Mtu::Mtu1024),
+        "2048" => Ok(Mtu::Mtu2048),
+        "4096" => Ok(Mtu::Mtu4096),
+        _ => Err("the MTU is one of 256, 512, 1024, 2048, 4096".to_owned()),
+    }
+}
+
+fn options() -> Options {
+    let flag = |name: &'static str, short: char, help: &'static str| {
+        Arg::new(name)
+            .short(short)
+            .long(name)
+            .action(ArgAction::SetTrue)
+            .help(help)
+    };
     let args = Command::new("pingpong")
         .about("RC ping-pong between two QPs of the soft device, like ibv_rc_pingpong")
+        .arg(
+            Arg::new("ib-dev")
+                .short('d')
+                .long("ib-dev")
+                .default_value("soft0")
+                .help("use IB device <dev> (the soft device to create)"),
+        )
+        .arg(
+            Arg::new("ib-port")
+                .short('i')
+                .long("ib-port")
+                .value_parser(value_parser!(u8))
+                .default_value("1")
+                .help("use port <port> of IB device"),
+        )
         .arg(
             Arg::new("size")
                 .short('s')
                 .long("size")
                 .value_parser(value_parser!(u32).range(1..))
                 .default_value("4096")
-                .help("Bytes per message"),
+                .help("size of message to exchange"),
+        )
+        .arg(
+            Arg::new("mtu")
+                .short('m')
+                .long("mtu")
+                .value_parser(parse_mtu)
+                .default_value("1024")
+                .help("path MTU"),
+        )
+        .arg(
+            Arg::new("rx-depth")
+                .short('r')
+                .long("rx-depth")
+                .value_parser(value_parser!(u32).range(1..=16384))
+                .default_value("500")
+                .help("number of receives to post at a time"),
         )
         .arg(
             Arg::new("iters")
@@ -218,12 +365,46 @@ fn main() -> ExitCode {
                 .long("iters")
                 .value_parser(value_parser!(u64).range(1..))
                 .default_value("1000")
-                .help("Round trips"),
+                .help("number of exchanges"),
         )
+        .arg(
+            Arg::new("sl")
+                .short('l')
+                .long("sl")
+                .value_parser(value_parser!(u8).range(0..16))
+                .default_value("0")
+                .help("service level value"),
+        )
+        .arg(flag("events", 'e', "sleep on CQ events"))
+        .arg(
+            Arg::new("gid-idx")
+                .short('g')
+                .long("gid-idx")
+                .value_parser(value_parser!(u32))
+                .help("local port gid index"),
+        )
+        .arg(flag("odp", 'o', "use on demand paging"))
+        .arg(flag("chk", 'c', "validate received buffer (always on)"))
         .get_matches();
-    let size = args.get_one::<u32>("size").copied().unwrap_or(4096);
-    let iters = args.get_one::<u64>("iters").copied().unwrap_or(1000);
-    match run(size, iters) {
+    Options {
+        device: args
+            .get_one::<String>("ib-dev")
+            .cloned()
+            .unwrap_or_default(),
+        port: args.get_one::<u8>("ib-port").copied().unwrap_or(1),
+        size: args.get_one::<u32>("size").copied().unwrap_or(4096),
+        iters: args.get_one::<u64>("iters").copied().unwrap_or(1000),
+        mtu: args.get_one::<Mtu>("mtu").copied().unwrap_or(Mtu::Mtu1024),
+        rx_depth: args.get_one::<u32>("rx-depth").copied().unwrap_or(500),
+        sl: args.get_one::<u8>("sl").copied().unwrap_or(0),
+        events: args.get_flag("events"),
+        gid_index: args.get_one::<u32>("gid-idx").copied(),
+        odp: args.get_flag("odp"),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(&options()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pingpong: {e}");

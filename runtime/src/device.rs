@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::ops::{IbDeviceOps, MergeConflict};
 use crate::private::Private;
 use crate::registry::Registry;
+use crate::stats::{OpStat, OpStats};
 
 /// A device being set up: ops tables are merged into it with
 /// [`set_ops`](Self::set_ops) (SET_DEVICE_OP semantics), then
@@ -78,6 +79,7 @@ impl DeviceBuilder {
                 ops: self.ops,
                 phys_port_cnt: self.phys_port_cnt,
                 private: self.private.unwrap_or_else(|| Private::new(NoDeviceState)),
+                stats: OpStats::default(),
             }),
         })
     }
@@ -112,6 +114,7 @@ struct DeviceInner {
     ops: IbDeviceOps,
     phys_port_cnt: u8,
     private: Private,
+    stats: OpStats,
 }
 
 impl Device {
@@ -143,6 +146,20 @@ impl Device {
                 object: "device",
                 expected: core::any::type_name::<T>(),
             })
+    }
+
+    /// How often each op was called on this device, how often it failed
+    /// and how long it took, for the ops called at least once. Counted by
+    /// the dispatch only when `ibops` is built with the `trace` feature;
+    /// empty otherwise.
+    pub fn op_stats(&self) -> Vec<OpStat> {
+        self.inner.stats.snapshot()
+    }
+
+    /// The device's counters, for the dispatch to record into.
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))]
+    pub(crate) fn stats(&self) -> &OpStats {
+        &self.inner.stats
     }
 
     /// Whether two handles name the same device.

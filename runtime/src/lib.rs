@@ -42,6 +42,7 @@ pub mod ops;
 pub mod private;
 pub mod registry;
 pub mod soft;
+pub mod stats;
 pub mod verbs;
 
 pub use buffer::Buffer;

@@ -1,13 +1,42 @@
 //! The dispatch layer: one method per op that calls the provider's function
 //! or fails with `Error::NotSupported`, like the kernel core's wrappers that
-//! check for a NULL op.
+//! check for a NULL op. With the runtime's `trace` feature, each call also
+//! runs in a tracing span and counts in its device's statistics; without
+//! it, those lines are compiled out.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::ops_struct::table_type;
 use super::{doc_attrs, ident, variant};
-use crate::schema::{Schema, is_unit};
+use crate::schema::{Op, Schema, is_unit};
+
+/// The device a call of `op` is attributed to: its first parameter that is
+/// `&Device` or a reference to one of the schema's object types.
+fn device_of(op: &Op, objects: &[String]) -> TokenStream {
+    for p in &op.params {
+        let syn::Type::Reference(r) = &p.ty else {
+            continue;
+        };
+        if r.mutability.is_some() {
+            continue;
+        }
+        let syn::Type::Path(path) = &*r.elem else {
+            continue;
+        };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        let name = ident(&p.name);
+        if last.ident == "Device" {
+            return quote!(::core::option::Option::Some(#name));
+        }
+        if objects.iter().any(|o| last.ident == o) {
+            return quote!(::core::option::Option::Some(#name.device()));
+        }
+    }
+    quote!(::core::option::Option::None)
+}
 
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
@@ -44,15 +73,21 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         ));
         // `self` plus the op's parameters; the kernel's signatures are kept whole.
         let allow = (op.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let device = device_of(op, &schema.objects);
         quote! {
             #doc
             #[inline]
             #allow
             pub fn #name(&self, #(#params),*) -> #ret {
-                match self.#name {
+                #[cfg(feature = "trace")]
+                let call = crate::stats::Call::start(OpId::#id, #device);
+                let result = match self.#name {
                     ::core::option::Option::Some(f) => #call,
                     ::core::option::Option::None => ::core::result::Result::Err(Error::NotSupported(OpId::#id)),
-                }
+                };
+                #[cfg(feature = "trace")]
+                call.finish(&result);
+                result
             }
         }
     });

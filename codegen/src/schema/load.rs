@@ -74,6 +74,12 @@ fn read_root(
         .and_then(|s| choose(&s, "op merge policy", &OpMerge::ALL, &mut root))
         .unwrap_or(OpMerge::KeepFirst);
     let groups = root.strings("groups", true);
+    let objects = root.strings("objects", false);
+    let objects: Vec<String> = objects
+        .iter()
+        .filter(|o| check_ident(o, "object type", &mut root))
+        .map(|o| o.value.to_owned())
+        .collect();
     let member_tables = tables(&mut root, "member", false);
     let op_tables = tables(&mut root, "op", true);
     let size_tables = tables(&mut root, "obj_size", false);
@@ -130,6 +136,7 @@ fn read_root(
         struct_name: struct_name?.value.to_owned(),
         merge,
         groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
+        objects,
         members,
         ops,
         obj_sizes,

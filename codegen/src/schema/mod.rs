@@ -97,6 +97,10 @@ pub struct Schema {
     pub merge: OpMerge,
     /// The groups an op may belong to, in schema order.
     pub groups: Vec<String>,
+    /// The Rust types that are verbs objects (each has `.device()`): the
+    /// dispatch attributes a call to the device of its first parameter of
+    /// one of these types, or of type `&Device`.
+    pub objects: Vec<String>,
     /// Non-function members, in struct order.
     pub members: Vec<Member>,
     /// Function-pointer ops, in struct order.

@@ -13,12 +13,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PostSend)` when the table has no `post_send`; otherwise whatever the provider returns.
     #[inline]
     pub fn post_send(&self, qp: &Qp, wrs: &[SendWr]) -> Result<(), Error> {
-        match self.post_send {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PostSend,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.post_send {
             ::core::option::Option::Some(f) => f(qp, wrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PostSend))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `post_recv`.
     ///
@@ -26,12 +33,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PostRecv)` when the table has no `post_recv`; otherwise whatever the provider returns.
     #[inline]
     pub fn post_recv(&self, qp: &Qp, wrs: &[RecvWr]) -> Result<(), Error> {
-        match self.post_recv {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PostRecv,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.post_recv {
             ::core::option::Option::Some(f) => f(qp, wrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PostRecv))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `drain_rq`.
     ///
@@ -39,7 +53,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DrainRq)` when the table has no `drain_rq`.
     #[inline]
     pub fn drain_rq(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
-        match self.drain_rq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DrainRq,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.drain_rq {
             ::core::option::Option::Some(f) => {
                 f(qp);
                 ::core::result::Result::Ok(())
@@ -47,7 +66,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DrainRq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `drain_sq`.
     ///
@@ -55,7 +76,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DrainSq)` when the table has no `drain_sq`.
     #[inline]
     pub fn drain_sq(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
-        match self.drain_sq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DrainSq,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.drain_sq {
             ::core::option::Option::Some(f) => {
                 f(qp);
                 ::core::result::Result::Ok(())
@@ -63,7 +89,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DrainSq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `poll_cq`.
     ///
@@ -71,12 +99,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PollCq)` when the table has no `poll_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn poll_cq(&self, cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error> {
-        match self.poll_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PollCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.poll_cq {
             ::core::option::Option::Some(f) => f(cq, wc),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PollCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `peek_cq`.
     ///
@@ -84,12 +119,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PeekCq)` when the table has no `peek_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn peek_cq(&self, cq: &Cq, wc_cnt: usize) -> Result<usize, Error> {
-        match self.peek_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PeekCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.peek_cq {
             ::core::option::Option::Some(f) => f(cq, wc_cnt),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PeekCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `req_notify_cq`.
     ///
@@ -97,12 +139,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::ReqNotifyCq)` when the table has no `req_notify_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn req_notify_cq(&self, cq: &Cq, flags: CqNotifyFlags) -> Result<bool, Error> {
-        match self.req_notify_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ReqNotifyCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.req_notify_cq {
             ::core::option::Option::Some(f) => f(cq, flags),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ReqNotifyCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `post_srq_recv`.
     ///
@@ -110,12 +159,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PostSrqRecv)` when the table has no `post_srq_recv`; otherwise whatever the provider returns.
     #[inline]
     pub fn post_srq_recv(&self, srq: &Srq, wrs: &[RecvWr]) -> Result<(), Error> {
-        match self.post_srq_recv {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PostSrqRecv,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.post_srq_recv {
             ::core::option::Option::Some(f) => f(srq, wrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PostSrqRecv))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `process_mad`.
     ///
@@ -131,14 +187,21 @@ impl IbDeviceOps {
         in_grh: Option<&Grh>,
         in_mad: &Mad,
     ) -> Result<MadResponse, Error> {
-        match self.process_mad {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ProcessMad,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.process_mad {
             ::core::option::Option::Some(f) => {
                 f(device, flags, port_num, in_wc, in_grh, in_mad)
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ProcessMad))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_device`.
     ///
@@ -150,12 +213,19 @@ impl IbDeviceOps {
         device: &Device,
         udata: &mut Udata,
     ) -> Result<DeviceAttr, Error> {
-        match self.query_device {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryDevice,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.query_device {
             ::core::option::Option::Some(f) => f(device, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryDevice))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_device`.
     ///
@@ -168,12 +238,19 @@ impl IbDeviceOps {
         mask: DeviceModifyMask,
         modify: &DeviceModify,
     ) -> Result<(), Error> {
-        match self.modify_device {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyDevice,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.modify_device {
             ::core::option::Option::Some(f) => f(device, mask, modify),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyDevice))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_dev_fw_str`.
     ///
@@ -184,12 +261,19 @@ impl IbDeviceOps {
         &self,
         device: &Device,
     ) -> ::core::result::Result<String, Error> {
-        match self.get_dev_fw_str {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetDevFwStr,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_dev_fw_str {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetDevFwStr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_vector_affinity`.
     ///
@@ -201,14 +285,21 @@ impl IbDeviceOps {
         device: &Device,
         comp_vector: u32,
     ) -> ::core::result::Result<Option<CpuMask>, Error> {
-        match self.get_vector_affinity {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetVectorAffinity,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_vector_affinity {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(device, comp_vector))
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVectorAffinity))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_port`.
     ///
@@ -216,12 +307,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::QueryPort)` when the table has no `query_port`; otherwise whatever the provider returns.
     #[inline]
     pub fn query_port(&self, device: &Device, port_num: u8) -> Result<PortAttr, Error> {
-        match self.query_port {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryPort,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.query_port {
             ::core::option::Option::Some(f) => f(device, port_num),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryPort))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_port_speed`.
     ///
@@ -229,12 +327,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::QueryPortSpeed)` when the table has no `query_port_speed`; otherwise whatever the provider returns.
     #[inline]
     pub fn query_port_speed(&self, device: &Device, port_num: u8) -> Result<u64, Error> {
-        match self.query_port_speed {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryPortSpeed,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.query_port_speed {
             ::core::option::Option::Some(f) => f(device, port_num),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryPortSpeed))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_port`.
     ///
@@ -248,12 +353,19 @@ impl IbDeviceOps {
         mask: PortModifyMask,
         modify: &PortModify,
     ) -> Result<(), Error> {
-        match self.modify_port {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyPort,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.modify_port {
             ::core::option::Option::Some(f) => f(device, port_num, mask, modify),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyPort))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_port_immutable`.
     ///
@@ -265,12 +377,19 @@ impl IbDeviceOps {
         device: &Device,
         port_num: u8,
     ) -> Result<PortImmutable, Error> {
-        match self.get_port_immutable {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetPortImmutable,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_port_immutable {
             ::core::option::Option::Some(f) => f(device, port_num),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetPortImmutable))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_link_layer`.
     ///
@@ -282,14 +401,21 @@ impl IbDeviceOps {
         device: &Device,
         port_num: u8,
     ) -> ::core::result::Result<LinkLayer, Error> {
-        match self.get_link_layer {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetLinkLayer,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_link_layer {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(device, port_num))
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetLinkLayer))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_netdev`.
     ///
@@ -301,14 +427,21 @@ impl IbDeviceOps {
         device: &Device,
         port_num: u8,
     ) -> ::core::result::Result<Option<NetDev>, Error> {
-        match self.get_netdev {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetNetdev,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_netdev {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(device, port_num))
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetNetdev))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_rdma_netdev`.
     ///
@@ -324,14 +457,21 @@ impl IbDeviceOps {
         name_assign_type: u8,
         setup: fn(&mut NetDev),
     ) -> Result<NetDev, Error> {
-        match self.alloc_rdma_netdev {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocRdmaNetdev,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_rdma_netdev {
             ::core::option::Option::Some(f) => {
                 f(device, port_num, kind, name, name_assign_type, setup)
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocRdmaNetdev))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `rdma_netdev_get_params`.
     ///
@@ -344,14 +484,21 @@ impl IbDeviceOps {
         port_num: u8,
         kind: RdmaNetdevType,
     ) -> Result<RdmaNetdevAllocParams, Error> {
-        match self.rdma_netdev_get_params {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::RdmaNetdevGetParams,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.rdma_netdev_get_params {
             ::core::option::Option::Some(f) => f(device, port_num, kind),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(
                     Error::NotSupported(OpId::RdmaNetdevGetParams),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_gid`.
     ///
@@ -364,12 +511,19 @@ impl IbDeviceOps {
         port_num: u8,
         index: u32,
     ) -> Result<Gid, Error> {
-        match self.query_gid {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryGid,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.query_gid {
             ::core::option::Option::Some(f) => f(device, port_num, index),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryGid))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `add_gid`.
     ///
@@ -381,12 +535,16 @@ impl IbDeviceOps {
         attr: &GidAttr,
         context: &mut Option<Private>,
     ) -> Result<(), Error> {
-        match self.add_gid {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(OpId::AddGid, ::core::option::Option::None);
+        let result = match self.add_gid {
             ::core::option::Option::Some(f) => f(attr, context),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AddGid))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `del_gid`.
     ///
@@ -398,12 +556,16 @@ impl IbDeviceOps {
         attr: &GidAttr,
         context: &mut Option<Private>,
     ) -> Result<(), Error> {
-        match self.del_gid {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(OpId::DelGid, ::core::option::Option::None);
+        let result = match self.del_gid {
             ::core::option::Option::Some(f) => f(attr, context),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DelGid))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_pkey`.
     ///
@@ -416,12 +578,19 @@ impl IbDeviceOps {
         port_num: u8,
         index: u16,
     ) -> Result<u16, Error> {
-        match self.query_pkey {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryPkey,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.query_pkey {
             ::core::option::Option::Some(f) => f(device, port_num, index),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryPkey))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_ucontext`.
     ///
@@ -433,12 +602,19 @@ impl IbDeviceOps {
         device: &Device,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.alloc_ucontext {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocUcontext,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_ucontext {
             ::core::option::Option::Some(f) => f(device, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocUcontext))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_ucontext`.
     ///
@@ -446,12 +622,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocUcontext)` when the table has no `dealloc_ucontext`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_ucontext(&self, context: &Ucontext) -> Result<(), Error> {
-        match self.dealloc_ucontext {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocUcontext,
+            ::core::option::Option::Some(context.device()),
+        );
+        let result = match self.dealloc_ucontext {
             ::core::option::Option::Some(f) => f(context),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocUcontext))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `mmap`.
     ///
@@ -459,12 +642,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::Mmap)` when the table has no `mmap`; otherwise whatever the provider returns.
     #[inline]
     pub fn mmap(&self, context: &Ucontext, vma: &mut VmArea) -> Result<(), Error> {
-        match self.mmap {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::Mmap,
+            ::core::option::Option::Some(context.device()),
+        );
+        let result = match self.mmap {
             ::core::option::Option::Some(f) => f(context, vma),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::Mmap))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `mmap_free`.
     ///
@@ -472,7 +662,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::MmapFree)` when the table has no `mmap_free`.
     #[inline]
     pub fn mmap_free(&self, entry: &MmapEntry) -> ::core::result::Result<(), Error> {
-        match self.mmap_free {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::MmapFree,
+            ::core::option::Option::None,
+        );
+        let result = match self.mmap_free {
             ::core::option::Option::Some(f) => {
                 f(entry);
                 ::core::result::Result::Ok(())
@@ -480,7 +675,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::MmapFree))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `mmap_get_pfns`.
     ///
@@ -488,12 +685,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::MmapGetPfns)` when the table has no `mmap_get_pfns`; otherwise whatever the provider returns.
     #[inline]
     pub fn mmap_get_pfns(&self, entry: &MmapEntry) -> Result<MmapPfns, Error> {
-        match self.mmap_get_pfns {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::MmapGetPfns,
+            ::core::option::Option::None,
+        );
+        let result = match self.mmap_get_pfns {
             ::core::option::Option::Some(f) => f(entry),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::MmapGetPfns))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `pgoff_to_mmap_entry`.
     ///
@@ -505,14 +709,21 @@ impl IbDeviceOps {
         context: &Ucontext,
         pg_off: u64,
     ) -> ::core::result::Result<Option<MmapEntry>, Error> {
-        match self.pgoff_to_mmap_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PgoffToMmapEntry,
+            ::core::option::Option::Some(context.device()),
+        );
+        let result = match self.pgoff_to_mmap_entry {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(context, pg_off))
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PgoffToMmapEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `disassociate_ucontext`.
     ///
@@ -523,7 +734,12 @@ impl IbDeviceOps {
         &self,
         context: &Ucontext,
     ) -> ::core::result::Result<(), Error> {
-        match self.disassociate_ucontext {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DisassociateUcontext,
+            ::core::option::Option::Some(context.device()),
+        );
+        let result = match self.disassociate_ucontext {
             ::core::option::Option::Some(f) => {
                 f(context);
                 ::core::result::Result::Ok(())
@@ -533,7 +749,9 @@ impl IbDeviceOps {
                     Error::NotSupported(OpId::DisassociateUcontext),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_pd`.
     ///
@@ -546,12 +764,19 @@ impl IbDeviceOps {
         context: Option<&Ucontext>,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.alloc_pd {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocPd,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_pd {
             ::core::option::Option::Some(f) => f(device, context, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocPd))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_pd`.
     ///
@@ -559,12 +784,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocPd)` when the table has no `dealloc_pd`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_pd(&self, pd: &Pd) -> Result<(), Error> {
-        match self.dealloc_pd {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocPd,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.dealloc_pd {
             ::core::option::Option::Some(f) => f(pd),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocPd))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_ah`.
     ///
@@ -577,12 +809,19 @@ impl IbDeviceOps {
         attr: &AhAttr,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.create_ah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateAh,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.create_ah {
             ::core::option::Option::Some(f) => f(pd, attr, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateAh))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_user_ah`.
     ///
@@ -595,12 +834,19 @@ impl IbDeviceOps {
         attr: &AhAttr,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.create_user_ah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateUserAh,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.create_user_ah {
             ::core::option::Option::Some(f) => f(pd, attr, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateUserAh))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_ah`.
     ///
@@ -608,12 +854,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::ModifyAh)` when the table has no `modify_ah`; otherwise whatever the provider returns.
     #[inline]
     pub fn modify_ah(&self, ah: &Ah, attr: &AhAttr) -> Result<(), Error> {
-        match self.modify_ah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyAh,
+            ::core::option::Option::Some(ah.device()),
+        );
+        let result = match self.modify_ah {
             ::core::option::Option::Some(f) => f(ah, attr),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyAh))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_ah`.
     ///
@@ -621,12 +874,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::QueryAh)` when the table has no `query_ah`; otherwise whatever the provider returns.
     #[inline]
     pub fn query_ah(&self, ah: &Ah) -> Result<AhAttr, Error> {
-        match self.query_ah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryAh,
+            ::core::option::Option::Some(ah.device()),
+        );
+        let result = match self.query_ah {
             ::core::option::Option::Some(f) => f(ah),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryAh))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_ah`.
     ///
@@ -634,12 +894,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyAh)` when the table has no `destroy_ah`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_ah(&self, ah: &Ah) -> Result<(), Error> {
-        match self.destroy_ah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyAh,
+            ::core::option::Option::Some(ah.device()),
+        );
+        let result = match self.destroy_ah {
             ::core::option::Option::Some(f) => f(ah),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyAh))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_srq`.
     ///
@@ -652,12 +919,19 @@ impl IbDeviceOps {
         init: &SrqInitAttr,
         udata: &mut Udata,
     ) -> Result<Created<SrqAttr>, Error> {
-        match self.create_srq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateSrq,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.create_srq {
             ::core::option::Option::Some(f) => f(pd, init, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateSrq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_srq`.
     ///
@@ -671,12 +945,19 @@ impl IbDeviceOps {
         mask: SrqAttrMask,
         udata: &mut Udata,
     ) -> Result<(), Error> {
-        match self.modify_srq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifySrq,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.modify_srq {
             ::core::option::Option::Some(f) => f(srq, attr, mask, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifySrq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_srq`.
     ///
@@ -684,12 +965,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::QuerySrq)` when the table has no `query_srq`; otherwise whatever the provider returns.
     #[inline]
     pub fn query_srq(&self, srq: &Srq) -> Result<SrqAttr, Error> {
-        match self.query_srq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QuerySrq,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.query_srq {
             ::core::option::Option::Some(f) => f(srq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QuerySrq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_srq`.
     ///
@@ -697,12 +985,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroySrq)` when the table has no `destroy_srq`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_srq(&self, srq: &Srq) -> Result<(), Error> {
-        match self.destroy_srq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroySrq,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.destroy_srq {
             ::core::option::Option::Some(f) => f(srq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroySrq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_qp`.
     ///
@@ -715,12 +1010,19 @@ impl IbDeviceOps {
         init: &QpInitAttr,
         udata: &mut Udata,
     ) -> Result<Created<QpInfo>, Error> {
-        match self.create_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateQp,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.create_qp {
             ::core::option::Option::Some(f) => f(pd, init, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_qp`.
     ///
@@ -734,12 +1036,19 @@ impl IbDeviceOps {
         mask: QpAttrMask,
         udata: &mut Udata,
     ) -> Result<(), Error> {
-        match self.modify_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyQp,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.modify_qp {
             ::core::option::Option::Some(f) => f(qp, attr, mask, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_qp`.
     ///
@@ -747,12 +1056,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::QueryQp)` when the table has no `query_qp`; otherwise whatever the provider returns.
     #[inline]
     pub fn query_qp(&self, qp: &Qp, mask: QpAttrMask) -> Result<QpQuery, Error> {
-        match self.query_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryQp,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.query_qp {
             ::core::option::Option::Some(f) => f(qp, mask),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_qp`.
     ///
@@ -760,12 +1076,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyQp)` when the table has no `destroy_qp`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_qp(&self, qp: &Qp) -> Result<(), Error> {
-        match self.destroy_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyQp,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.destroy_qp {
             ::core::option::Option::Some(f) => f(qp),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_cq`.
     ///
@@ -779,12 +1102,19 @@ impl IbDeviceOps {
         context: Option<&Ucontext>,
         udata: &mut Udata,
     ) -> Result<Created<CqInfo>, Error> {
-        match self.create_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateCq,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.create_cq {
             ::core::option::Option::Some(f) => f(device, attr, context, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_user_cq`.
     ///
@@ -798,12 +1128,19 @@ impl IbDeviceOps {
         context: Option<&Ucontext>,
         attrs: &mut AttrBundle,
     ) -> Result<Created<CqInfo>, Error> {
-        match self.create_user_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateUserCq,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.create_user_cq {
             ::core::option::Option::Some(f) => f(device, attr, context, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateUserCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_cq`.
     ///
@@ -816,12 +1153,19 @@ impl IbDeviceOps {
         cq_count: u16,
         cq_period: u16,
     ) -> Result<(), Error> {
-        match self.modify_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.modify_cq {
             ::core::option::Option::Some(f) => f(cq, cq_count, cq_period),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_cq`.
     ///
@@ -829,12 +1173,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyCq)` when the table has no `destroy_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_cq(&self, cq: &Cq) -> Result<(), Error> {
-        match self.destroy_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.destroy_cq {
             ::core::option::Option::Some(f) => f(cq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `resize_cq`.
     ///
@@ -842,12 +1193,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::ResizeCq)` when the table has no `resize_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn resize_cq(&self, cq: &Cq, cqe: u32, udata: &mut Udata) -> Result<u32, Error> {
-        match self.resize_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ResizeCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.resize_cq {
             ::core::option::Option::Some(f) => f(cq, cqe, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ResizeCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `pre_destroy_cq`.
     ///
@@ -855,12 +1213,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PreDestroyCq)` when the table has no `pre_destroy_cq`; otherwise whatever the provider returns.
     #[inline]
     pub fn pre_destroy_cq(&self, cq: &Cq) -> Result<(), Error> {
-        match self.pre_destroy_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PreDestroyCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.pre_destroy_cq {
             ::core::option::Option::Some(f) => f(cq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PreDestroyCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `post_destroy_cq`.
     ///
@@ -868,7 +1233,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::PostDestroyCq)` when the table has no `post_destroy_cq`.
     #[inline]
     pub fn post_destroy_cq(&self, cq: &Cq) -> ::core::result::Result<(), Error> {
-        match self.post_destroy_cq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::PostDestroyCq,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.post_destroy_cq {
             ::core::option::Option::Some(f) => {
                 f(cq);
                 ::core::result::Result::Ok(())
@@ -876,7 +1246,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::PostDestroyCq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_dma_mr`.
     ///
@@ -888,12 +1260,19 @@ impl IbDeviceOps {
         pd: &Pd,
         access: AccessFlags,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.get_dma_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetDmaMr,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.get_dma_mr {
             ::core::option::Option::Some(f) => f(pd, access),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetDmaMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `reg_user_mr`.
     ///
@@ -908,12 +1287,19 @@ impl IbDeviceOps {
         access: AccessFlags,
         udata: &mut Udata,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.reg_user_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::RegUserMr,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.reg_user_mr {
             ::core::option::Option::Some(f) => f(pd, mem, virt_addr, access, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::RegUserMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `reg_user_mr_dmabuf`.
     ///
@@ -932,14 +1318,21 @@ impl IbDeviceOps {
         dmah: Option<&Dmah>,
         attrs: &mut AttrBundle,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.reg_user_mr_dmabuf {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::RegUserMrDmabuf,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.reg_user_mr_dmabuf {
             ::core::option::Option::Some(f) => {
                 f(pd, offset, length, virt_addr, fd, access, dmah, attrs)
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::RegUserMrDmabuf))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `rereg_user_mr`.
     ///
@@ -957,14 +1350,21 @@ impl IbDeviceOps {
         pd: Option<&Pd>,
         udata: &mut Udata,
     ) -> Result<MrKeys, Error> {
-        match self.rereg_user_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ReregUserMr,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.rereg_user_mr {
             ::core::option::Option::Some(f) => {
                 f(mr, flags, mem, virt_addr, access, pd, udata)
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ReregUserMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dereg_mr`.
     ///
@@ -972,12 +1372,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeregMr)` when the table has no `dereg_mr`; otherwise whatever the provider returns.
     #[inline]
     pub fn dereg_mr(&self, mr: &Mr) -> Result<(), Error> {
-        match self.dereg_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeregMr,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.dereg_mr {
             ::core::option::Option::Some(f) => f(mr),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeregMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_mr`.
     ///
@@ -990,12 +1397,19 @@ impl IbDeviceOps {
         mr_type: MrType,
         max_num_sg: u32,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.alloc_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocMr,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.alloc_mr {
             ::core::option::Option::Some(f) => f(pd, mr_type, max_num_sg),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_mr_integrity`.
     ///
@@ -1008,12 +1422,19 @@ impl IbDeviceOps {
         max_num_data_sg: u32,
         max_num_meta_sg: u32,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.alloc_mr_integrity {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocMrIntegrity,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.alloc_mr_integrity {
             ::core::option::Option::Some(f) => f(pd, max_num_data_sg, max_num_meta_sg),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocMrIntegrity))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `advise_mr`.
     ///
@@ -1028,12 +1449,19 @@ impl IbDeviceOps {
         sg_list: &[Sge],
         attrs: &mut AttrBundle,
     ) -> Result<(), Error> {
-        match self.advise_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AdviseMr,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.advise_mr {
             ::core::option::Option::Some(f) => f(pd, advice, flags, sg_list, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AdviseMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `map_mr_sg`.
     ///
@@ -1046,12 +1474,19 @@ impl IbDeviceOps {
         sg: &[ScatterEntry],
         sg_offset: &mut u32,
     ) -> Result<usize, Error> {
-        match self.map_mr_sg {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::MapMrSg,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.map_mr_sg {
             ::core::option::Option::Some(f) => f(mr, sg, sg_offset),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::MapMrSg))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `check_mr_status`.
     ///
@@ -1063,12 +1498,19 @@ impl IbDeviceOps {
         mr: &Mr,
         check_mask: MrCheckMask,
     ) -> Result<MrStatus, Error> {
-        match self.check_mr_status {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CheckMrStatus,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.check_mr_status {
             ::core::option::Option::Some(f) => f(mr, check_mask),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CheckMrStatus))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_mw`.
     ///
@@ -1081,12 +1523,19 @@ impl IbDeviceOps {
         mw_type: MwType,
         udata: &mut Udata,
     ) -> Result<Created<MwInfo>, Error> {
-        match self.alloc_mw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocMw,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.alloc_mw {
             ::core::option::Option::Some(f) => f(pd, mw_type, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocMw))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_mw`.
     ///
@@ -1094,12 +1543,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocMw)` when the table has no `dealloc_mw`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_mw(&self, mw: &Mw) -> Result<(), Error> {
-        match self.dealloc_mw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocMw,
+            ::core::option::Option::Some(mw.device()),
+        );
+        let result = match self.dealloc_mw {
             ::core::option::Option::Some(f) => f(mw),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocMw))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `attach_mcast`.
     ///
@@ -1107,12 +1563,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::AttachMcast)` when the table has no `attach_mcast`; otherwise whatever the provider returns.
     #[inline]
     pub fn attach_mcast(&self, qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error> {
-        match self.attach_mcast {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AttachMcast,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.attach_mcast {
             ::core::option::Option::Some(f) => f(qp, gid, lid),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AttachMcast))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `detach_mcast`.
     ///
@@ -1120,12 +1583,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DetachMcast)` when the table has no `detach_mcast`; otherwise whatever the provider returns.
     #[inline]
     pub fn detach_mcast(&self, qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error> {
-        match self.detach_mcast {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DetachMcast,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.detach_mcast {
             ::core::option::Option::Some(f) => f(qp, gid, lid),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DetachMcast))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_xrcd`.
     ///
@@ -1138,12 +1608,19 @@ impl IbDeviceOps {
         context: Option<&Ucontext>,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.alloc_xrcd {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocXrcd,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_xrcd {
             ::core::option::Option::Some(f) => f(device, context, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocXrcd))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_xrcd`.
     ///
@@ -1151,12 +1628,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocXrcd)` when the table has no `dealloc_xrcd`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_xrcd(&self, xrcd: &Xrcd) -> Result<(), Error> {
-        match self.dealloc_xrcd {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocXrcd,
+            ::core::option::Option::Some(xrcd.device()),
+        );
+        let result = match self.dealloc_xrcd {
             ::core::option::Option::Some(f) => f(xrcd),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocXrcd))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_flow`.
     ///
@@ -1169,12 +1653,19 @@ impl IbDeviceOps {
         attr: &FlowAttr,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.create_flow {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateFlow,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.create_flow {
             ::core::option::Option::Some(f) => f(qp, attr, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateFlow))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_flow`.
     ///
@@ -1182,12 +1673,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyFlow)` when the table has no `destroy_flow`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_flow(&self, flow: &Flow) -> Result<(), Error> {
-        match self.destroy_flow {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyFlow,
+            ::core::option::Option::Some(flow.device()),
+        );
+        let result = match self.destroy_flow {
             ::core::option::Option::Some(f) => f(flow),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyFlow))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_flow_action`.
     ///
@@ -1195,12 +1693,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyFlowAction)` when the table has no `destroy_flow_action`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_flow_action(&self, action: &FlowAction) -> Result<(), Error> {
-        match self.destroy_flow_action {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyFlowAction,
+            ::core::option::Option::Some(action.device()),
+        );
+        let result = match self.destroy_flow_action {
             ::core::option::Option::Some(f) => f(action),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyFlowAction))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `set_vf_link_state`.
     ///
@@ -1214,12 +1719,19 @@ impl IbDeviceOps {
         port: u8,
         state: VfLinkState,
     ) -> Result<(), Error> {
-        match self.set_vf_link_state {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::SetVfLinkState,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.set_vf_link_state {
             ::core::option::Option::Some(f) => f(device, vf, port, state),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::SetVfLinkState))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_vf_config`.
     ///
@@ -1232,12 +1744,19 @@ impl IbDeviceOps {
         vf: u32,
         port: u8,
     ) -> Result<VfInfo, Error> {
-        match self.get_vf_config {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetVfConfig,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_vf_config {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVfConfig))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_vf_stats`.
     ///
@@ -1250,12 +1769,19 @@ impl IbDeviceOps {
         vf: u32,
         port: u8,
     ) -> Result<VfStats, Error> {
-        match self.get_vf_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetVfStats,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_vf_stats {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVfStats))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_vf_guid`.
     ///
@@ -1268,12 +1794,19 @@ impl IbDeviceOps {
         vf: u32,
         port: u8,
     ) -> Result<VfGuids, Error> {
-        match self.get_vf_guid {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetVfGuid,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_vf_guid {
             ::core::option::Option::Some(f) => f(device, vf, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetVfGuid))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `set_vf_guid`.
     ///
@@ -1288,12 +1821,19 @@ impl IbDeviceOps {
         guid: u64,
         kind: VfGuidType,
     ) -> Result<(), Error> {
-        match self.set_vf_guid {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::SetVfGuid,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.set_vf_guid {
             ::core::option::Option::Some(f) => f(device, vf, port, guid, kind),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::SetVfGuid))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_wq`.
     ///
@@ -1306,12 +1846,19 @@ impl IbDeviceOps {
         init: &WqInitAttr,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.create_wq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateWq,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.create_wq {
             ::core::option::Option::Some(f) => f(pd, init, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateWq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_wq`.
     ///
@@ -1319,12 +1866,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyWq)` when the table has no `destroy_wq`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_wq(&self, wq: &Wq) -> Result<(), Error> {
-        match self.destroy_wq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyWq,
+            ::core::option::Option::Some(wq.device()),
+        );
+        let result = match self.destroy_wq {
             ::core::option::Option::Some(f) => f(wq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyWq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_wq`.
     ///
@@ -1338,12 +1892,19 @@ impl IbDeviceOps {
         mask: WqAttrMask,
         udata: &mut Udata,
     ) -> Result<(), Error> {
-        match self.modify_wq {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyWq,
+            ::core::option::Option::Some(wq.device()),
+        );
+        let result = match self.modify_wq {
             ::core::option::Option::Some(f) => f(wq, attr, mask, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyWq))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_rwq_ind_table`.
     ///
@@ -1356,12 +1917,19 @@ impl IbDeviceOps {
         init: &RwqIndTableInitAttr,
         udata: &mut Udata,
     ) -> Result<Private, Error> {
-        match self.create_rwq_ind_table {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateRwqIndTable,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.create_rwq_ind_table {
             ::core::option::Option::Some(f) => f(device, init, udata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateRwqIndTable))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_rwq_ind_table`.
     ///
@@ -1369,14 +1937,21 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyRwqIndTable)` when the table has no `destroy_rwq_ind_table`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_rwq_ind_table(&self, table: &RwqIndTable) -> Result<(), Error> {
-        match self.destroy_rwq_ind_table {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyRwqIndTable,
+            ::core::option::Option::Some(table.device()),
+        );
+        let result = match self.destroy_rwq_ind_table {
             ::core::option::Option::Some(f) => f(table),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(
                     Error::NotSupported(OpId::DestroyRwqIndTable),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_dm`.
     ///
@@ -1390,12 +1965,19 @@ impl IbDeviceOps {
         attr: &DmAllocAttr,
         attrs: &mut AttrBundle,
     ) -> Result<Private, Error> {
-        match self.alloc_dm {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocDm,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_dm {
             ::core::option::Option::Some(f) => f(device, context, attr, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocDm))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_dm`.
     ///
@@ -1403,12 +1985,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocDm)` when the table has no `dealloc_dm`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_dm(&self, dm: &Dm) -> Result<(), Error> {
-        match self.dealloc_dm {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocDm,
+            ::core::option::Option::Some(dm.device()),
+        );
+        let result = match self.dealloc_dm {
             ::core::option::Option::Some(f) => f(dm),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocDm))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_dmah`.
     ///
@@ -1421,12 +2010,19 @@ impl IbDeviceOps {
         attr: &DmahAttr,
         attrs: &mut AttrBundle,
     ) -> Result<Private, Error> {
-        match self.alloc_dmah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocDmah,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_dmah {
             ::core::option::Option::Some(f) => f(device, attr, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocDmah))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_dmah`.
     ///
@@ -1434,12 +2030,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocDmah)` when the table has no `dealloc_dmah`; otherwise whatever the provider returns.
     #[inline]
     pub fn dealloc_dmah(&self, dmah: &Dmah) -> Result<(), Error> {
-        match self.dealloc_dmah {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocDmah,
+            ::core::option::Option::Some(dmah.device()),
+        );
+        let result = match self.dealloc_dmah {
             ::core::option::Option::Some(f) => f(dmah),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocDmah))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `reg_dm_mr`.
     ///
@@ -1453,12 +2056,19 @@ impl IbDeviceOps {
         attr: &DmMrAttr,
         attrs: &mut AttrBundle,
     ) -> Result<Created<MrKeys>, Error> {
-        match self.reg_dm_mr {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::RegDmMr,
+            ::core::option::Option::Some(pd.device()),
+        );
+        let result = match self.reg_dm_mr {
             ::core::option::Option::Some(f) => f(pd, dm, attr, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::RegDmMr))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `create_counters`.
     ///
@@ -1470,12 +2080,19 @@ impl IbDeviceOps {
         device: &Device,
         attrs: &mut AttrBundle,
     ) -> Result<Private, Error> {
-        match self.create_counters {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CreateCounters,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.create_counters {
             ::core::option::Option::Some(f) => f(device, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CreateCounters))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `destroy_counters`.
     ///
@@ -1483,12 +2100,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DestroyCounters)` when the table has no `destroy_counters`; otherwise whatever the provider returns.
     #[inline]
     pub fn destroy_counters(&self, counters: &Counters) -> Result<(), Error> {
-        match self.destroy_counters {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DestroyCounters,
+            ::core::option::Option::Some(counters.device()),
+        );
+        let result = match self.destroy_counters {
             ::core::option::Option::Some(f) => f(counters),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DestroyCounters))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `read_counters`.
     ///
@@ -1501,12 +2125,19 @@ impl IbDeviceOps {
         attr: &mut CountersReadAttr,
         attrs: &mut AttrBundle,
     ) -> Result<(), Error> {
-        match self.read_counters {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ReadCounters,
+            ::core::option::Option::Some(counters.device()),
+        );
+        let result = match self.read_counters {
             ::core::option::Option::Some(f) => f(counters, attr, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ReadCounters))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `map_mr_sg_pi`.
     ///
@@ -1521,14 +2152,21 @@ impl IbDeviceOps {
         meta_sg: &[ScatterEntry],
         meta_sg_offset: &mut u32,
     ) -> Result<usize, Error> {
-        match self.map_mr_sg_pi {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::MapMrSgPi,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.map_mr_sg_pi {
             ::core::option::Option::Some(f) => {
                 f(mr, data_sg, data_sg_offset, meta_sg, meta_sg_offset)
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::MapMrSgPi))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_hw_device_stats`.
     ///
@@ -1539,14 +2177,21 @@ impl IbDeviceOps {
         &self,
         device: &Device,
     ) -> ::core::result::Result<Option<HwStats>, Error> {
-        match self.alloc_hw_device_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocHwDeviceStats,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_hw_device_stats {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(
                     Error::NotSupported(OpId::AllocHwDeviceStats),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `alloc_hw_port_stats`.
     ///
@@ -1558,14 +2203,21 @@ impl IbDeviceOps {
         device: &Device,
         port_num: u8,
     ) -> ::core::result::Result<Option<HwStats>, Error> {
-        match self.alloc_hw_port_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AllocHwPortStats,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.alloc_hw_port_stats {
             ::core::option::Option::Some(f) => {
                 ::core::result::Result::Ok(f(device, port_num))
             }
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AllocHwPortStats))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_hw_stats`.
     ///
@@ -1579,12 +2231,19 @@ impl IbDeviceOps {
         port_num: u8,
         index: usize,
     ) -> Result<usize, Error> {
-        match self.get_hw_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetHwStats,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_hw_stats {
             ::core::option::Option::Some(f) => f(device, stats, port_num, index),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetHwStats))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `modify_hw_stat`.
     ///
@@ -1598,12 +2257,19 @@ impl IbDeviceOps {
         counter_index: u32,
         enable: bool,
     ) -> Result<(), Error> {
-        match self.modify_hw_stat {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ModifyHwStat,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.modify_hw_stat {
             ::core::option::Option::Some(f) => f(device, port_num, counter_index, enable),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ModifyHwStat))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_mr_entry`.
     ///
@@ -1611,12 +2277,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::FillResMrEntry)` when the table has no `fill_res_mr_entry`; otherwise whatever the provider returns.
     #[inline]
     pub fn fill_res_mr_entry(&self, msg: &mut ResMessage, mr: &Mr) -> Result<(), Error> {
-        match self.fill_res_mr_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResMrEntry,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.fill_res_mr_entry {
             ::core::option::Option::Some(f) => f(msg, mr),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResMrEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_mr_entry_raw`.
     ///
@@ -1628,12 +2301,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         mr: &Mr,
     ) -> Result<(), Error> {
-        match self.fill_res_mr_entry_raw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResMrEntryRaw,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.fill_res_mr_entry_raw {
             ::core::option::Option::Some(f) => f(msg, mr),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResMrEntryRaw))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_cq_entry`.
     ///
@@ -1641,12 +2321,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::FillResCqEntry)` when the table has no `fill_res_cq_entry`; otherwise whatever the provider returns.
     #[inline]
     pub fn fill_res_cq_entry(&self, msg: &mut ResMessage, cq: &Cq) -> Result<(), Error> {
-        match self.fill_res_cq_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResCqEntry,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.fill_res_cq_entry {
             ::core::option::Option::Some(f) => f(msg, cq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResCqEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_cq_entry_raw`.
     ///
@@ -1658,12 +2345,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         cq: &Cq,
     ) -> Result<(), Error> {
-        match self.fill_res_cq_entry_raw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResCqEntryRaw,
+            ::core::option::Option::Some(cq.device()),
+        );
+        let result = match self.fill_res_cq_entry_raw {
             ::core::option::Option::Some(f) => f(msg, cq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResCqEntryRaw))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_qp_entry`.
     ///
@@ -1671,12 +2365,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::FillResQpEntry)` when the table has no `fill_res_qp_entry`; otherwise whatever the provider returns.
     #[inline]
     pub fn fill_res_qp_entry(&self, msg: &mut ResMessage, qp: &Qp) -> Result<(), Error> {
-        match self.fill_res_qp_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResQpEntry,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.fill_res_qp_entry {
             ::core::option::Option::Some(f) => f(msg, qp),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResQpEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_qp_entry_raw`.
     ///
@@ -1688,12 +2389,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         qp: &Qp,
     ) -> Result<(), Error> {
-        match self.fill_res_qp_entry_raw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResQpEntryRaw,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.fill_res_qp_entry_raw {
             ::core::option::Option::Some(f) => f(msg, qp),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResQpEntryRaw))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_cm_id_entry`.
     ///
@@ -1705,12 +2413,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         cm_id: &CmId,
     ) -> Result<(), Error> {
-        match self.fill_res_cm_id_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResCmIdEntry,
+            ::core::option::Option::None,
+        );
+        let result = match self.fill_res_cm_id_entry {
             ::core::option::Option::Some(f) => f(msg, cm_id),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResCmIdEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_srq_entry`.
     ///
@@ -1722,12 +2437,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         srq: &Srq,
     ) -> Result<(), Error> {
-        match self.fill_res_srq_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResSrqEntry,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.fill_res_srq_entry {
             ::core::option::Option::Some(f) => f(msg, srq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillResSrqEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_res_srq_entry_raw`.
     ///
@@ -1739,14 +2461,21 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         srq: &Srq,
     ) -> Result<(), Error> {
-        match self.fill_res_srq_entry_raw {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillResSrqEntryRaw,
+            ::core::option::Option::Some(srq.device()),
+        );
+        let result = match self.fill_res_srq_entry_raw {
             ::core::option::Option::Some(f) => f(msg, srq),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(
                     Error::NotSupported(OpId::FillResSrqEntryRaw),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `enable_driver`.
     ///
@@ -1754,12 +2483,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::EnableDriver)` when the table has no `enable_driver`; otherwise whatever the provider returns.
     #[inline]
     pub fn enable_driver(&self, device: &Device) -> Result<(), Error> {
-        match self.enable_driver {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::EnableDriver,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.enable_driver {
             ::core::option::Option::Some(f) => f(device),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::EnableDriver))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `dealloc_driver`.
     ///
@@ -1767,7 +2503,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DeallocDriver)` when the table has no `dealloc_driver`.
     #[inline]
     pub fn dealloc_driver(&self, device: &Device) -> ::core::result::Result<(), Error> {
-        match self.dealloc_driver {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DeallocDriver,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.dealloc_driver {
             ::core::option::Option::Some(f) => {
                 f(device);
                 ::core::result::Result::Ok(())
@@ -1775,7 +2516,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DeallocDriver))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_add_ref`.
     ///
@@ -1783,7 +2526,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwAddRef)` when the table has no `iw_add_ref`.
     #[inline]
     pub fn iw_add_ref(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
-        match self.iw_add_ref {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwAddRef,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.iw_add_ref {
             ::core::option::Option::Some(f) => {
                 f(qp);
                 ::core::result::Result::Ok(())
@@ -1791,7 +2539,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwAddRef))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_rem_ref`.
     ///
@@ -1799,7 +2549,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwRemRef)` when the table has no `iw_rem_ref`.
     #[inline]
     pub fn iw_rem_ref(&self, qp: &Qp) -> ::core::result::Result<(), Error> {
-        match self.iw_rem_ref {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwRemRef,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.iw_rem_ref {
             ::core::option::Option::Some(f) => {
                 f(qp);
                 ::core::result::Result::Ok(())
@@ -1807,7 +2562,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwRemRef))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_get_qp`.
     ///
@@ -1819,12 +2576,19 @@ impl IbDeviceOps {
         device: &Device,
         qpn: u32,
     ) -> ::core::result::Result<Option<Arc<Qp>>, Error> {
-        match self.iw_get_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwGetQp,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.iw_get_qp {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device, qpn)),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwGetQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_connect`.
     ///
@@ -1832,12 +2596,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwConnect)` when the table has no `iw_connect`; otherwise whatever the provider returns.
     #[inline]
     pub fn iw_connect(&self, cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error> {
-        match self.iw_connect {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwConnect,
+            ::core::option::Option::None,
+        );
+        let result = match self.iw_connect {
             ::core::option::Option::Some(f) => f(cm_id, param),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwConnect))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_accept`.
     ///
@@ -1845,12 +2616,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwAccept)` when the table has no `iw_accept`; otherwise whatever the provider returns.
     #[inline]
     pub fn iw_accept(&self, cm_id: &IwCmId, param: &IwConnParam) -> Result<(), Error> {
-        match self.iw_accept {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwAccept,
+            ::core::option::Option::None,
+        );
+        let result = match self.iw_accept {
             ::core::option::Option::Some(f) => f(cm_id, param),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwAccept))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_reject`.
     ///
@@ -1858,12 +2636,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwReject)` when the table has no `iw_reject`; otherwise whatever the provider returns.
     #[inline]
     pub fn iw_reject(&self, cm_id: &IwCmId, pdata: &[u8]) -> Result<(), Error> {
-        match self.iw_reject {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwReject,
+            ::core::option::Option::None,
+        );
+        let result = match self.iw_reject {
             ::core::option::Option::Some(f) => f(cm_id, pdata),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwReject))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_create_listen`.
     ///
@@ -1871,12 +2656,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwCreateListen)` when the table has no `iw_create_listen`; otherwise whatever the provider returns.
     #[inline]
     pub fn iw_create_listen(&self, cm_id: &IwCmId, backlog: u32) -> Result<(), Error> {
-        match self.iw_create_listen {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwCreateListen,
+            ::core::option::Option::None,
+        );
+        let result = match self.iw_create_listen {
             ::core::option::Option::Some(f) => f(cm_id, backlog),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwCreateListen))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `iw_destroy_listen`.
     ///
@@ -1884,12 +2676,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::IwDestroyListen)` when the table has no `iw_destroy_listen`; otherwise whatever the provider returns.
     #[inline]
     pub fn iw_destroy_listen(&self, cm_id: &IwCmId) -> Result<(), Error> {
-        match self.iw_destroy_listen {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::IwDestroyListen,
+            ::core::option::Option::None,
+        );
+        let result = match self.iw_destroy_listen {
             ::core::option::Option::Some(f) => f(cm_id),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::IwDestroyListen))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_bind_qp`.
     ///
@@ -1902,12 +2701,19 @@ impl IbDeviceOps {
         qp: &Qp,
         port: u8,
     ) -> Result<(), Error> {
-        match self.counter_bind_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterBindQp,
+            ::core::option::Option::Some(counter.device()),
+        );
+        let result = match self.counter_bind_qp {
             ::core::option::Option::Some(f) => f(counter, qp, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CounterBindQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_unbind_qp`.
     ///
@@ -1915,12 +2721,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::CounterUnbindQp)` when the table has no `counter_unbind_qp`; otherwise whatever the provider returns.
     #[inline]
     pub fn counter_unbind_qp(&self, qp: &Qp, port: u8) -> Result<(), Error> {
-        match self.counter_unbind_qp {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterUnbindQp,
+            ::core::option::Option::Some(qp.device()),
+        );
+        let result = match self.counter_unbind_qp {
             ::core::option::Option::Some(f) => f(qp, port),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CounterUnbindQp))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_dealloc`.
     ///
@@ -1928,12 +2741,19 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::CounterDealloc)` when the table has no `counter_dealloc`; otherwise whatever the provider returns.
     #[inline]
     pub fn counter_dealloc(&self, counter: &RdmaCounter) -> Result<(), Error> {
-        match self.counter_dealloc {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterDealloc,
+            ::core::option::Option::Some(counter.device()),
+        );
+        let result = match self.counter_dealloc {
             ::core::option::Option::Some(f) => f(counter),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CounterDealloc))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_alloc_stats`.
     ///
@@ -1944,12 +2764,19 @@ impl IbDeviceOps {
         &self,
         counter: &RdmaCounter,
     ) -> ::core::result::Result<Option<HwStats>, Error> {
-        match self.counter_alloc_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterAllocStats,
+            ::core::option::Option::Some(counter.device()),
+        );
+        let result = match self.counter_alloc_stats {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(counter)),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CounterAllocStats))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_update_stats`.
     ///
@@ -1957,14 +2784,21 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::CounterUpdateStats)` when the table has no `counter_update_stats`; otherwise whatever the provider returns.
     #[inline]
     pub fn counter_update_stats(&self, counter: &RdmaCounter) -> Result<(), Error> {
-        match self.counter_update_stats {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterUpdateStats,
+            ::core::option::Option::Some(counter.device()),
+        );
+        let result = match self.counter_update_stats {
             ::core::option::Option::Some(f) => f(counter),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(
                     Error::NotSupported(OpId::CounterUpdateStats),
                 )
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `counter_init`.
     ///
@@ -1975,7 +2809,12 @@ impl IbDeviceOps {
         &self,
         counter: &RdmaCounter,
     ) -> ::core::result::Result<(), Error> {
-        match self.counter_init {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::CounterInit,
+            ::core::option::Option::Some(counter.device()),
+        );
+        let result = match self.counter_init {
             ::core::option::Option::Some(f) => {
                 f(counter);
                 ::core::result::Result::Ok(())
@@ -1983,7 +2822,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::CounterInit))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `fill_stat_mr_entry`.
     ///
@@ -1995,12 +2836,19 @@ impl IbDeviceOps {
         msg: &mut ResMessage,
         mr: &Mr,
     ) -> Result<(), Error> {
-        match self.fill_stat_mr_entry {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::FillStatMrEntry,
+            ::core::option::Option::Some(mr.device()),
+        );
+        let result = match self.fill_stat_mr_entry {
             ::core::option::Option::Some(f) => f(msg, mr),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::FillStatMrEntry))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `query_ucontext`.
     ///
@@ -2012,12 +2860,19 @@ impl IbDeviceOps {
         context: &Ucontext,
         attrs: &mut AttrBundle,
     ) -> Result<(), Error> {
-        match self.query_ucontext {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::QueryUcontext,
+            ::core::option::Option::Some(context.device()),
+        );
+        let result = match self.query_ucontext {
             ::core::option::Option::Some(f) => f(context, attrs),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::QueryUcontext))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `get_numa_node`.
     ///
@@ -2028,12 +2883,19 @@ impl IbDeviceOps {
         &self,
         device: &Device,
     ) -> ::core::result::Result<Option<u32>, Error> {
-        match self.get_numa_node {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::GetNumaNode,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.get_numa_node {
             ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(device)),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::GetNumaNode))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `add_sub_dev`.
     ///
@@ -2046,12 +2908,19 @@ impl IbDeviceOps {
         kind: SubDeviceType,
         name: &str,
     ) -> Result<Device, Error> {
-        match self.add_sub_dev {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::AddSubDev,
+            ::core::option::Option::Some(parent),
+        );
+        let result = match self.add_sub_dev {
             ::core::option::Option::Some(f) => f(parent, kind, name),
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::AddSubDev))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `del_sub_dev`.
     ///
@@ -2059,7 +2928,12 @@ impl IbDeviceOps {
     /// `Error::NotSupported(OpId::DelSubDev)` when the table has no `del_sub_dev`.
     #[inline]
     pub fn del_sub_dev(&self, sub_dev: &Device) -> ::core::result::Result<(), Error> {
-        match self.del_sub_dev {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::DelSubDev,
+            ::core::option::Option::Some(sub_dev),
+        );
+        let result = match self.del_sub_dev {
             ::core::option::Option::Some(f) => {
                 f(sub_dev);
                 ::core::result::Result::Ok(())
@@ -2067,7 +2941,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::DelSubDev))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `ufile_hw_cleanup`.
     ///
@@ -2078,7 +2954,12 @@ impl IbDeviceOps {
         &self,
         file: &UverbsFile,
     ) -> ::core::result::Result<(), Error> {
-        match self.ufile_hw_cleanup {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::UfileHwCleanup,
+            ::core::option::Option::None,
+        );
+        let result = match self.ufile_hw_cleanup {
             ::core::option::Option::Some(f) => {
                 f(file);
                 ::core::result::Result::Ok(())
@@ -2086,7 +2967,9 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::UfileHwCleanup))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
     /// Calls the provider's `report_port_event`.
     ///
@@ -2099,7 +2982,12 @@ impl IbDeviceOps {
         netdev: &NetDev,
         event: NetdevEvent,
     ) -> ::core::result::Result<(), Error> {
-        match self.report_port_event {
+        #[cfg(feature = "trace")]
+        let call = crate::stats::Call::start(
+            OpId::ReportPortEvent,
+            ::core::option::Option::Some(device),
+        );
+        let result = match self.report_port_event {
             ::core::option::Option::Some(f) => {
                 f(device, netdev, event);
                 ::core::result::Result::Ok(())
@@ -2107,6 +2995,8 @@ impl IbDeviceOps {
             ::core::option::Option::None => {
                 ::core::result::Result::Err(Error::NotSupported(OpId::ReportPortEvent))
             }
-        }
+        };
+        #[cfg(feature = "trace")] call.finish(&result);
+        result
     }
 }

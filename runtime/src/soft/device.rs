@@ -12,8 +12,8 @@ use super::qp::SoftQp;
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::verbs::{
-    DeviceAttr, DeviceCapFlags, Gid, GidType, LinkLayer, PortAttr, PortCapFlags, PortImmutable,
-    PortState, Udata,
+    AtomicCap, DeviceAttr, DeviceCapFlags, Gid, GidType, LinkLayer, PortAttr, PortCapFlags,
+    PortImmutable, PortState, Udata,
 };
 
 /// The P_Key of the one P_Key table entry: the default full-member key.
@@ -188,10 +188,17 @@ fn check_port(port_num: u8) -> Result<()> {
 pub(super) fn query_device(device: &Device, _: &mut Udata) -> Result<DeviceAttr> {
     let soft = soft_device(device)?;
     let l = &soft.limits;
-    let mut caps = DeviceCapFlags::RESIZE_MAX_WR | DeviceCapFlags::SQ_DRAIN;
-    caps.set(DeviceCapFlags::SRQ, soft.srq);
-    caps.set(DeviceCapFlags::ATOMIC, soft.atomics);
+    let mut caps = DeviceCapFlags::RESIZE_MAX_WR
+        | DeviceCapFlags::CURR_QP_STATE_MOD
+        | DeviceCapFlags::SYS_IMAGE_GUID
+        | DeviceCapFlags::RC_RNR_NAK_GEN;
+    caps.set(DeviceCapFlags::SRQ_RESIZE, soft.srq);
     Ok(DeviceAttr {
+        atomic_cap: if soft.atomics {
+            AtomicCap::Hca
+        } else {
+            AtomicCap::None
+        },
         fw_ver: 0x0001_0000,
         sys_image_guid: soft.guid,
         max_mr_size: l.max_mr_size,

@@ -69,22 +69,34 @@ pub struct SoftConfig {
     pub srq: bool,
     /// Address handles and UD datagrams (merges the AH ops table).
     pub ud: bool,
-    /// Atomic operations (the `ATOMIC` capability).
+    /// Atomic operations (`atomic_cap` `Hca`).
     pub atomics: bool,
-    /// The node GUID; the port GID's interface id.
+    /// The node GUID; the port GID's interface id. By default a locally
+    /// administered EUI-64 derived from the name (first octet `0x02`: the
+    /// universal/local bit set), as a software device has no vendor OUI.
     pub guid: u64,
+}
+
+/// A locally administered EUI-64 for the device `name`: `02` followed by
+/// 56 bits of the name's FNV-1a hash.
+pub fn local_guid(name: &str) -> u64 {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    0x0200_0000_0000_0000 | (hash & 0x00ff_ffff_ffff_ffff)
 }
 
 impl SoftConfig {
     /// A device called `name` with the default limits and every capability.
     pub fn new(name: impl Into<String>) -> SoftConfig {
+        let name = name.into();
         SoftConfig {
-            name: name.into(),
+            guid: local_guid(&name),
+            name,
             limits: Limits::DEFAULT,
             srq: true,
             ud: true,
             atomics: true,
-            guid: 0x0002_c903_0000_0001,
         }
     }
 

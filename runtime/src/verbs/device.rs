@@ -44,23 +44,67 @@ bitflags! {
     /// Device capabilities (`IB_DEVICE_*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
     pub struct DeviceCapFlags: u64 {
-        /// Resizing a CQ is supported.
+        /// A QP's or SRQ's work-request limit can be resized.
         const RESIZE_MAX_WR = 1 << 0;
+        /// Bad P_Key counting is supported.
+        const BAD_PKEY_CNTR = 1 << 1;
+        /// Bad Q_Key counting is supported.
+        const BAD_QKEY_CNTR = 1 << 2;
+        /// Raw multicast is supported.
+        const RAW_MULTI = 1 << 3;
+        /// Automatic path migration is supported.
+        const AUTO_PATH_MIG = 1 << 4;
+        /// The port of a QP can be changed.
+        const CHANGE_PHY_PORT = 1 << 5;
+        /// UD address vectors are checked against the QP's port.
+        const UD_AV_PORT_ENFORCE = 1 << 6;
+        /// `modify_qp` honours the current-state attribute.
+        const CURR_QP_STATE_MOD = 1 << 7;
+        /// A port can be shut down.
+        const SHUTDOWN_PORT = 1 << 8;
+        /// InitType and InitTypeReply are supported.
+        const INIT_TYPE = 1 << 9;
         /// The port active event is generated.
-        const PORT_ACTIVE_EVENT = 1 << 1;
-        /// SQ draining (SQD state) is supported.
-        const SQ_DRAIN = 1 << 2;
-        /// Shared receive queues are supported.
-        const SRQ = 1 << 3;
+        const PORT_ACTIVE_EVENT = 1 << 10;
+        /// The system image GUID is supported.
+        const SYS_IMAGE_GUID = 1 << 11;
+        /// RC QPs generate RNR NAKs.
+        const RC_RNR_NAK_GEN = 1 << 12;
+        /// SRQs can be resized.
+        const SRQ_RESIZE = 1 << 13;
+        /// CQs notify after N completions.
+        const N_NOTIFY_CQ = 1 << 14;
         /// Memory windows are supported.
-        const MEM_WINDOW = 1 << 4;
-        /// Atomic operations are supported.
-        const ATOMIC = 1 << 5;
-        /// Memory management extensions (fast registration) are supported.
-        const MEM_MGT_EXTENSIONS = 1 << 6;
-        /// Send with invalidate is supported.
-        const SEND_INVALIDATE = 1 << 7;
+        const MEM_WINDOW = 1 << 17;
+        /// UD checksum offload.
+        const UD_IP_CSUM = 1 << 18;
+        /// XRC is supported.
+        const XRC = 1 << 20;
+        /// Memory management extensions (fast registration, local invalidate).
+        const MEM_MGT_EXTENSIONS = 1 << 21;
+        /// Type 2A memory windows.
+        const MEM_WINDOW_TYPE_2A = 1 << 23;
+        /// Type 2B memory windows.
+        const MEM_WINDOW_TYPE_2B = 1 << 24;
+        /// RC checksum offload.
+        const RC_IP_CSUM = 1 << 25;
+        /// Raw packet checksum offload.
+        const RAW_IP_CSUM = 1 << 26;
+        /// Flow steering.
+        const MANAGED_FLOW_STEERING = 1 << 29;
     }
+}
+
+/// How atomic operations are guaranteed (`enum ib_atomic_cap`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum AtomicCap {
+    /// No atomic operations.
+    #[default]
+    None,
+    /// Atomic with respect to this device only.
+    Hca,
+    /// Atomic with respect to the CPUs and other devices too.
+    Glob,
 }
 
 /// Device attributes and limits, as `query_device` returns them (`struct ib_device_attr`).
@@ -70,6 +114,8 @@ pub struct DeviceAttr {
     pub fw_ver: u64,
     /// System image GUID.
     pub sys_image_guid: u64,
+    /// How atomic operations are guaranteed (`enum ib_atomic_cap`).
+    pub atomic_cap: AtomicCap,
     /// Largest registrable memory region, in bytes.
     pub max_mr_size: u64,
     /// Page sizes the device supports (bit `n` set: `2^n` bytes).

@@ -37,8 +37,8 @@ pub use cm::{CmId, IwCmId, IwConnParam, PortSpace};
 pub use counters::{CounterMode, CountersReadAttr, HwStats, RdmaCounterData};
 pub use cq::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags};
 pub use device::{
-    CpuMask, DeviceAttr, DeviceCapFlags, DeviceModify, DeviceModifyMask, DriverId, Owner,
-    SubDeviceType,
+    AtomicCap, CpuMask, DeviceAttr, DeviceCapFlags, DeviceModify, DeviceModifyMask, DriverId,
+    Owner, SubDeviceType,
 };
 pub use dm::{DmAllocAttr, DmMrAttr, DmahAttr};
 pub use flow::{FlowAttr, FlowSpec};

@@ -38,7 +38,7 @@ fn a_capability_left_out_is_not_supported_by_name() {
         .expect_err("no AH table");
     assert_eq!(err, Error::NotSupported(OpId::CreateAh));
     let attr = dev.query_device().expect("query");
-    assert!(!attr.device_cap_flags.contains(DeviceCapFlags::SRQ));
+    assert!(!attr.device_cap_flags.contains(DeviceCapFlags::SRQ_RESIZE));
     assert_eq!(attr.max_srq, 0);
 }
 
@@ -87,8 +87,9 @@ fn query_device_reports_the_limits() {
     assert_eq!(attr.phys_port_cnt, 1);
     assert!(
         attr.device_cap_flags
-            .contains(DeviceCapFlags::ATOMIC | DeviceCapFlags::SRQ)
+            .contains(DeviceCapFlags::SRQ_RESIZE | DeviceCapFlags::RC_RNR_NAK_GEN)
     );
+    assert_eq!(attr.atomic_cap, AtomicCap::Hca);
 }
 
 #[test]
@@ -102,10 +103,11 @@ fn port_gid_and_pkey_queries() {
     assert!(matches!(dev.query_port(2), Err(Error::NotFound(_))));
     let gid = dev.query_gid(1, 0).expect("gid 0");
     assert_eq!(gid.subnet_prefix(), 0xfe80_0000_0000_0000);
-    assert_eq!(
-        gid.interface_id(),
-        dev.query_device().expect("attr").sys_image_guid
-    );
+    let guid = dev.query_device().expect("attr").sys_image_guid;
+    assert_eq!(gid.interface_id(), guid);
+    // A locally administered EUI-64 (no vendor's OUI), unique per name.
+    assert_eq!(guid >> 56, 0x02, "{guid:#018x}");
+    assert_ne!(guid, ibops::soft::local_guid("another name"));
     assert!(matches!(dev.query_gid(1, 1), Err(Error::NotFound(_))));
     assert_eq!(dev.query_pkey(1, 0), Ok(0xffff));
     assert!(dev.query_pkey(1, 1).is_err());

@@ -279,11 +279,9 @@ fn atomic_work_requests_are_checked_at_post() {
         n.qp.post_send(&[wr(&n, 1, op, 0, 8)]),
         bad_wr(0, WrError::InvalidOpcode)
     );
-    assert!(
-        !dev.query_device()
-            .expect("attr")
-            .device_cap_flags
-            .contains(DeviceCapFlags::ATOMIC)
+    assert_eq!(
+        dev.query_device().expect("attr").atomic_cap,
+        AtomicCap::None
     );
 }
 

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod c;
+pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
@@ -26,7 +27,7 @@ mod write;
 pub use diagnostic::{Diagnostic, SchemaErrors};
 pub use emit::{GeneratedFile, emit_all};
 pub use output::{
-    Error, FileOutcome, StaleFile, check, check_c, diff_schemas, generate, generate_c, import_c,
-    load_schema, render,
+    Error, FileOutcome, StaleFile, check, check_c, coverage_of, diff_schemas, generate, generate_c,
+    import_c, load_schema, render,
 };
 pub use schema::Schema;

@@ -80,6 +80,26 @@ fn cli() -> Command {
                 .args([schema.clone(), root.clone()]),
         )
         .subcommand(
+            Command::new("coverage")
+                .about("Which provider implements which op: C drivers' tables and Rust providers' derived tables")
+                .arg(
+                    Arg::new("providers")
+                        .value_name("[NAME=]SOURCE")
+                        .num_args(1..)
+                        .required(true)
+                        .help("A C file with `struct ib_device_ops` initializers, or a Rust file with derived tables"),
+                )
+                .arg(json_flag())
+                .arg(
+                    Arg::new("html")
+                        .long("html")
+                        .action(clap::ArgAction::SetTrue)
+                        .conflicts_with("json")
+                        .help("Print one static, sortable HTML page"),
+                )
+                .args([schema.clone(), root.clone()]),
+        )
+        .subcommand(
             Command::new("import-c")
                 .about(
                     "Print an ops.toml skeleton for `struct NAME` found in a C header (or a patch)",
@@ -94,6 +114,20 @@ fn cli() -> Command {
                 )
                 .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out")),
         )
+}
+
+/// `NAME=PATH`, or a path named after its file stem.
+fn provider_source(arg: &str) -> (String, PathBuf) {
+    match arg.split_once('=') {
+        Some((name, path)) => (name.to_owned(), PathBuf::from(path)),
+        None => {
+            let path = PathBuf::from(arg);
+            let name = path
+                .file_stem()
+                .map_or_else(|| arg.to_owned(), |s| s.to_string_lossy().into_owned());
+            (name, path)
+        }
+    }
 }
 
 fn json_flag() -> Arg {
@@ -166,6 +200,24 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        "coverage" => {
+            let sources: Vec<(String, PathBuf)> = args
+                .get_many::<String>("providers")
+                .into_iter()
+                .flatten()
+                .map(|arg| provider_source(arg))
+                .collect();
+            let coverage =
+                ibops_codegen::coverage_of(&path(args, "root"), &path(args, "schema"), &sources)?;
+            if args.get_flag("json") {
+                println!("{}", coverage.to_json());
+            } else if args.get_flag("html") {
+                print!("{}", coverage.to_html());
+            } else {
+                print!("{coverage}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         "check-c" => {
             let header = args.get_one::<PathBuf>("struct_header");

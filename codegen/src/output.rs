@@ -29,6 +29,8 @@ pub enum Error {
     Schema(SchemaErrors),
     /// The schema lacks C declarations `emit-c` needs; nothing was written.
     MissingC(MissingC),
+    /// A provider's source given to `coverage` could not be read as one.
+    Coverage(crate::coverage::ReadError),
     /// `import-c --out` names its own input; nothing was written.
     OverwritesInput(PathBuf),
     /// A C header could not be imported; nothing was written.
@@ -46,6 +48,7 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Schema(errors) => errors.fmt(f),
             Error::MissingC(missing) => missing.fmt(f),
+            Error::Coverage(e) => e.fmt(f),
             Error::OverwritesInput(path) => write!(
                 f,
                 "{}: refusing to write the skeleton over the header it is imported from",
@@ -68,6 +71,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Schema(errors) => Some(errors),
             Error::MissingC(missing) => Some(missing),
+            Error::Coverage(e) => Some(e),
             Error::OverwritesInput(_) => None,
             Error::Import { errors, .. } => Some(errors),
         }
@@ -233,6 +237,31 @@ pub fn check_c(
         ));
     }
     Ok(reports)
+}
+
+/// The coverage of the schema's ops by the providers in `sources`, each
+/// `(name, path)`: a `.rs` file is read as a Rust provider (its derived
+/// tables), any other as C (its `struct ib_device_ops` initializers).
+///
+/// # Errors
+/// The schema or a source cannot be read, or a source has no table.
+pub fn coverage_of(
+    root: &Path,
+    schema_path: &Path,
+    sources: &[(String, PathBuf)],
+) -> Result<crate::coverage::Coverage, Error> {
+    let schema = load_schema(root, schema_path)?;
+    let mut providers = Vec::with_capacity(sources.len());
+    for (name, path) in sources {
+        let text = fs::read_to_string(path).map_err(io_error(path))?;
+        let provider = if path.extension().is_some_and(|e| e == "rs") {
+            crate::coverage::read_rust(name, &text)
+        } else {
+            crate::coverage::read_c(name, &text, &schema.struct_name)
+        };
+        providers.push(provider.map_err(Error::Coverage)?);
+    }
+    Ok(crate::coverage::coverage(&schema, &providers))
 }
 
 /// Writes each file under `root` whose content changed, all or none.

@@ -1,0 +1,514 @@
+//! `coverage`: which provider implements which op, across drivers.
+//!
+//! A provider is read from its source: a C driver from its `struct
+//! ib_device_ops NAME = { .op = fn, ... };` initializers (all of them in
+//! the file, merged as `ib_set_device_ops()` merges them: their union), a
+//! Rust provider from its `#[derive(DeviceOps)]` attributes and
+//! `#[device_ops]` impl blocks (again the union of the file's tables). The
+//! matrix has an op per row and a provider per column, and the report
+//! names the ops no provider implements, the mandatory ops a provider
+//! lacks, and the names a provider sets that are no field of the schema
+//! (typos, or ops of another kernel).
+
+use std::collections::BTreeSet;
+use std::fmt::{self, Write as _};
+
+use syn::punctuated::Punctuated;
+use syn::{Item, Meta, Token};
+
+use crate::json;
+use crate::schema::Schema;
+
+/// What one provider sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    /// Its name in the matrix.
+    pub name: String,
+    /// Every field it sets: ops, members, object sizes (`size_ib_qp`), and
+    /// names that are none of these.
+    pub fields: BTreeSet<String>,
+}
+
+/// Why a provider's source could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError(pub String);
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// The fields a C source sets in its `struct ib_device_ops` initializers.
+///
+/// # Errors
+/// The text has no such initializer.
+pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, ReadError> {
+    let mut fields = BTreeSet::new();
+    let mut found = 0;
+    let needle = format!("struct {struct_name}");
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&needle) {
+        let start = from + at + needle.len();
+        from = start;
+        let rest = &text[start..];
+        // `struct ib_device_ops NAME = {`: an initializer, not a declaration.
+        let Some(eq) = rest.find(['=', ';', '(', ')']) else {
+            break;
+        };
+        if !rest[eq..].starts_with('=') || !rest[eq + 1..].trim_start().starts_with('{') {
+            continue;
+        }
+        let body_start = start + eq + 1 + rest[eq + 1..].find('{').unwrap_or(0) + 1;
+        let Some(len) = text[body_start..].find("};") else {
+            return Err(ReadError(format!("{name}: an initializer is not closed")));
+        };
+        found += 1;
+        for entry in split_entries(&text[body_start..body_start + len]) {
+            if let Some(field) = entry.strip_prefix('.') {
+                let field = field.split('=').next().unwrap_or("").trim();
+                if !field.is_empty() {
+                    fields.insert(field.to_owned());
+                }
+            } else if let Some(args) = entry.strip_prefix("INIT_RDMA_OBJ_SIZE(")
+                && let Some(ib) = args.split(',').next()
+            {
+                fields.insert(format!("size_{}", ib.trim()));
+            }
+        }
+        from = body_start + len;
+    }
+    if found == 0 {
+        return Err(ReadError(format!(
+            "{name}: no `struct {struct_name} NAME = {{ ... }};` initializer found"
+        )));
+    }
+    Ok(Provider {
+        name: name.to_owned(),
+        fields,
+    })
+}
+
+/// The comma-separated entries of an initializer body, comments removed.
+fn split_entries(body: &str) -> Vec<String> {
+    let mut clean = String::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |end| &after[end + 2..]);
+        } else if let Some(after) = rest.strip_prefix("//") {
+            rest = after.find('\n').map_or("", |end| &after[end..]);
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            clean.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let mut entries = Vec::new();
+    let (mut depth, mut current) = (0usize, String::new());
+    for c in clean.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                entries.push(current.split_whitespace().collect::<Vec<_>>().join(""));
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    entries.push(current.split_whitespace().collect::<Vec<_>>().join(""));
+    entries.retain(|e| !e.is_empty());
+    entries
+}
+
+/// The fields a Rust source sets through `#[derive(DeviceOps)]` and
+/// `#[device_ops]` impl blocks.
+///
+/// # Errors
+/// The text is not Rust, or has no derived table.
+pub fn read_rust(name: &str, text: &str) -> Result<Provider, ReadError> {
+    let file = syn::parse_file(text).map_err(|e| ReadError(format!("{name}: not Rust: {e}")))?;
+    let mut fields = BTreeSet::new();
+    let mut tables = 0;
+    for item in &file.items {
+        let (attrs, impl_fns) = match item {
+            Item::Struct(s) if derives_device_ops(&s.attrs) => (&s.attrs, Vec::new()),
+            Item::Enum(e) if derives_device_ops(&e.attrs) => (&e.attrs, Vec::new()),
+            Item::Impl(i) if i.attrs.iter().any(is_device_ops) => {
+                let fns = i
+                    .items
+                    .iter()
+                    .filter_map(|it| match it {
+                        syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                (&i.attrs, fns)
+            }
+            _ => continue,
+        };
+        tables += 1;
+        fields.extend(impl_fns);
+        for attr in attrs.iter().filter(|a| is_device_ops(a)) {
+            let Ok(list) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            else {
+                continue;
+            };
+            for meta in list {
+                let key = meta.path().get_ident().map(ToString::to_string);
+                match (&meta, key) {
+                    (Meta::List(l), Some(k)) if k == "obj_size" => {
+                        let inner = l
+                            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                            .unwrap_or_default();
+                        for size in inner {
+                            if let Some(k) = size.path().get_ident() {
+                                fields.insert(format!("obj_size:{k}"));
+                            }
+                        }
+                    }
+                    (_, Some(k)) if k == "mandatory" => {}
+                    (_, Some(k)) => {
+                        fields.insert(k);
+                    }
+                    (_, None) => {}
+                }
+            }
+        }
+    }
+    if tables == 0 {
+        return Err(ReadError(format!(
+            "{name}: no `#[derive(DeviceOps)]` table or `#[device_ops]` impl block found"
+        )));
+    }
+    Ok(Provider {
+        name: name.to_owned(),
+        fields,
+    })
+}
+
+fn is_device_ops(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "device_ops")
+}
+
+fn derives_device_ops(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .is_ok_and(|paths| {
+                    paths
+                        .iter()
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "DeviceOps"))
+                })
+    })
+}
+
+/// The matrix and what it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    /// The providers, in the order given.
+    pub providers: Vec<String>,
+    /// Each op of the schema (in struct order) with whether it is
+    /// mandatory, its group, and which providers implement it.
+    pub ops: Vec<OpRow>,
+    /// For each provider, the mandatory ops it lacks.
+    pub missing_mandatory: Vec<(String, Vec<String>)>,
+    /// For each provider, the names it sets that are no field of the schema.
+    pub unknown: Vec<(String, Vec<String>)>,
+}
+
+/// One row of the matrix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpRow {
+    /// The op.
+    pub name: String,
+    /// Its group.
+    pub group: String,
+    /// Whether registration requires it.
+    pub mandatory: bool,
+    /// For each provider (in [`Coverage::providers`] order), whether it
+    /// implements the op.
+    pub by: Vec<bool>,
+}
+
+impl OpRow {
+    /// How many providers implement the op.
+    pub fn count(&self) -> usize {
+        self.by.iter().filter(|b| **b).count()
+    }
+}
+
+/// The coverage of `schema`'s ops by `providers`.
+pub fn coverage(schema: &Schema, providers: &[Provider]) -> Coverage {
+    let ops = schema
+        .ops
+        .iter()
+        .map(|op| OpRow {
+            name: op.name.clone(),
+            group: op.group.clone(),
+            mandatory: op.mandatory,
+            by: providers
+                .iter()
+                .map(|p| p.fields.contains(&op.name))
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    let known = |field: &str| {
+        schema.ops.iter().any(|op| op.name == field)
+            || schema.members.iter().any(|m| m.name == field)
+            || schema.obj_sizes.iter().any(|s| s.field() == field)
+            || field
+                .strip_prefix("obj_size:")
+                .is_some_and(|k| schema.obj_sizes.iter().any(|s| s.key == k))
+    };
+    let missing_mandatory = providers
+        .iter()
+        .map(|p| {
+            let missing = schema
+                .mandatory()
+                .filter(|op| !p.fields.contains(&op.name))
+                .map(|op| op.name.clone())
+                .collect();
+            (p.name.clone(), missing)
+        })
+        .collect();
+    let unknown = providers
+        .iter()
+        .map(|p| {
+            let names = p.fields.iter().filter(|f| !known(f)).cloned().collect();
+            (p.name.clone(), names)
+        })
+        .collect();
+    Coverage {
+        providers: providers.iter().map(|p| p.name.clone()).collect(),
+        ops,
+        missing_mandatory,
+        unknown,
+    }
+}
+
+impl Coverage {
+    /// The ops no provider implements.
+    pub fn unimplemented(&self) -> Vec<&str> {
+        self.ops
+            .iter()
+            .filter(|r| r.count() == 0)
+            .map(|r| r.name.as_str())
+            .collect()
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        let strings =
+            |v: &[String]| json::array(&v.iter().map(|s| json::string(s)).collect::<Vec<_>>());
+        let by_provider = |pairs: &[(String, Vec<String>)]| {
+            let fields: Vec<(&str, String)> = pairs
+                .iter()
+                .map(|(p, v)| (p.as_str(), strings(v)))
+                .collect();
+            json::object(&fields)
+        };
+        let rows: Vec<String> = self
+            .ops
+            .iter()
+            .map(|r| {
+                let by: Vec<String> = self
+                    .providers
+                    .iter()
+                    .zip(&r.by)
+                    .filter(|(_, b)| **b)
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                json::object(&[
+                    ("op", json::string(&r.name)),
+                    ("group", json::string(&r.group)),
+                    ("mandatory", r.mandatory.to_string()),
+                    ("providers", strings(&by)),
+                ])
+            })
+            .collect();
+        let unimplemented: Vec<String> = self
+            .unimplemented()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        json::object(&[
+            ("providers", strings(&self.providers)),
+            ("ops", json::array(&rows)),
+            ("unimplemented", strings(&unimplemented)),
+            ("missing_mandatory", by_provider(&self.missing_mandatory)),
+            ("unknown", by_provider(&self.unknown)),
+        ])
+    }
+
+    /// The report as one static HTML page: the matrix, sortable by any
+    /// column (a click on its header), then the three lists.
+    pub fn to_html(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let mut out = String::from(HTML_HEAD);
+        out.push_str("<table id=\"m\"><thead><tr><th>op</th><th>group</th><th>mandatory</th>");
+        for p in &self.providers {
+            let _ = write!(out, "<th>{}</th>", esc(p));
+        }
+        out.push_str("<th>providers</th></tr></thead><tbody>\n");
+        for r in &self.ops {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&r.name),
+                esc(&r.group),
+                if r.mandatory { "yes" } else { "" }
+            );
+            for b in &r.by {
+                out.push_str(if *b {
+                    "<td class=\"y\">&#x2713;</td>"
+                } else {
+                    "<td class=\"n\"></td>"
+                });
+            }
+            let _ = writeln!(out, "<td>{}</td></tr>", r.count());
+        }
+        out.push_str("</tbody></table>\n");
+        let list = |out: &mut String, title: &str, items: &[String]| {
+            let _ = write!(out, "<h2>{}</h2><p>", esc(title));
+            if items.is_empty() {
+                out.push_str("none");
+            }
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| format!("<code>{}</code>", esc(i)))
+                .collect();
+            out.push_str(&items.join(", "));
+            out.push_str("</p>\n");
+        };
+        let unimplemented: Vec<String> = self
+            .unimplemented()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        list(&mut out, "Ops no provider implements", &unimplemented);
+        for (p, missing) in &self.missing_mandatory {
+            list(&mut out, &format!("Mandatory ops {p} lacks"), missing);
+        }
+        for (p, names) in &self.unknown {
+            list(
+                &mut out,
+                &format!("Names {p} sets that are not in the schema"),
+                names,
+            );
+        }
+        out.push_str(HTML_TAIL);
+        out
+    }
+}
+
+/// The matrix as text: a row per op, a column per provider.
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .providers
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(1)
+            .max(3);
+        write!(f, "{:<24} {:<9}", "op", "group")?;
+        for p in &self.providers {
+            write!(f, " {p:>width$}")?;
+        }
+        writeln!(f)?;
+        for r in &self.ops {
+            let name = format!("{}{}", r.name, if r.mandatory { "*" } else { "" });
+            write!(f, "{name:<24} {:<9}", r.group)?;
+            for b in &r.by {
+                write!(f, " {:>width$}", if *b { "x" } else { "." })?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "(* mandatory)")?;
+        let totals: Vec<String> = self
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{p} {}", self.ops.iter().filter(|r| r.by[i]).count()))
+            .collect();
+        writeln!(
+            f,
+            "ops implemented: {} of {}",
+            totals.join(", "),
+            self.ops.len()
+        )?;
+        let unimplemented = self.unimplemented();
+        writeln!(
+            f,
+            "implemented by no provider ({}): {}",
+            unimplemented.len(),
+            unimplemented.join(", ")
+        )?;
+        for (p, missing) in &self.missing_mandatory {
+            if !missing.is_empty() {
+                writeln!(f, "{p} lacks mandatory: {}", missing.join(", "))?;
+            }
+        }
+        let mut any = false;
+        for (p, names) in &self.unknown {
+            if !names.is_empty() {
+                any = true;
+                writeln!(
+                    f,
+                    "{p} sets names that are not in the schema: {}",
+                    names.join(", ")
+                )?;
+            }
+        }
+        if !any {
+            writeln!(f, "no provider sets a name that is not in the schema")?;
+        }
+        Ok(())
+    }
+}
+
+const HTML_HEAD: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ib_device_ops coverage</title>
+<style>
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 2px 8px; }
+th { background: #eee; cursor: pointer; position: sticky; top: 0; }
+td.y { background: #cfc; text-align: center; }
+td.n { background: #fdd; }
+</style></head><body>
+<h1>Which provider implements which op</h1>
+<p>Click a column header to sort by it.</p>
+"#;
+
+const HTML_TAIL: &str = r#"<script>
+document.querySelectorAll('#m th').forEach((th, col) => th.addEventListener('click', () => {
+  const body = document.querySelector('#m tbody');
+  const key = tr => tr.children[col].textContent;
+  const rows = Array.from(body.rows);
+  const asc = th.dataset.asc !== 'true';
+  th.dataset.asc = asc;
+  rows.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    const n = Number(x) - Number(y);
+    const c = isNaN(n) ? x.localeCompare(y) : n;
+    return asc ? c : -c;
+  });
+  rows.forEach(r => body.appendChild(r));
+}));
+</script>
+</body></html>
+"#;

@@ -116,6 +116,20 @@ fn cli() -> Command {
         )
 }
 
+/// Writes `text` to standard output; a reader that went away (`| head`)
+/// ends the output quietly instead of a panic.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("ibops-codegen: writing the output failed: {e}");
+    }
+}
+
 /// `NAME=PATH`, or a path named after its file stem.
 fn provider_source(arg: &str) -> (String, PathBuf) {
     match arg.split_once('=') {
@@ -143,7 +157,7 @@ fn path(args: &ArgMatches, name: &str) -> PathBuf {
 
 fn print_outcomes(outcomes: &[ibops_codegen::FileOutcome]) -> ExitCode {
     for outcome in outcomes {
-        println!("{outcome}");
+        print_out(&format!("{outcome}\n"));
     }
     ExitCode::SUCCESS
 }
@@ -180,7 +194,7 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             let skeleton =
                 ibops_codegen::import_c(&path(args, "header"), name, out.map(PathBuf::as_path))?;
             if out.is_none() {
-                print!("{skeleton}");
+                print_out(&skeleton);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -191,9 +205,9 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
                 &path(args, "new"),
             )?;
             if args.get_flag("json") {
-                println!("{}", diff.to_json());
+                print_out(&format!("{}\n", diff.to_json()));
             } else {
-                println!("{diff}");
+                print_out(&format!("{diff}\n"));
             }
             Ok(if diff.is_breaking() {
                 ExitCode::FAILURE
@@ -211,11 +225,11 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             let coverage =
                 ibops_codegen::coverage_of(&path(args, "root"), &path(args, "schema"), &sources)?;
             if args.get_flag("json") {
-                println!("{}", coverage.to_json());
+                print_out(&format!("{}\n", coverage.to_json()));
             } else if args.get_flag("html") {
-                print!("{}", coverage.to_html());
+                print_out(&coverage.to_html());
             } else {
-                print!("{coverage}");
+                print_out(&coverage.to_string());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -229,7 +243,7 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             )?;
             let mut errors = 0;
             for report in &reports {
-                println!("{report}");
+                print_out(&format!("{report}\n"));
                 errors += report.count(ibops_codegen::c::check::Severity::Error);
             }
             Ok(if errors > 0 {
@@ -241,7 +255,7 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
         "check" => {
             let stale = ibops_codegen::check(&path(args, "root"), &path(args, "schema"))?;
             if stale.is_empty() {
-                println!("all generated files are up to date");
+                print_out("all generated files are up to date\n");
                 return Ok(ExitCode::SUCCESS);
             }
             for file in &stale {

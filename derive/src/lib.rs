@@ -1,11 +1,47 @@
 //! `#[derive(DeviceOps)]` and `#[device_ops]`: an RDMA provider's ops table,
 //! built as a `const` and checked at compile time against the schema's op
-//! table (generated from `ops.toml`).
+//! table (generated from `ops.toml`, so the proc-macro never reads it).
+//! Use it through `ibops::DeviceOps` and `ibops::device_ops`; the `ibops`
+//! crate's front page walks through a complete provider.
 //!
-//! This crate is the thin entry point; the work is plain functions over
-//! `proc_macro2`: [`attr`] parses, [`check`] validates (errors accumulated
-//! in [`ctxt`]), [`expand`] emits. Use it through `ibops::DeviceOps` and
-//! `ibops::device_ops`.
+//! ```
+//! use ibops::prelude::*;
+//!
+//! mod cq {
+//!     use ibops::prelude::*;
+//!     pub fn poll(_: &Cq, _: &mut [WorkCompletion]) -> Result<usize, Error> {
+//!         Ok(0)
+//!     }
+//! }
+//!
+//! struct MyCq;
+//!
+//! #[derive(DeviceOps)]
+//! #[device_ops(driver_id = DriverId::Soft, uverbs_abi_ver = 1, obj_size(cq = MyCq))]
+//! #[device_ops(query_device, poll_cq = cq::poll)]
+//! struct MyOps;
+//!
+//! impl MyOps {
+//!     fn query_device(_: &Device, _: &mut Udata) -> Result<DeviceAttr, Error> {
+//!         Ok(DeviceAttr::default())
+//!     }
+//! }
+//!
+//! let ops: IbDeviceOps = MyOps::OPS;
+//! assert!(ops.poll_cq.is_some() && ops.post_send.is_none());
+//! assert_eq!(ops.driver_id, DriverId::Soft);
+//! assert!(ops.size_ib_cq.is_some_and(|s| s.type_name().ends_with("MyCq")));
+//! ```
+//!
+//! Every mistake is a compile error at its token, all of them at once:
+//! an unknown op (`did you mean ...?`), a duplicate, a member given the
+//! wrong kind of value, an unknown object size, `mandatory` naming what is
+//! missing, a function of the wrong signature (rustc's type error on its
+//! path).
+//!
+//! Inside, the work is plain functions over `proc_macro2` (so it is
+//! snapshot-tested): the attribute parser, the checks against the schema's
+//! table with errors accumulated, and the expansion.
 
 #![forbid(unsafe_code)]
 

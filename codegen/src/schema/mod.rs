@@ -1,6 +1,6 @@
 //! The schema model: what `ops.toml` says once it has been read and validated.
 //!
-//! [`Schema::load`] is the only way to build one, so every emitter can rely on
+//! [`load`] is the only way to build one, so every emitter can rely on
 //! a schema that is complete and consistent.
 
 mod load;

@@ -168,6 +168,16 @@ fn op_call(c: &mut Criterion) {
     g.bench_function("verbs_api_soft", |b| {
         b.iter(|| calls(|i| black_box(&cq).peek(i)))
     });
+    // The yardstick of the `trace` feature's cost: reading the clock twice,
+    // as a traced call does to time itself.
+    g.bench_function("clock_read_pair", |b| {
+        b.iter(|| {
+            calls(|i| {
+                let start = std::time::Instant::now();
+                Ok(i + usize::from(black_box(start.elapsed()).is_zero()))
+            })
+        })
+    });
     g.finish();
 }
 

@@ -123,18 +123,7 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
     report.checked = ops.len() + sizes.len();
     let mut out = Vec::new();
 
-    let like_ops: Vec<&str> = schema
-        .ops
-        .iter()
-        .map(|op| op.name.as_str())
-        .chain(
-            schema
-                .members
-                .iter()
-                .filter(|m| m.policy == MemberPolicy::LikeOps)
-                .map(|m| m.name.as_str()),
-        )
-        .collect();
+    let like_ops = schema.set_device_op_fields();
     let by_policy: Vec<&str> = schema
         .members
         .iter()

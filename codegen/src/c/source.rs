@@ -64,7 +64,7 @@ fn set_device_ops(schema: &Schema) -> String {
     if !by_policy.is_empty() {
         out.push('\n');
     }
-    for name in set_device_op_names(schema) {
+    for name in schema.set_device_op_fields() {
         out.push_str(&format!("\tSET_DEVICE_OP(dev, {name});\n"));
     }
     if !schema.obj_sizes.is_empty() {
@@ -78,25 +78,6 @@ fn set_device_ops(schema: &Schema) -> String {
     }
     out.push_str("#undef SET_DEVICE_OP\n}\n");
     out
-}
-
-/// Every field merged by a `SET_DEVICE_OP` line: the ops and the members
-/// that merge like them, sorted.
-pub(crate) fn set_device_op_names(schema: &Schema) -> Vec<&str> {
-    let mut names: Vec<&str> = schema
-        .ops
-        .iter()
-        .map(|op| op.name.as_str())
-        .chain(
-            schema
-                .members
-                .iter()
-                .filter(|m| m.policy == MemberPolicy::LikeOps)
-                .map(|m| m.name.as_str()),
-        )
-        .collect();
-    names.sort_unstable();
-    names
 }
 
 /// A multi-line macro with its continuation backslashes aligned at column 72.

@@ -226,6 +226,24 @@ pub fn type_text(ty: &syn::Type) -> String {
 }
 
 impl Schema {
+    /// Every field merged by a `SET_DEVICE_OP` line: the ops and the
+    /// members that merge like them, sorted (the order the kernel keeps).
+    pub fn set_device_op_fields(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .ops
+            .iter()
+            .map(|op| op.name.as_str())
+            .chain(
+                self.members
+                    .iter()
+                    .filter(|m| m.policy == MemberPolicy::LikeOps)
+                    .map(|m| m.name.as_str()),
+            )
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The mandatory ops, in struct order.
     pub fn mandatory(&self) -> impl Iterator<Item = &Op> {
         self.ops.iter().filter(|op| op.mandatory)

@@ -21,11 +21,36 @@ pub struct Diagnostic {
     pub related: Option<(Range<usize>, String)>,
 }
 
+/// The longest quoted input a message keeps, in characters.
+const MAX_QUOTE: usize = 80;
+
+/// `message` with every backtick-quoted piece longer than 80 characters cut
+/// to its start, an ellipsis and its length: a message about a 100,000
+/// character line does not carry the line.
+pub fn cap_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    for (i, piece) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let quoted = i % 2 == 1;
+        let len = piece.chars().count();
+        if quoted && len > MAX_QUOTE {
+            out.extend(piece.chars().take(MAX_QUOTE - 20));
+            out.push_str(&format!("… ({len} characters)"));
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
 impl Diagnostic {
-    /// A diagnostic with a message at `span`.
+    /// A diagnostic with a message at `span` (quoted input in it capped by
+    /// [`cap_quotes`]).
     pub fn new(message: impl Into<String>, span: Range<usize>) -> Self {
         Diagnostic {
-            message: message.into(),
+            message: cap_quotes(&message.into()),
             span,
             note: None,
             related: None,
@@ -223,6 +248,16 @@ impl std::error::Error for SchemaErrors {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quotes_are_capped_short_ones_kept() {
+        let long = "x".repeat(100_000);
+        let capped = cap_quotes(&format!("`{long}` is not a valid Rust type: `oops`"));
+        assert!(capped.len() < 200, "{capped}");
+        assert!(capped.starts_with(&format!("`{}… (100000 characters)`", "x".repeat(60))));
+        assert!(capped.ends_with("type: `oops`"));
+        assert_eq!(cap_quotes("`short` stays"), "`short` stays");
+    }
 
     #[test]
     fn line_col_counts_lines_and_characters() {

@@ -57,6 +57,7 @@ impl fmt::Display for Error {
             Error::Import { path, errors } => {
                 for (i, (line, message)) in errors.errors.iter().enumerate() {
                     let sep = if i > 0 { "\n" } else { "" };
+                    let message = crate::diagnostic::cap_quotes(message);
                     write!(f, "{sep}{}:{line}: error: {message}", path.display())?;
                 }
                 Ok(())

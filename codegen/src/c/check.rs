@@ -68,11 +68,8 @@ impl fmt::Display for Report {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            writeln!(
-                f,
-                "{}:{}: {word}: {}",
-                self.file, finding.line, finding.message
-            )?;
+            let message = crate::diagnostic::cap_quotes(&finding.message);
+            writeln!(f, "{}:{}: {word}: {message}", self.file, finding.line)?;
         }
         write!(
             f,

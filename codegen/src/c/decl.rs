@@ -79,9 +79,10 @@ impl FnPointer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeclError(pub String);
 
+/// The message, with long quoted input capped.
 impl fmt::Display for DeclError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::diagnostic::cap_quotes(&self.0))
     }
 }
 

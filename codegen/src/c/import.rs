@@ -50,7 +50,7 @@ impl fmt::Display for ImportErrors {
             if *line > 0 {
                 write!(f, "line {line}: ")?;
             }
-            f.write_str(message)?;
+            f.write_str(&crate::diagnostic::cap_quotes(message))?;
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ use super::device::{SoftDevice, soft_device};
 use super::keys::Keys;
 use super::pd::pd_id;
 use super::qp::SoftQp;
-use super::recv::{Consumed, Receive, RecvQueue};
+use super::recv::{Consumed, Delivery, Receive, RecvQueue};
 use crate::object::Ah;
 use crate::verbs::{
     AccessFlags, QpAttr, QpType, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
@@ -184,6 +184,16 @@ impl<'a> Requester<'a> {
             .map(SgList::one)
     }
 
+    /// Puts the peer's batched receive completions on its CQ; an overrun
+    /// puts the peer in the error state.
+    pub(super) fn deliver(&self) {
+        if let Some(peer) = &self.peer
+            && peer.rq.deliver(&peer.recv_cq)
+        {
+            peer.enter_error_as_responder();
+        }
+    }
+
     /// Delivers a message to the next receive at `peer`: `respond` writes
     /// it and makes the receive's completion. A receive that fails puts
     /// the peer in the error state; without a receive the request waits
@@ -194,7 +204,12 @@ impl<'a> Requester<'a> {
         solicited: bool,
         respond: impl FnOnce(&Receive) -> (WorkCompletion, Outcome),
     ) -> Outcome {
-        match peer.rq.consume(&peer.recv_cq, solicited, respond) {
+        let delivery = if peer.shared_rq {
+            Delivery::Now
+        } else {
+            Delivery::Batched
+        };
+        match peer.rq.consume(&peer.recv_cq, solicited, delivery, respond) {
             Consumed::Used { value, overrun } => {
                 let failed = !matches!(
                     value,
@@ -345,26 +360,28 @@ impl<'a> Requester<'a> {
         };
         // A datagram's receive failing does not move a UD QP to ERR; only
         // an overrun of its CQ does.
-        let consumed = target.rq.consume(&target.recv_cq, false, |recv| {
-            let dst = match SgList::resolve(recv.sg_list(), |s| {
-                self.keys
-                    .local(s.lkey, s.addr, s.length as usize, target.pd, true)
-            }) {
-                Ok(dst) => dst,
-                Err(status) => return (failed(&target, recv.wr_id, status), ()),
-            };
-            if dst.len < GRH_BYTES + src.len {
-                return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
-            }
-            dst.write_prefix(&[0; GRH_BYTES]);
-            dst.copy_from(src, GRH_BYTES);
-            let len = GRH_BYTES + src.len;
-            let mut wc = received(&target, recv, self.qp.qpn, WcOpcode::Recv, len, imm);
-            if ah.data().attr.grh.is_some() {
-                wc.wc_flags |= WcFlags::GRH;
-            }
-            (wc, ())
-        });
+        let consumed = target
+            .rq
+            .consume(&target.recv_cq, false, Delivery::Now, |recv| {
+                let dst = match SgList::resolve(recv.sg_list(), |s| {
+                    self.keys
+                        .local(s.lkey, s.addr, s.length as usize, target.pd, true)
+                }) {
+                    Ok(dst) => dst,
+                    Err(status) => return (failed(&target, recv.wr_id, status), ()),
+                };
+                if dst.len < GRH_BYTES + src.len {
+                    return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
+                }
+                dst.write_prefix(&[0; GRH_BYTES]);
+                dst.copy_from(src, GRH_BYTES);
+                let len = GRH_BYTES + src.len;
+                let mut wc = received(&target, recv, self.qp.qpn, WcOpcode::Recv, len, imm);
+                if ah.data().attr.grh.is_some() {
+                    wc.wc_flags |= WcFlags::GRH;
+                }
+                (wc, ())
+            });
         if let Consumed::Used { overrun: true, .. } = consumed {
             target.enter_error_as_responder();
         }

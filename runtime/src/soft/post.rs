@@ -174,10 +174,10 @@ impl<'a> Pass<'a> {
         true
     }
 
-    /// Pushes the send completions gathered so far (the peer's went to its
-    /// CQ as each receive was consumed); an overrun of the send CQ puts the
-    /// QP in error.
+    /// Pushes the completions gathered so far, the peer's receives first;
+    /// an overrun of the send CQ puts the QP in error.
     fn deliver(&mut self, sq: &mut SendQueue) {
+        self.requester.deliver();
         if !self.cqes.is_empty() && self.qp.send_cq.push(self.cqes.drain(..), false).is_err() {
             self.qp.enter_error(sq);
         }

@@ -47,6 +47,21 @@ struct Queue {
     /// sender's look at the queue (see [`RecvQueue::add_waiter`]).
     wanted: bool,
     mode: Mode,
+    /// Completions of receives consumed and not on the CQ yet (a post
+    /// list's are delivered together); delivered before any flush, dropped
+    /// by a reset. Kept under the queue's lock with the consume.
+    done: Vec<Cqe>,
+    /// Whether one of `done` asks for a solicited event.
+    done_solicited: bool,
+}
+
+/// When a consumed receive's completion reaches the CQ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// At once (an SRQ's receives complete on the CQs of several QPs).
+    Now,
+    /// With the others of the post list, at [`RecvQueue::deliver`].
+    Batched,
 }
 
 /// What became of an attempt to consume a receive.
@@ -85,6 +100,8 @@ impl RecvQueue {
                 limit: 0,
                 wanted: false,
                 mode,
+                done: Vec::new(),
+                done_solicited: false,
             }),
             waiters: Mutex::new(Vec::new()),
             max_sge,
@@ -154,13 +171,14 @@ impl RecvQueue {
 
     /// Consumes the oldest receive: `respond` writes the message into its
     /// scatter list and makes its completion, which goes to `cq` (with
-    /// `solicited`) before the queue's lock is released. A flush or reset
-    /// therefore comes wholly before or wholly after it. Finding no receive
-    /// marks the queue as wanted.
+    /// `solicited`) now or with the batch, as `delivery` says, under the
+    /// queue's lock: a flush or reset comes wholly before or wholly after
+    /// it. Finding no receive marks the queue as wanted.
     pub(super) fn consume<T>(
         &self,
         cq: &SoftCq,
         solicited: bool,
+        delivery: Delivery,
         respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
     ) -> Consumed<T> {
         let mut queue = self.queue();
@@ -182,8 +200,31 @@ impl RecvQueue {
             Vec::new()
         };
         let (wc, value) = respond(&Receive { wr_id, first, rest });
-        let overrun = cq.push([Cqe::new(wc, None)], solicited).is_err();
+        let cqe = Cqe::new(wc, None);
+        let overrun = match delivery {
+            Delivery::Now => cq.push([cqe], solicited).is_err(),
+            Delivery::Batched => {
+                queue.done.push(cqe);
+                queue.done_solicited |= solicited;
+                false
+            }
+        };
         Consumed::Used { value, overrun }
+    }
+
+    /// Puts the batched completions on `cq`; `true` when one did not fit
+    /// (the queue's QP must then enter the error state).
+    pub(super) fn deliver(&self, cq: &SoftCq) -> bool {
+        let mut queue = self.queue();
+        Self::deliver_locked(&mut queue, cq)
+    }
+
+    fn deliver_locked(queue: &mut Queue, cq: &SoftCq) -> bool {
+        if queue.done.is_empty() {
+            return false;
+        }
+        let solicited = core::mem::take(&mut queue.done_solicited);
+        cq.push(queue.done.drain(..), solicited).is_err()
     }
 
     /// Lets the queue take receives again (its QP left RESET).
@@ -216,6 +257,8 @@ impl RecvQueue {
     /// one posted from now on (the queue's QP entered the error state).
     pub(super) fn flush(&self, cq: &Arc<SoftCq>, qp_num: u32) {
         let mut queue = self.queue();
+        // What was consumed before the error completes first, as it did.
+        Self::deliver_locked(&mut queue, cq);
         queue.sges.clear();
         let wrs = core::mem::take(&mut queue.wrs);
         queue.mode = Mode::Flushing(Arc::clone(cq), qp_num);
@@ -228,6 +271,8 @@ impl RecvQueue {
         let mut queue = self.queue();
         queue.sges.clear();
         queue.wrs.clear();
+        queue.done.clear();
+        queue.done_solicited = false;
         queue.mode = Mode::Closed;
     }
 

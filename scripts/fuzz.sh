@@ -26,8 +26,8 @@ seed import_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main
 seed check_c tests/fixtures/linux-next/device.c
 mkdir -p fuzz/corpus/c_decl fuzz/corpus/derive_attr
 if [ -z "$(ls -A fuzz/corpus/c_decl)" ]; then
-    grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' | head -40 |
-        awk '{ f = sprintf("fuzz/corpus/c_decl/seed%03d", NR); print > f; close(f) }'
+    grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' |
+        awk 'NR <= 40 { f = sprintf("fuzz/corpus/c_decl/seed%03d", NR); print > f; close(f) }'
 fi
 if [ -z "$(ls -A fuzz/corpus/derive_attr)" ]; then
     printf 'query_device, post_send = datapath::post_send, mandatory' > fuzz/corpus/derive_attr/a

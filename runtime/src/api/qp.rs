@@ -59,6 +59,26 @@ impl Qp {
     pub fn post_recv(&self, wrs: &[RecvWr]) -> Result<()> {
         self.device().ops().post_recv(self, wrs)
     }
+
+    /// Moves the QP to the error state and returns once every send work
+    /// request posted to it has completed, flushed if it had not run
+    /// (`ib_drain_sq`).
+    ///
+    /// # Errors
+    /// [`crate::Error::NotSupported`] when the provider has no `drain_sq`.
+    pub fn drain_sq(&self) -> Result<()> {
+        self.device().ops().drain_sq(self)
+    }
+
+    /// Moves the QP to the error state and returns once every receive
+    /// posted to it has completed, flushed if it had not been used
+    /// (`ib_drain_rq`).
+    ///
+    /// # Errors
+    /// [`crate::Error::NotSupported`] when the provider has no `drain_rq`.
+    pub fn drain_rq(&self) -> Result<()> {
+        self.device().ops().drain_rq(self)
+    }
 }
 
 impl Qp {

@@ -25,7 +25,13 @@
 //! - posting rules and completion statuses as the `execute` module
 //!   describes; an error moves the QP to ERR and flushes what is
 //!   outstanding; RESET recovers;
-//! - SRQs shared by several QPs.
+//! - SRQs shared by several QPs;
+//! - `drain_sq` and `drain_rq`: the QP enters ERR, which flushes what is
+//!   outstanding at once.
+//!
+//! Not supported, by design, each answering exactly `NotSupported` of the
+//! op: UC and XRC queue pairs (`create_qp`), memory windows (`alloc_mw`,
+//! `dealloc_mw`), and every op the tables do not name.
 //!
 //! Everything is `Send + Sync`; locks are taken in one order (send queue,
 //! key table, receive queue, CQ, buffers), so posters and pollers on many

@@ -47,6 +47,8 @@ pub(super) const OWNER: Owner = Owner::new("ibops::soft");
     destroy_qp = qp::destroy_qp,
     post_send = post::post_send,
     post_recv = post::post_recv,
+    drain_sq = qp::drain,
+    drain_rq = qp::drain,
 )]
 pub(super) struct BaseOps;
 

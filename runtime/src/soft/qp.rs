@@ -190,10 +190,10 @@ pub(super) fn soft_qp(qp: &Qp) -> Result<&Arc<SoftQp>> {
 
 pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Created<QpInfo>> {
     let device = soft_device(pd.device())?;
+    // UC and XRC queue pairs are a choice of the soft device not to
+    // support: the answer is the kernel's -EOPNOTSUPP, not a bad argument.
     if !matches!(init.qp_type, QpType::Rc | QpType::Ud) {
-        return Err(Error::InvalidArgument(
-            "the soft device implements RC and UD queue pairs",
-        ));
+        return Err(Error::NotSupported(crate::OpId::CreateQp));
     }
     let l = &device.limits;
     let cap = init.cap;
@@ -263,6 +263,17 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
         cap,
     };
     Ok(Created::new(info, qp))
+}
+
+/// `drain_sq` and `drain_rq`: the QP enters the error state, which flushes
+/// its pending sends and its own receives at once (the soft device has no
+/// request in flight beyond those), so both queues are drained on return.
+/// An SRQ's receives belong to its other QPs too and stay posted.
+pub(super) fn drain(qp: &Qp) {
+    if let Ok(soft) = soft_qp(qp) {
+        let mut sq = soft.lock_sq();
+        soft.enter_error(&mut sq);
+    }
 }
 
 pub(super) fn destroy_qp(qp: &Qp) -> Result<()> {

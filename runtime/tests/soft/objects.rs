@@ -79,8 +79,37 @@ fn qp_queue_sizes_above_the_limits_are_refused() {
             ..
         })
     ));
-    let uc = pd.create_qp(&qp_init(&cq, QpType::Uc, CAP));
-    assert!(matches!(uc, Err(Error::InvalidArgument(_))));
+    // UC and XRC are not supported by design: the kernel's -EOPNOTSUPP.
+    for qp_type in [QpType::Uc, QpType::XrcIni, QpType::XrcTgt] {
+        let refused = pd.create_qp(&qp_init(&cq, qp_type, CAP));
+        assert_eq!(
+            refused.err(),
+            Some(Error::NotSupported(OpId::CreateQp)),
+            "{qp_type:?}"
+        );
+    }
+}
+
+/// Memory windows are not supported by design: the ops are absent, and
+/// the dispatch answers exactly `NotSupported` naming each.
+#[test]
+fn memory_windows_are_not_supported_by_design() {
+    let dev = device();
+    let pd = dev.alloc_pd().expect("pd");
+    assert_eq!(
+        dev.ops()
+            .alloc_mw(&pd, MwType::Type1, &mut Udata::none())
+            .err(),
+        Some(Error::NotSupported(OpId::AllocMw))
+    );
+    assert!(dev.ops().dealloc_mw.is_none());
+    assert_eq!(dev.query_device().expect("attr").max_mw, 0);
+    assert!(
+        !dev.query_device()
+            .expect("attr")
+            .device_cap_flags
+            .contains(DeviceCapFlags::MEM_WINDOW)
+    );
 }
 
 #[test]

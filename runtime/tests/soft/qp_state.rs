@@ -161,3 +161,27 @@ fn error_then_reset_then_traffic_again() {
         .expect("send");
     assert_eq!(one(&a.cq).status, WcStatus::Success);
 }
+
+/// `drain_sq` flushes a send that waits for a receive (`rnr_retry` 7) and
+/// leaves the QP in ERR; `drain_rq` flushes the posted receives.
+#[test]
+fn drain_sq_and_drain_rq_flush_what_is_outstanding() {
+    let (_dev, a, b) = rc_pair(64);
+    a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
+        .expect("waits for a receive");
+    assert!(crate::common::drain(&a.cq).is_empty(), "still waiting");
+    a.qp.drain_sq().expect("drain_sq");
+    let flushed = one(&a.cq);
+    assert_eq!((flushed.wr_id, flushed.status), (1, WcStatus::WrFlushErr));
+    assert_eq!(state(&a.qp), QpState::Err);
+
+    b.qp.post_recv(&[recv(&b, 7, 0, 8), recv(&b, 8, 8, 8)])
+        .expect("receives");
+    b.qp.drain_rq().expect("drain_rq");
+    let got: Vec<(u64, WcStatus)> = crate::common::drain(&b.cq)
+        .iter()
+        .map(|c| (c.wr_id, c.status))
+        .collect();
+    assert_eq!(got, [(7, WcStatus::WrFlushErr), (8, WcStatus::WrFlushErr)]);
+    assert_eq!(state(&b.qp), QpState::Err);
+}

@@ -46,6 +46,7 @@ impl std::error::Error for ReadError {}
 /// # Errors
 /// The text has no such initializer.
 pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, ReadError> {
+    let text = &crate::c::strip_comments(text);
     let mut fields = BTreeSet::new();
     let mut found = 0;
     let needle = format!("struct {struct_name}");
@@ -91,39 +92,14 @@ pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, Rea
     })
 }
 
-/// The comma-separated entries of an initializer body, comments removed.
-fn split_entries(body: &str) -> Vec<String> {
-    let mut clean = String::with_capacity(body.len());
-    let mut rest = body;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.find("*/").map_or("", |end| &after[end + 2..]);
-        } else if let Some(after) = rest.strip_prefix("//") {
-            rest = after.find('\n').map_or("", |end| &after[end..]);
-        } else {
-            let c = rest.chars().next().unwrap_or(' ');
-            clean.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    let mut entries = Vec::new();
-    let (mut depth, mut current) = (0usize, String::new());
-    for c in clean.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                entries.push(current.split_whitespace().collect::<Vec<_>>().join(""));
-                current.clear();
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    entries.push(current.split_whitespace().collect::<Vec<_>>().join(""));
-    entries.retain(|e| !e.is_empty());
-    entries
+/// The comma-separated entries of an initializer body (comments already
+/// removed), each without whitespace.
+fn split_entries(clean: &str) -> Vec<String> {
+    crate::c::decl::split_top_level(clean)
+        .into_iter()
+        .map(|entry| entry.split_whitespace().collect::<String>())
+        .filter(|entry| !entry.is_empty())
+        .collect()
 }
 
 /// The fields a Rust source sets through `#[derive(DeviceOps)]` and

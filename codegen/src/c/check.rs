@@ -360,7 +360,7 @@ fn merge_lines(statements: &[Statement], mac: &str) -> Vec<MergeLine> {
 /// The parameter list, the body (between its braces) and the body's first
 /// line of the definition of `name` in `text`.
 fn function(text: &str, name: &str) -> Option<(String, String, usize)> {
-    let code = strip_comments(text);
+    let code = super::strip_comments(text);
     let mut from = 0;
     while let Some(found) = code[from..].find(name) {
         let at = from + found;
@@ -393,56 +393,6 @@ fn function(text: &str, name: &str) -> Option<(String, String, usize)> {
         return None;
     }
     None
-}
-
-/// `text` with comments replaced by spaces (newlines kept, so lines count
-/// the same) and string literals left alone.
-fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if c == '\\' {
-                if let Some(next) = chars.next() {
-                    out.push(next);
-                }
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                out.push_str("  ");
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    out.push(if c == '\n' { '\n' } else { ' ' });
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            ('/', Some('/')) => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                    out.push(' ');
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The statements of `body` (ending at `;`), skipping preprocessor lines,

@@ -236,7 +236,7 @@ fn group(text: &str, open: usize) -> Result<(&str, &str), DeclError> {
 }
 
 /// Splits at commas outside parentheses; each part trimmed.
-fn split_top_level(text: &str) -> Vec<String> {
+pub(crate) fn split_top_level(text: &str) -> Vec<String> {
     if text.trim().is_empty() {
         return Vec::new();
     }

@@ -229,12 +229,18 @@ impl<'a> Requester<'a> {
         }
     }
 
+    /// The bytes a receive of `responder` scatters into, checked against
+    /// the responder's keys and PD.
+    fn receive_buffers(&self, recv: &Receive, responder: &SoftQp) -> Result<SgList<'_>, WcStatus> {
+        SgList::resolve(recv.sg_list(), |s| {
+            self.keys
+                .local(s.lkey, s.addr, s.length as usize, responder.pd, true)
+        })
+    }
+
     fn send(&self, peer: &SoftQp, src: &SgList<'_>, imm: Option<u32>, solicited: bool) -> Outcome {
         self.respond(peer, solicited, |recv| {
-            let dst = match SgList::resolve(recv.sg_list(), |s| {
-                self.keys
-                    .local(s.lkey, s.addr, s.length as usize, peer.pd, true)
-            }) {
+            let dst = match self.receive_buffers(recv, peer) {
                 Ok(dst) => dst,
                 Err(status) => {
                     return (failed(peer, recv.wr_id, status), done(WcStatus::RemOpErr));
@@ -268,16 +274,18 @@ impl<'a> Requester<'a> {
                 Err(status) => return done(status),
             }
         };
-        let Some(imm) = imm else {
-            if let Some(dst) = dst {
+        let copy = || {
+            if let Some(dst) = &dst {
                 dst.copy_from(src, 0);
             }
+        };
+        // With an immediate, the data lands only once a receive is there.
+        let Some(imm) = imm else {
+            copy();
             return success(src.len);
         };
         self.respond(peer, solicited, |recv| {
-            if let Some(dst) = dst {
-                dst.copy_from(src, 0);
-            }
+            copy();
             let opcode = WcOpcode::RecvRdmaWithImm;
             let wc = received(peer, recv, self.qp.qpn, opcode, src.len, Some(imm));
             (wc, success(src.len))
@@ -363,10 +371,7 @@ impl<'a> Requester<'a> {
         let consumed = target
             .rq
             .consume(&target.recv_cq, false, Delivery::Now, |recv| {
-                let dst = match SgList::resolve(recv.sg_list(), |s| {
-                    self.keys
-                        .local(s.lkey, s.addr, s.length as usize, target.pd, true)
-                }) {
+                let dst = match self.receive_buffers(recv, &target) {
                     Ok(dst) => dst,
                     Err(status) => return (failed(&target, recv.wr_id, status), ()),
                 };

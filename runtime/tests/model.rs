@@ -124,6 +124,23 @@ fn partner(slot: usize) -> usize {
 }
 
 impl Model {
+    /// Adds a completion to `slot`'s CQ, freeing `tag`'s slot when polled.
+    fn complete(
+        &mut self,
+        slot: usize,
+        wr_id: u64,
+        status: WcStatus,
+        recv: bool,
+        tag: Option<SlotTag>,
+    ) {
+        let completion = Completion {
+            wr_id,
+            status,
+            recv,
+        };
+        self.cqs[slot].push_back((completion, tag));
+    }
+
     fn create(&mut self, slot: usize) {
         self.next_id += 1;
         self.qps[slot] = Some(ModelQp {
@@ -137,17 +154,12 @@ impl Model {
     }
 
     fn flush_receives(&mut self, slot: usize) {
-        if let Some(qp) = self.qps[slot].as_mut() {
-            for wr_id in qp.recvs.drain(..) {
-                self.cqs[slot].push_back((
-                    Completion {
-                        wr_id,
-                        status: WcStatus::WrFlushErr,
-                        recv: true,
-                    },
-                    None,
-                ));
-            }
+        let recvs: Vec<u64> = self.qps[slot]
+            .as_mut()
+            .map(|qp| qp.recvs.drain(..).collect())
+            .unwrap_or_default();
+        for wr_id in recvs {
+            self.complete(slot, wr_id, WcStatus::WrFlushErr, true, None);
         }
     }
 
@@ -193,14 +205,7 @@ impl Model {
             QpState::Reset => Outcome::BadWr(0, WrError::InvalidState),
             QpState::Err => {
                 for wr_id in wr_ids {
-                    self.cqs[slot].push_back((
-                        Completion {
-                            wr_id: *wr_id,
-                            status: WcStatus::WrFlushErr,
-                            recv: true,
-                        },
-                        None,
-                    ));
+                    self.complete(slot, *wr_id, WcStatus::WrFlushErr, true, None);
                 }
                 Outcome::Ok
             }
@@ -250,14 +255,7 @@ impl Model {
                         .as_mut()
                         .and_then(|p| p.recvs.pop_front())
                         .unwrap_or_default();
-                    self.cqs[target].push_back((
-                        Completion {
-                            wr_id: recv,
-                            status: WcStatus::Success,
-                            recv: true,
-                        },
-                        None,
-                    ));
+                    self.complete(target, recv, WcStatus::Success, true, None);
                     WcStatus::Success
                 }
             };
@@ -277,20 +275,10 @@ impl Model {
         }
         self.cqs[slot].extend(done.drain(..).map(|c| (c, tag)));
         // In the error state (before or since): the rest are flushed.
-        let start = match self.qps[slot].as_ref().map(|q| q.state) {
-            Some(QpState::Err) if failed_at.is_none() && accepted.is_empty() => 0,
-            _ => failed_at.unwrap_or(accepted.len()),
-        };
+        let start = failed_at.unwrap_or(accepted.len());
         if self.qps[slot].as_ref().map(|q| q.state) == Some(QpState::Err) {
             for wr_id in &accepted[start..] {
-                self.cqs[slot].push_back((
-                    Completion {
-                        wr_id: *wr_id,
-                        status: WcStatus::WrFlushErr,
-                        recv: false,
-                    },
-                    tag,
-                ));
+                self.complete(slot, *wr_id, WcStatus::WrFlushErr, false, tag);
             }
         }
         refused.unwrap_or(Outcome::Ok)

@@ -27,7 +27,7 @@ mod write;
 pub use diagnostic::{Diagnostic, SchemaErrors};
 pub use emit::{GeneratedFile, emit_all};
 pub use output::{
-    Error, FileOutcome, StaleFile, check, check_c, coverage_of, diff_schemas, generate, generate_c,
-    import_c, load_schema, render,
+    Error, FileOutcome, StaleFile, check, check_c, check_from, coverage_of, diff_schemas, generate,
+    generate_c, generate_c_from, generate_from, import_c, load_schema, render,
 };
 pub use schema::Schema;

@@ -4,7 +4,7 @@
 //! tells what changed between two schemas and `check-c` audits a
 //! hand-written `ib_set_device_ops()`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
@@ -162,32 +162,31 @@ fn print_outcomes(outcomes: &[ibops_codegen::FileOutcome]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Prints the schema's warnings on standard error (an invalid schema is
-/// reported by the command itself).
-fn print_warnings(root: &Path, schema: &Path) {
-    if let Ok(schema) = ibops_codegen::load_schema(root, schema) {
-        for warning in &schema.warnings {
-            eprintln!("{warning}");
-        }
+/// Loads the command's schema and prints its warnings on standard error.
+///
+/// # Errors
+/// The schema cannot be read or is invalid.
+fn schema_with_warnings(args: &ArgMatches) -> Result<ibops_codegen::Schema, ibops_codegen::Error> {
+    let schema = ibops_codegen::load_schema(&path(args, "root"), &path(args, "schema"))?;
+    for warning in &schema.warnings {
+        eprintln!("{warning}");
     }
+    Ok(schema)
 }
 
 fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
     let Some((command, args)) = matches.subcommand() else {
         return Ok(ExitCode::from(2));
     };
-    if matches!(command, "generate" | "check" | "emit-c") {
-        print_warnings(&path(args, "root"), &path(args, "schema"));
-    }
     match command {
-        "generate" => ibops_codegen::generate(&path(args, "root"), &path(args, "schema"))
-            .map(|outcomes| print_outcomes(&outcomes)),
-        "emit-c" => ibops_codegen::generate_c(
-            &path(args, "root"),
-            &path(args, "schema"),
-            &path(args, "out"),
-        )
-        .map(|outcomes| print_outcomes(&outcomes)),
+        "generate" => {
+            ibops_codegen::generate_from(&path(args, "root"), &schema_with_warnings(args)?)
+                .map(|outcomes| print_outcomes(&outcomes))
+        }
+        "emit-c" => {
+            ibops_codegen::generate_c_from(&schema_with_warnings(args)?, &path(args, "out"))
+                .map(|outcomes| print_outcomes(&outcomes))
+        }
         "import-c" => {
             let name = args.get_one::<String>("struct").map_or("", String::as_str);
             let out = args.get_one::<PathBuf>("out");
@@ -253,7 +252,8 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             })
         }
         "check" => {
-            let stale = ibops_codegen::check(&path(args, "root"), &path(args, "schema"))?;
+            let stale =
+                ibops_codegen::check_from(&path(args, "root"), &schema_with_warnings(args)?);
             if stale.is_empty() {
                 print_out("all generated files are up to date\n");
                 return Ok(ExitCode::SUCCESS);

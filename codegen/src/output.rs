@@ -137,7 +137,15 @@ pub fn render(root: &Path, schema_path: &Path) -> Result<Vec<GeneratedFile>, Err
 /// # Errors
 /// An invalid schema (nothing written) or a failed write.
 pub fn generate(root: &Path, schema_path: &Path) -> Result<Vec<FileOutcome>, Error> {
-    write_all(root, render(root, schema_path)?)
+    generate_from(root, &load_schema(root, schema_path)?)
+}
+
+/// [`generate`] for a schema already loaded.
+///
+/// # Errors
+/// A failed write (every file is then as it was).
+pub fn generate_from(root: &Path, schema: &schema::Schema) -> Result<Vec<FileOutcome>, Error> {
+    write_all(root, emit_all(schema))
 }
 
 /// Writes the C header and source generated from the schema into `out_dir`
@@ -151,8 +159,16 @@ pub fn generate_c(
     schema_path: &Path,
     out_dir: &Path,
 ) -> Result<Vec<FileOutcome>, Error> {
-    let files = emit_c(&load_schema(root, schema_path)?).map_err(Error::MissingC)?;
-    write_all(out_dir, files)
+    generate_c_from(&load_schema(root, schema_path)?, out_dir)
+}
+
+/// [`generate_c`] for a schema already loaded.
+///
+/// # Errors
+/// An op or member without a `c` declaration (nothing written), or a
+/// failed write.
+pub fn generate_c_from(schema: &schema::Schema, out_dir: &Path) -> Result<Vec<FileOutcome>, Error> {
+    write_all(out_dir, emit_c(schema).map_err(Error::MissingC)?)
 }
 
 /// Reads the C header at `header`, imports `struct struct_name` from it and
@@ -301,8 +317,12 @@ fn write_error(err: WriteError) -> Error {
 /// # Errors
 /// An invalid or unreadable schema.
 pub fn check(root: &Path, schema_path: &Path) -> Result<Vec<StaleFile>, Error> {
-    let files = render(root, schema_path)?;
-    Ok(files
+    Ok(check_from(root, &load_schema(root, schema_path)?))
+}
+
+/// [`check`] for a schema already loaded.
+pub fn check_from(root: &Path, schema: &schema::Schema) -> Vec<StaleFile> {
+    emit_all(schema)
         .into_iter()
         .filter_map(|file| {
             let current = fs::read_to_string(root.join(&file.path)).unwrap_or_default();
@@ -311,7 +331,7 @@ pub fn check(root: &Path, schema_path: &Path) -> Result<Vec<StaleFile>, Error> {
                 path: file.path,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// At most this many diff lines are shown per stale file.

@@ -34,6 +34,15 @@ fn errors(report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that one of `errors` contains `needle`.
+#[track_caller]
+fn assert_mentions(errors: &[String], needle: &str) {
+    assert!(
+        errors.iter().any(|e| e.contains(needle)),
+        "no error mentions {needle:?}: {errors:?}"
+    );
+}
+
 /// `check-c` of `text` against today's schema.
 fn check_today(text: &str) -> Report {
     check("device.c", text, &today())
@@ -101,21 +110,9 @@ fn a_duplicate_and_a_typo_are_found() {
         "\tSET_DEVICE_OP(dev_ops, post_sned);\n\tSET_DEVICE_OP(dev_ops, post_recv);\n",
     );
     let e = errors(&check_today(&text));
-    assert!(
-        e.iter()
-            .any(|e| e.contains("`SET_DEVICE_OP(.., post_recv)` again")),
-        "{e:?}"
-    );
-    assert!(
-        e.iter()
-            .any(|e| e.contains("`SET_DEVICE_OP(.., post_sned)` names no member")),
-        "{e:?}"
-    );
-    assert!(
-        e.iter()
-            .any(|e| e.contains("no `SET_DEVICE_OP(.., post_send)`")),
-        "{e:?}"
-    );
+    assert_mentions(&e, "`SET_DEVICE_OP(.., post_recv)` again");
+    assert_mentions(&e, "`SET_DEVICE_OP(.., post_sned)` names no member");
+    assert_mentions(&e, "no `SET_DEVICE_OP(.., post_send)`");
     assert_eq!(e.len(), 3, "{e:?}");
 }
 
@@ -133,21 +130,11 @@ fn a_missing_obj_size_and_a_member_against_its_policy_are_found() {
             1,
         );
     let e = errors(&check_today(&text));
-    assert!(
-        e.iter()
-            .any(|e| e.contains("no `SET_OBJ_SIZE(.., ib_dmah)`")),
-        "{e:?}"
-    );
-    assert!(
-        e.iter()
-            .any(|e| e.contains("`driver_id` has its own merge policy")),
-        "{e:?}"
-    );
-    assert!(
-        e.iter()
-            .any(|e| e
-                .contains("`uverbs_abi_ver` is merged with `|=` but its policy is `overwrite`")),
-        "{e:?}"
+    assert_mentions(&e, "no `SET_OBJ_SIZE(.., ib_dmah)`");
+    assert_mentions(&e, "`driver_id` has its own merge policy");
+    assert_mentions(
+        &e,
+        "`uverbs_abi_ver` is merged with `|=` but its policy is `overwrite`",
     );
     assert_eq!(e.len(), 3, "{e:?}");
 }
@@ -215,14 +202,8 @@ fn the_emitted_struct_matches_the_schema() {
     let imported = import::import(&changed, "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
     let e = errors(&check_struct("h", &imported, &today()));
     assert_eq!(e.len(), 2, "{e:?}");
-    assert!(
-        e.iter()
-            .any(|e| e.contains("`query_port_sped` is in the header's struct"))
-    );
-    assert!(
-        e.iter()
-            .any(|e| e.contains("op `query_port_speed` is not in the header's struct"))
-    );
+    assert_mentions(&e, "`query_port_sped` is in the header's struct");
+    assert_mentions(&e, "op `query_port_speed` is not in the header's struct");
 }
 
 #[test]

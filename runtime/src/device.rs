@@ -6,6 +6,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::event::{AsyncEvent, EventHandler, EventHandlerId, EventSender};
 use crate::ops::{IbDeviceOps, MergeConflict};
 use crate::private::Private;
 use crate::registry::Registry;
@@ -25,6 +26,7 @@ pub struct DeviceBuilder {
     ops: IbDeviceOps,
     phys_port_cnt: u8,
     private: Option<Private>,
+    events: EventSender,
 }
 
 impl DeviceBuilder {
@@ -35,6 +37,7 @@ impl DeviceBuilder {
             ops: IbDeviceOps::EMPTY,
             phys_port_cnt: 1,
             private: None,
+            events: EventSender::default(),
         }
     }
 
@@ -59,6 +62,12 @@ impl DeviceBuilder {
         self
     }
 
+    /// The sender through which the provider raises asynchronous events
+    /// on the device this builder registers (keep it in the device state).
+    pub fn event_sender(&self) -> EventSender {
+        self.events.clone()
+    }
+
     /// The table merged so far.
     pub fn ops(&self) -> &IbDeviceOps {
         &self.ops
@@ -80,6 +89,7 @@ impl DeviceBuilder {
                 phys_port_cnt: self.phys_port_cnt,
                 private: self.private.unwrap_or_else(|| Private::new(NoDeviceState)),
                 stats: OpStats::default(),
+                events: self.events,
             }),
         })
     }
@@ -115,6 +125,7 @@ struct DeviceInner {
     phys_port_cnt: u8,
     private: Private,
     stats: OpStats,
+    events: EventSender,
 }
 
 impl Device {
@@ -160,6 +171,29 @@ impl Device {
     #[cfg_attr(not(feature = "trace"), allow(dead_code))]
     pub(crate) fn stats(&self) -> &OpStats {
         &self.inner.stats
+    }
+
+    /// Registers `handler` for the device's asynchronous events
+    /// (`ib_register_event_handler`); it sees every event dispatched from
+    /// now on, until unregistered.
+    pub fn register_event_handler(
+        &self,
+        handler: impl Fn(&AsyncEvent) + Send + Sync + 'static,
+    ) -> EventHandlerId {
+        let handler: Arc<EventHandler> = Arc::new(handler);
+        self.inner.events.handlers.register(handler)
+    }
+
+    /// Removes a handler (`ib_unregister_event_handler`); `false` when `id`
+    /// names none (already removed).
+    pub fn unregister_event_handler(&self, id: EventHandlerId) -> bool {
+        self.inner.events.handlers.unregister(id)
+    }
+
+    /// Dispatches `event` to every registered handler (`ib_dispatch_event`),
+    /// as the provider's [`EventSender`] does.
+    pub fn dispatch_event(&self, event: &AsyncEvent) {
+        self.inner.events.dispatch(event);
     }
 
     /// Whether two handles name the same device.

@@ -50,6 +50,8 @@ pub struct Object<K: ObjectKind> {
     device: Device,
     data: K::Data,
     private: Private,
+    /// The provider's number for the object, if it gave one.
+    num: Option<u32>,
     /// Set once the destroy op has run, so dropping does not run it again.
     destroyed: bool,
 }
@@ -64,11 +66,26 @@ impl<K: ObjectKind> Object<K> {
     /// the provider's destroy op then runs on the object, as for any
     /// object that goes away.
     pub fn new(device: Device, data: K::Data, private: Private) -> Result<Arc<Self>> {
+        Object::numbered(device, data, private, None)
+    }
+
+    /// As [`new`](Self::new), with the provider's number for the object
+    /// ([`Created::num`](crate::Created::num)).
+    ///
+    /// # Errors
+    /// As `new`.
+    pub fn numbered(
+        device: Device,
+        data: K::Data,
+        private: Private,
+        num: Option<u32>,
+    ) -> Result<Arc<Self>> {
         let declared = K::declared_size(device.ops());
         let object = Arc::new(Object {
             device,
             data,
             private,
+            num,
             destroyed: false,
         });
         match declared {
@@ -84,6 +101,13 @@ impl<K: ObjectKind> Object<K> {
     #[inline]
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// The provider's number for the object (a CQ's or SRQ's number), which
+    /// its [`AsyncEvent`](crate::AsyncEvent)s name; `None` when the
+    /// provider gave none.
+    pub fn num(&self) -> Option<u32> {
+        self.num
     }
 
     /// What the core records about the object.

@@ -64,6 +64,9 @@ pub struct Created<I> {
     pub info: I,
     /// The provider's state for the object.
     pub private: Private,
+    /// The provider's number for the object (a CQ's or SRQ's number),
+    /// which its asynchronous events name; see [`numbered`](Self::numbered).
+    pub num: Option<u32>,
 }
 
 impl<I> Created<I> {
@@ -72,7 +75,14 @@ impl<I> Created<I> {
         Created {
             info,
             private: Private::new(private),
+            num: None,
         }
+    }
+
+    /// The same, with the provider's number for the object.
+    pub fn numbered(mut self, num: u32) -> Self {
+        self.num = Some(num);
+        self
     }
 }
 

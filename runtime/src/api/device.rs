@@ -86,7 +86,7 @@ impl Device {
             attr: attr.clone(),
             info: created.info,
         };
-        Object::new(self.clone(), data, created.private)
+        Object::numbered(self.clone(), data, created.private, created.num)
     }
 
     /// [`Error::NotFound`] unless the device has port `port_num`.

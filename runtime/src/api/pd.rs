@@ -123,6 +123,6 @@ impl Pd {
             pd: Arc::clone(self),
             attr: created.info,
         };
-        Object::new(device.clone(), data, created.private)
+        Object::numbered(device.clone(), data, created.private, created.num)
     }
 }

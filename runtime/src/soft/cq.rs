@@ -9,8 +9,10 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use super::deferred::Deferred;
 use super::device::soft_device;
 use crate::error::{Error, Result};
+use crate::event::AsyncEvent;
 use crate::object::Cq;
 use crate::private::Created;
 use crate::verbs::{
@@ -29,6 +31,9 @@ pub(super) struct SoftCq {
     /// memory only.
     ready: AtomicUsize,
     channel: Option<CompletionChannel>,
+    /// The CQ's number, which its events name.
+    pub(super) num: u32,
+    deferred: Arc<Deferred>,
 }
 
 #[derive(Debug)]
@@ -104,7 +109,12 @@ impl Cqe {
 pub(super) struct Overrun;
 
 impl SoftCq {
-    fn new(capacity: usize, channel: Option<CompletionChannel>) -> SoftCq {
+    fn new(
+        capacity: usize,
+        channel: Option<CompletionChannel>,
+        num: u32,
+        deferred: Arc<Deferred>,
+    ) -> SoftCq {
         SoftCq {
             ring: Mutex::new(Ring {
                 entries: VecDeque::with_capacity(capacity.min(4096)),
@@ -114,6 +124,8 @@ impl SoftCq {
             }),
             ready: AtomicUsize::new(0),
             channel,
+            num,
+            deferred,
         }
     }
 
@@ -132,7 +144,8 @@ impl SoftCq {
     }
 
     /// Adds completions; `solicited` when one of them asks for a solicited
-    /// event. Those that do not fit are lost and the CQ is marked overrun.
+    /// event. Those that do not fit are lost and the CQ is marked overrun
+    /// (the first overrun raises `CQ_ERR`).
     ///
     /// # Errors
     /// [`Overrun`] when at least one did not fit.
@@ -150,6 +163,9 @@ impl SoftCq {
             } else {
                 lost = true;
             }
+        }
+        if lost && !ring.overrun {
+            self.deferred.raise(AsyncEvent::CqErr { cq_num: self.num });
         }
         ring.overrun |= lost;
         self.publish(&ring);
@@ -204,12 +220,19 @@ pub(super) fn create_cq(
         u64::from(soft.limits.max_cqe),
     )?;
     soft.counts.cq.acquire()?;
-    let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone());
-    Ok(Created::new(CqInfo { cqe: attr.cqe }, Arc::new(cq)))
+    let num = soft
+        .cq_nums
+        .take()
+        .inspect_err(|_| soft.counts.cq.release())?;
+    let deferred = Arc::clone(&soft.deferred);
+    let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
+    Ok(Created::new(CqInfo { cqe: attr.cqe }, Arc::new(cq)).numbered(num))
 }
 
 pub(super) fn destroy_cq(cq: &Cq) -> Result<()> {
-    soft_device(cq.device())?.counts.cq.release();
+    let soft = soft_device(cq.device())?;
+    soft.cq_nums.release(soft_cq(cq)?.num);
+    soft.counts.cq.release();
     Ok(())
 }
 

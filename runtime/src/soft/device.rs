@@ -1,16 +1,19 @@
 //! The soft device's state (limits, the QP-number and key tables, live
 //! counts) and the device, port, GID and P_Key queries.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::counts::{Counter, LiveObjects};
+use super::deferred::Deferred;
 use super::keys::KeyTable;
 use super::limits::Limits;
 use super::numbers::NumberSpace;
 use super::qp::SoftQp;
 use crate::device::Device;
 use crate::error::{Error, Result};
+use crate::event::{AsyncEvent, EventSender};
 use crate::verbs::{
     AtomicCap, DeviceAttr, DeviceCapFlags, Gid, GidType, LinkLayer, PortAttr, PortCapFlags,
     PortImmutable, PortState, Udata,
@@ -18,6 +21,9 @@ use crate::verbs::{
 
 /// The P_Key of the one P_Key table entry: the default full-member key.
 pub(super) const DEFAULT_PKEY: u16 = 0xffff;
+/// The port's physical states (IBTA `PortPhysicalState`): LinkUp, Disabled.
+const PHYS_LINK_UP: u8 = 5;
+const PHYS_DISABLED: u8 = 3;
 /// The subnet prefix of the one GID: link-local.
 const LINK_LOCAL_PREFIX: u64 = 0xfe80_0000_0000_0000;
 
@@ -30,8 +36,14 @@ pub(super) struct SoftDevice {
     pub(super) guid: u64,
     pub(super) keys: KeyTable,
     qps: RwLock<Qps>,
-    pds: Mutex<Pds>,
+    pub(super) pd_ids: IdSet,
+    pub(super) cq_nums: IdSet,
+    pub(super) srq_nums: IdSet,
     pub(super) counts: Counts,
+    /// Events and flushes waiting for the current verb to return.
+    pub(super) deferred: Arc<Deferred>,
+    /// Whether port 1 is active (a link that is down carries nothing).
+    port_active: AtomicBool,
 }
 
 /// The live QPs by number, and the numbers they are given.
@@ -41,17 +53,55 @@ struct Qps {
     numbers: NumberSpace,
 }
 
-/// The live PD ids, and the ids they are given.
+/// Ids of one kind of object (PD ids, CQ and SRQ numbers), unique among
+/// the live objects of that kind.
 #[derive(Debug)]
-struct Pds {
+pub(super) struct IdSet(Mutex<Ids>);
+
+#[derive(Debug)]
+struct Ids {
     live: HashSet<u32>,
     numbers: NumberSpace,
+}
+
+impl IdSet {
+    /// Ids handed out by `numbers`.
+    fn new(numbers: NumberSpace) -> IdSet {
+        IdSet(Mutex::new(Ids {
+            live: HashSet::new(),
+            numbers,
+        }))
+    }
+
+    /// An id no live object has.
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] when every id is in use.
+    pub(super) fn take(&self) -> Result<u32> {
+        let mut ids = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Ids { live, numbers } = &mut *ids;
+        let id = numbers.take(live.len(), |n| live.contains(&n))?;
+        live.insert(id);
+        Ok(id)
+    }
+
+    /// Frees an id.
+    pub(super) fn release(&self, id: u32) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .live
+            .remove(&id);
+    }
 }
 
 /// QP numbers are 24 bits; 0 and 1 are the special QPs (SMI and GSI).
 const QPNS: NumberSpace = NumberSpace::new("qp numbers", 2, 0x00ff_ffff);
 /// PD ids: any `u32` but 0.
 const PD_IDS: NumberSpace = NumberSpace::new("pd ids", 1, u32::MAX);
+/// CQ and SRQ numbers, as hardware's: 24 bits, from 1.
+const CQ_NUMS: NumberSpace = NumberSpace::new("cq numbers", 1, 0x00ff_ffff);
+const SRQ_NUMS: NumberSpace = NumberSpace::new("srq numbers", 1, 0x00ff_ffff);
 
 /// One live-object counter per kind.
 #[derive(Debug)]
@@ -65,7 +115,13 @@ pub(super) struct Counts {
 }
 
 impl SoftDevice {
-    pub(super) fn new(limits: Limits, atomics: bool, srq: bool, guid: u64) -> SoftDevice {
+    pub(super) fn new(
+        limits: Limits,
+        atomics: bool,
+        srq: bool,
+        guid: u64,
+        events: EventSender,
+    ) -> SoftDevice {
         SoftDevice {
             limits,
             atomics,
@@ -76,10 +132,11 @@ impl SoftDevice {
                 live: HashMap::new(),
                 numbers: QPNS,
             }),
-            pds: Mutex::new(Pds {
-                live: HashSet::new(),
-                numbers: PD_IDS,
-            }),
+            pd_ids: IdSet::new(PD_IDS),
+            cq_nums: IdSet::new(CQ_NUMS),
+            srq_nums: IdSet::new(SRQ_NUMS),
+            deferred: Arc::new(Deferred::new(events)),
+            port_active: AtomicBool::new(true),
             counts: Counts {
                 pd: Counter::new("max_pd", limits.max_pd),
                 cq: Counter::new("max_cq", limits.max_cq),
@@ -103,25 +160,21 @@ impl SoftDevice {
         }
     }
 
-    /// A PD id no live PD has.
-    ///
-    /// # Errors
-    /// [`Error::LimitExceeded`] when every id is in use.
-    pub(super) fn take_pd_id(&self) -> Result<u32> {
-        let mut pds = self.pds.lock().unwrap_or_else(PoisonError::into_inner);
-        let Pds { live, numbers } = &mut *pds;
-        let id = numbers.take(live.len(), |n| live.contains(&n))?;
-        live.insert(id);
-        Ok(id)
+    /// Whether port 1 is active.
+    pub(super) fn port_active(&self) -> bool {
+        self.port_active.load(Ordering::Acquire)
     }
 
-    /// Frees a PD id.
-    pub(super) fn release_pd_id(&self, id: u32) {
-        self.pds
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .live
-            .remove(&id);
+    /// Brings port 1 up or down; a change raises `PORT_ACTIVE` or
+    /// `PORT_ERR`.
+    pub(super) fn set_port_active(&self, active: bool) {
+        if self.port_active.swap(active, Ordering::AcqRel) != active {
+            self.deferred.raise(if active {
+                AsyncEvent::PortActive { port_num: 1 }
+            } else {
+                AsyncEvent::PortErr { port_num: 1 }
+            });
+        }
     }
 
     /// Adds a QP under a number no live QP has, built by `make`.
@@ -230,9 +283,15 @@ pub(super) fn query_device(device: &Device, _: &mut Udata) -> Result<DeviceAttr>
 
 pub(super) fn query_port(device: &Device, port_num: u8) -> Result<PortAttr> {
     check_port(port_num)?;
-    let l = &soft_device(device)?.limits;
+    let soft = soft_device(device)?;
+    let l = &soft.limits;
+    let (state, phys_state) = if soft.port_active() {
+        (PortState::Active, PHYS_LINK_UP)
+    } else {
+        (PortState::Down, PHYS_DISABLED)
+    };
     Ok(PortAttr {
-        state: PortState::Active,
+        state,
         max_mtu: l.mtu,
         active_mtu: l.mtu,
         gid_tbl_len: 1,
@@ -244,7 +303,7 @@ pub(super) fn query_port(device: &Device, port_num: u8) -> Result<PortAttr> {
         lmc: 0,
         active_width: 1,
         active_speed: 1,
-        phys_state: 5,
+        phys_state,
         link_layer: LinkLayer::Infiniband,
     })
 }

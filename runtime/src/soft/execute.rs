@@ -122,7 +122,13 @@ impl<'a> Requester<'a> {
         if src.len > self.device.limits.max_msg_sz as usize {
             return done(WcStatus::LocLenErr);
         }
-        let Some(peer) = self.peer.as_deref().filter(|p| p.receives()) else {
+        // A port that is down carries nothing: the transport retries and
+        // gives up.
+        let Some(peer) = self
+            .peer
+            .as_ref()
+            .filter(|p| p.receives() && self.device.port_active())
+        else {
             return done(WcStatus::RetryExcErr);
         };
         let solicited = wr.send_flags.contains(SendFlags::SOLICITED);
@@ -190,7 +196,7 @@ impl<'a> Requester<'a> {
         if let Some(peer) = &self.peer
             && peer.rq.deliver(&peer.recv_cq)
         {
-            peer.enter_error_as_responder();
+            peer.enter_fatal_error_as_responder();
         }
     }
 
@@ -200,7 +206,7 @@ impl<'a> Requester<'a> {
     /// (`rnr_retry` 7) or fails.
     fn respond(
         &self,
-        peer: &SoftQp,
+        peer: &Arc<SoftQp>,
         solicited: bool,
         respond: impl FnOnce(&Receive) -> (WorkCompletion, Outcome),
     ) -> Outcome {
@@ -218,7 +224,9 @@ impl<'a> Requester<'a> {
                         ..
                     }
                 );
-                if failed || overrun {
+                if overrun {
+                    peer.enter_fatal_error_as_responder();
+                } else if failed {
                     peer.enter_error_as_responder();
                 }
                 value
@@ -238,7 +246,13 @@ impl<'a> Requester<'a> {
         })
     }
 
-    fn send(&self, peer: &SoftQp, src: &SgList<'_>, imm: Option<u32>, solicited: bool) -> Outcome {
+    fn send(
+        &self,
+        peer: &Arc<SoftQp>,
+        src: &SgList<'_>,
+        imm: Option<u32>,
+        solicited: bool,
+    ) -> Outcome {
         self.respond(peer, solicited, |recv| {
             let dst = match self.receive_buffers(recv, peer) {
                 Ok(dst) => dst,
@@ -258,7 +272,7 @@ impl<'a> Requester<'a> {
 
     fn write(
         &self,
-        peer: &SoftQp,
+        peer: &Arc<SoftQp>,
         src: &SgList<'_>,
         remote_addr: u64,
         rkey: u32,
@@ -359,6 +373,9 @@ impl<'a> Requester<'a> {
             return done(WcStatus::LocLenErr);
         }
         let sent = success(src.len);
+        if !self.device.port_active() {
+            return sent;
+        }
         let Some(target) = self
             .device
             .qp(remote_qpn)
@@ -388,7 +405,7 @@ impl<'a> Requester<'a> {
                 (wc, ())
             });
         if let Consumed::Used { overrun: true, .. } = consumed {
-            target.enter_error_as_responder();
+            target.enter_fatal_error_as_responder();
         }
         sent
     }

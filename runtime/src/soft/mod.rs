@@ -27,7 +27,15 @@
 //!   outstanding; RESET recovers;
 //! - SRQs shared by several QPs;
 //! - `drain_sq` and `drain_rq`: the QP enters ERR, which flushes what is
-//!   outstanding at once.
+//!   outstanding at once;
+//! - asynchronous events to the handlers registered on the device
+//!   ([`Device::register_event_handler`](crate::Device::register_event_handler)):
+//!   port up and down ([`set_port_active`]), CQ error and QP fatal on a CQ
+//!   overrun, SRQ limit reached, last WQE reached for a QP on an SRQ that
+//!   enters ERR. They are delivered when the verb that caused them returns,
+//!   with none of the device's locks held, so a handler may call verbs;
+//! - a QP that fails as a responder flushes its own pending sends before
+//!   the post that made it fail returns.
 //!
 //! Not supported, by design, each answering exactly `NotSupported` of the
 //! op: UC and XRC queue pairs (`create_qp`), memory windows (`alloc_mw`,
@@ -41,6 +49,7 @@
 mod copy;
 mod counts;
 mod cq;
+mod deferred;
 mod device;
 mod execute;
 mod keys;
@@ -132,11 +141,13 @@ impl SoftConfig {
         if self.ud {
             builder.set_ops(table::<AhOps>())?;
         }
+        let events = builder.event_sender();
         builder.ports(1).private(SoftDevice::new(
             self.limits,
             self.atomics,
             self.srq,
             self.guid,
+            events,
         ));
         Ok(builder)
     }
@@ -148,6 +159,22 @@ impl SoftConfig {
 /// As [`SoftConfig::probe`].
 pub fn probe(name: &str) -> Result<Device> {
     SoftConfig::new(name).probe()
+}
+
+/// Brings the port of soft device `device` up or down, as plugging or
+/// pulling its cable would: a change raises
+/// [`AsyncEvent::PortActive`](crate::AsyncEvent::PortActive) or
+/// [`PortErr`](crate::AsyncEvent::PortErr), `query_port` reports the
+/// state, and while the port is down RC requests fail with a transport
+/// retry error and UD datagrams are lost.
+///
+/// # Errors
+/// [`Error::WrongPrivate`](crate::Error::WrongPrivate) when `device` is not a soft device.
+pub fn set_port_active(device: &Device, active: bool) -> Result<()> {
+    let soft = device::soft_device(device)?;
+    let _events = soft.deferred.on_return();
+    soft.set_port_active(active);
+    Ok(())
 }
 
 /// How many objects of each kind `device` holds now.

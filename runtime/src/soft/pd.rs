@@ -27,7 +27,7 @@ pub(super) fn pd_id(pd: &Pd) -> Result<u32> {
 pub(super) fn alloc_pd(device: &Device, _: Option<&Ucontext>, _: &mut Udata) -> Result<Private> {
     let soft = soft_device(device)?;
     soft.counts.pd.acquire()?;
-    match soft.take_pd_id() {
+    match soft.pd_ids.take() {
         Ok(id) => Ok(Private::new(SoftPd { id })),
         Err(err) => {
             soft.counts.pd.release();
@@ -38,7 +38,7 @@ pub(super) fn alloc_pd(device: &Device, _: Option<&Ucontext>, _: &mut Udata) -> 
 
 pub(super) fn dealloc_pd(pd: &Pd) -> Result<()> {
     let soft = soft_device(pd.device())?;
-    soft.release_pd_id(pd_id(pd)?);
+    soft.pd_ids.release(pd_id(pd)?);
     soft.counts.pd.release();
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::verbs::{QpState, QpType, RecvWr, SendFlags, SendWr, WcStatus, WrOpcod
 
 pub(super) fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<()> {
     let device = soft_device(qp.device())?;
+    let _deferred = device.deferred.on_return();
     let soft = soft_qp(qp)?;
     let mut sq = soft.lock_sq();
     let state = soft.state();
@@ -179,7 +180,7 @@ impl<'a> Pass<'a> {
     fn deliver(&mut self, sq: &mut SendQueue) {
         self.requester.deliver();
         if !self.cqes.is_empty() && self.qp.send_cq.push(self.cqes.drain(..), false).is_err() {
-            self.qp.enter_error(sq);
+            self.qp.enter_fatal_error(sq);
         }
     }
 
@@ -198,5 +199,7 @@ pub(super) fn post_recv(qp: &Qp, wrs: &[RecvWr]) -> Result<()> {
     }
     // The queue itself knows whether its QP is in RESET or ERR: the state
     // is changed under the queue's lock, not read before taking it.
-    soft.rq.post(soft_device(qp.device())?, wrs)
+    let device = soft_device(qp.device())?;
+    let _deferred = device.deferred.on_return();
+    soft.rq.post(device, wrs)
 }

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::cq::{Cqe, SoftCq, soft_cq};
+use super::deferred::Deferred;
 use super::device::{SoftDevice, soft_device};
 use super::execute::wc_opcode;
 use super::limits::check;
@@ -14,6 +15,7 @@ use super::recv::RecvQueue;
 use super::srq::soft_srq;
 use super::transitions;
 use crate::error::{Error, Result};
+use crate::event::AsyncEvent;
 use crate::object::{Pd, Qp};
 use crate::private::Created;
 use crate::verbs::{
@@ -40,6 +42,8 @@ pub(super) struct SoftQp {
     /// What a responder checks, readable without the send-queue lock.
     responder_access: AtomicU32,
     qkey: AtomicU32,
+    /// Where its events and deferred flushes go.
+    deferred: Arc<Deferred>,
     pub(super) sq: Mutex<SendQueue>,
 }
 
@@ -103,20 +107,55 @@ impl SoftQp {
         self.sq.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Sets the error state; a QP that takes its receives from an SRQ and
+    /// was not in error raises `LAST_WQE_REACHED` (it consumes no more).
+    fn set_error_state(&self) {
+        let was = self.state();
+        self.set_state(QpState::Err);
+        if self.shared_rq && was != QpState::Err {
+            self.deferred
+                .raise(AsyncEvent::QpLastWqeReached { qp_num: self.qpn });
+        }
+    }
+
     /// Moves to the error state from the requester side (`sq` held):
     /// flushes the pending sends and the QP's own receives.
     pub(super) fn enter_error(&self, sq: &mut SendQueue) {
-        self.set_state(QpState::Err);
+        self.set_error_state();
         self.flush_pending(sq);
         self.flush_own_receives();
     }
 
-    /// Moves to the error state from the responder side, where the send
-    /// queue lock cannot be taken: pending sends are flushed by the next
-    /// post or modify.
-    pub(super) fn enter_error_as_responder(&self) {
-        self.set_state(QpState::Err);
+    /// As [`enter_error`](Self::enter_error), for a QP whose CQ overran:
+    /// the completions it could not make raise `QP_FATAL`.
+    pub(super) fn enter_fatal_error(&self, sq: &mut SendQueue) {
+        self.deferred
+            .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
+        self.enter_error(sq);
+    }
+
+    /// Moves to the error state from the responder side, where another
+    /// QP's poster holds its send-queue lock and cannot take this one's:
+    /// the receives are flushed now, the pending sends as soon as that
+    /// post returns (before it returns to its caller).
+    pub(super) fn enter_error_as_responder(self: &Arc<Self>) {
+        self.set_error_state();
         self.flush_own_receives();
+        let qp = Arc::clone(self);
+        self.deferred.run_later(move || {
+            let mut sq = qp.lock_sq();
+            if qp.state() == QpState::Err {
+                qp.flush_pending(&mut sq);
+            }
+        });
+    }
+
+    /// As [`enter_error_as_responder`](Self::enter_error_as_responder),
+    /// for a QP whose receive CQ overran (`QP_FATAL`).
+    pub(super) fn enter_fatal_error_as_responder(self: &Arc<Self>) {
+        self.deferred
+            .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
+        self.enter_error_as_responder();
     }
 
     /// Flushes the QP's own receive queue (an SRQ belongs to its other QPs
@@ -248,6 +287,7 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
         state: AtomicU8::new(0),
         responder_access: AtomicU32::new(0),
         qkey: AtomicU32::new(0),
+        deferred: Arc::clone(&device.deferred),
         sq: Mutex::new(SendQueue {
             attr: QpAttr::default(),
             peer: Weak::new(),
@@ -270,7 +310,8 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
 /// request in flight beyond those), so both queues are drained on return.
 /// An SRQ's receives belong to its other QPs too and stay posted.
 pub(super) fn drain(qp: &Qp) {
-    if let Ok(soft) = soft_qp(qp) {
+    if let (Ok(device), Ok(soft)) = (soft_device(qp.device()), soft_qp(qp)) {
+        let _deferred = device.deferred.on_return();
         let mut sq = soft.lock_sq();
         soft.enter_error(&mut sq);
     }
@@ -297,6 +338,7 @@ pub(super) fn query_qp(qp: &Qp, _: M) -> Result<QpQuery> {
 
 pub(super) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Result<()> {
     let device = soft_device(qp.device())?;
+    let _deferred = device.deferred.on_return();
     let soft = soft_qp(qp)?;
     let mut sq = soft.lock_sq();
     let cur = soft.state();

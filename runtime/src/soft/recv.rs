@@ -6,9 +6,11 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use super::cq::{Cqe, SoftCq};
+use super::deferred::Deferred;
 use super::device::SoftDevice;
 use super::qp::SoftQp;
 use crate::error::{Error, Result, WrError};
+use crate::event::AsyncEvent;
 use crate::verbs::{RecvWr, Sge, WcOpcode, WcStatus, WorkCompletion};
 
 /// Posted receive work requests and the senders waiting for one.
@@ -17,6 +19,9 @@ pub(super) struct RecvQueue {
     state: Mutex<Queue>,
     waiters: Mutex<Vec<Weak<SoftQp>>>,
     max_sge: u32,
+    /// An SRQ's number and where its limit event goes; `None` for a QP's
+    /// own queue.
+    srq: Option<(u32, Arc<Deferred>)>,
 }
 
 /// Whether a queue takes and hands out receives. It changes only under the
@@ -40,7 +45,9 @@ struct Queue {
     wrs: VecDeque<(u64, usize)>,
     sges: VecDeque<Sge>,
     max_wr: u32,
-    /// The SRQ limit (0: disarmed); reported by `query_srq`.
+    /// The SRQ limit (0: disarmed); reported by `query_srq`. Consuming a
+    /// receive that leaves fewer posted raises `SRQ_LIMIT_REACHED` and
+    /// disarms it.
     limit: u32,
     /// Set when a sender found the queue empty: the next post wakes the
     /// waiters. Kept under the queue's lock, which orders it with the
@@ -83,15 +90,16 @@ pub(super) enum Consumed<T> {
 impl RecvQueue {
     /// The receive queue of a QP (closed until the QP leaves RESET).
     pub(super) fn for_qp(max_wr: u32, max_sge: u32) -> RecvQueue {
-        RecvQueue::new(max_wr, max_sge, Mode::Closed)
+        RecvQueue::new(max_wr, max_sge, Mode::Closed, None)
     }
 
-    /// A shared receive queue (open from the start).
-    pub(super) fn shared(max_wr: u32, max_sge: u32) -> RecvQueue {
-        RecvQueue::new(max_wr, max_sge, Mode::Open)
+    /// The shared receive queue numbered `num` (open from the start); its
+    /// limit event is raised on `events`.
+    pub(super) fn shared(max_wr: u32, max_sge: u32, num: u32, events: Arc<Deferred>) -> RecvQueue {
+        RecvQueue::new(max_wr, max_sge, Mode::Open, Some((num, events)))
     }
 
-    fn new(max_wr: u32, max_sge: u32, mode: Mode) -> RecvQueue {
+    fn new(max_wr: u32, max_sge: u32, mode: Mode, srq: Option<(u32, Arc<Deferred>)>) -> RecvQueue {
         RecvQueue {
             state: Mutex::new(Queue {
                 wrs: VecDeque::with_capacity((max_wr as usize).min(4096)),
@@ -105,6 +113,23 @@ impl RecvQueue {
             }),
             waiters: Mutex::new(Vec::new()),
             max_sge,
+            srq,
+        }
+    }
+
+    /// The SRQ's number; `None` for a QP's own queue.
+    pub(super) fn srq_num(&self) -> Option<u32> {
+        self.srq.as_ref().map(|(num, _)| *num)
+    }
+
+    /// An armed SRQ limit fires once fewer receives than it are posted:
+    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed (lock held).
+    fn check_limit(&self, queue: &mut Queue) {
+        if queue.limit > 0 && queue.wrs.len() < queue.limit as usize {
+            queue.limit = 0;
+            if let Some((srq_num, events)) = &self.srq {
+                events.raise(AsyncEvent::SrqLimitReached { srq_num: *srq_num });
+            }
         }
     }
 
@@ -199,6 +224,7 @@ impl RecvQueue {
         } else {
             Vec::new()
         };
+        self.check_limit(&mut queue);
         let (wc, value) = respond(&Receive { wr_id, first, rest });
         let cqe = Cqe::new(wc, None);
         let overrun = match delivery {

@@ -30,9 +30,14 @@ pub(super) fn create_srq(pd: &Pd, init: &SrqInitAttr, _: &mut Udata) -> Result<C
         u64::from(device.limits.max_sge),
     )?;
     device.counts.srq.acquire()?;
-    let queue = RecvQueue::shared(attr.max_wr, attr.max_sge);
+    let num = device
+        .srq_nums
+        .take()
+        .inspect_err(|_| device.counts.srq.release())?;
+    let events = Arc::clone(&device.deferred);
+    let queue = RecvQueue::shared(attr.max_wr, attr.max_sge, num, events);
     queue.set_limits(None, Some(attr.srq_limit))?;
-    Ok(Created::new(attr, Arc::new(queue)))
+    Ok(Created::new(attr, Arc::new(queue)).numbered(num))
 }
 
 pub(super) fn modify_srq(
@@ -65,10 +70,16 @@ pub(super) fn query_srq(srq: &Srq) -> Result<SrqAttr> {
 }
 
 pub(super) fn destroy_srq(srq: &Srq) -> Result<()> {
-    soft_device(srq.device())?.counts.srq.release();
+    let device = soft_device(srq.device())?;
+    if let Some(num) = soft_srq(srq)?.srq_num() {
+        device.srq_nums.release(num);
+    }
+    device.counts.srq.release();
     Ok(())
 }
 
 pub(super) fn post_srq_recv(srq: &Srq, wrs: &[RecvWr]) -> Result<()> {
-    soft_srq(srq)?.post(soft_device(srq.device())?, wrs)
+    let device = soft_device(srq.device())?;
+    let _events = device.deferred.on_return();
+    soft_srq(srq)?.post(device, wrs)
 }

@@ -9,6 +9,7 @@ mod cq;
 mod datapath;
 mod device;
 mod errors;
+mod events;
 mod flush_race;
 mod objects;
 mod qp_state;

@@ -1,0 +1,100 @@
+//! Work the soft device defers until the verb that caused it returns:
+//! asynchronous events, raised where they happen (often under a queue's
+//! lock) and delivered to the device's handlers with no lock of the device
+//! held, so a handler may call verbs; and flushes that need a lock the
+//! code that found them could not take (a QP that failed as a responder
+//! flushes its own send queue, whose lock its peer's poster cannot take).
+
+use std::sync::{Mutex, PoisonError};
+
+use crate::event::{AsyncEvent, EventSender};
+
+/// One piece of deferred work.
+enum Task {
+    /// An event for the device's handlers.
+    Event(AsyncEvent),
+    /// Something to run with no lock held.
+    Run(Box<dyn FnOnce() + Send>),
+}
+
+/// Work waiting for the current verb to return, and where events go.
+pub(super) struct Deferred {
+    sender: EventSender,
+    tasks: Mutex<Vec<Task>>,
+}
+
+impl Deferred {
+    /// Deferred work of the device whose handlers `sender` reaches.
+    pub(super) fn new(sender: EventSender) -> Deferred {
+        Deferred {
+            sender,
+            tasks: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, task: Task) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
+    }
+
+    /// Records `event`; it reaches the handlers when the verb returns.
+    pub(super) fn raise(&self, event: AsyncEvent) {
+        self.push(Task::Event(event));
+    }
+
+    /// Runs `task` when the verb returns, with no lock of the device held.
+    pub(super) fn run_later(&self, task: impl FnOnce() + Send + 'static) {
+        self.push(Task::Run(Box::new(task)));
+    }
+
+    /// Runs every deferred task, and hands every raised event to the
+    /// handlers, in the order they came (including what those raise).
+    /// Call it with no lock of the device held.
+    pub(super) fn run(&self) {
+        loop {
+            let tasks =
+                core::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+            if tasks.is_empty() {
+                return;
+            }
+            for task in tasks {
+                match task {
+                    Task::Event(event) => self.sender.dispatch(&event),
+                    Task::Run(run) => run(),
+                }
+            }
+        }
+    }
+
+    /// A guard that runs what was deferred meanwhile when it goes out of
+    /// scope: made first in a verb, it is dropped after every lock the verb
+    /// took.
+    pub(super) fn on_return(&self) -> RunOnReturn<'_> {
+        RunOnReturn(self)
+    }
+}
+
+impl core::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let pending = self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("Deferred")
+            .field("sender", &self.sender)
+            .field("pending", &pending)
+            .finish()
+    }
+}
+
+/// Runs [`Deferred`] work when dropped.
+pub(super) struct RunOnReturn<'a>(&'a Deferred);
+
+impl Drop for RunOnReturn<'_> {
+    fn drop(&mut self) {
+        self.0.run();
+    }
+}

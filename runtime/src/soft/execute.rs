@@ -104,11 +104,19 @@ impl<'a> Requester<'a> {
         }
     }
 
-    /// Executes `wr`.
-    pub(super) fn execute(&self, wr: &SendWr) -> Outcome {
-        let src = match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
-            Ok(src) => src,
-            Err(status) => return done(status),
+    /// Executes `wr`; a request that gathers reads `inline` instead of its
+    /// SGEs when given (the bytes an inline request captured at post time).
+    pub(super) fn execute(&self, wr: &SendWr, inline: Option<&SgList<'_>>) -> Outcome {
+        let resolved;
+        let src = match inline {
+            Some(captured) => captured,
+            None => match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
+                Ok(list) => {
+                    resolved = list;
+                    &resolved
+                }
+                Err(status) => return done(status),
+            },
         };
         if let WrOpcode::UdSend {
             ah,
@@ -117,7 +125,7 @@ impl<'a> Requester<'a> {
             imm_data,
         } = &wr.opcode
         {
-            return self.ud_send(&src, ah, *remote_qpn, *remote_qkey, *imm_data);
+            return self.ud_send(src, ah, *remote_qpn, *remote_qkey, *imm_data);
         }
         if src.len > self.device.limits.max_msg_sz as usize {
             return done(WcStatus::LocLenErr);
@@ -133,16 +141,16 @@ impl<'a> Requester<'a> {
         };
         let solicited = wr.send_flags.contains(SendFlags::SOLICITED);
         match &wr.opcode {
-            WrOpcode::Send => self.send(peer, &src, None, solicited),
-            WrOpcode::SendWithImm { imm_data } => self.send(peer, &src, Some(*imm_data), solicited),
+            WrOpcode::Send => self.send(peer, src, None, solicited),
+            WrOpcode::SendWithImm { imm_data } => self.send(peer, src, Some(*imm_data), solicited),
             WrOpcode::RdmaWrite { remote_addr, rkey } => {
-                self.write(peer, &src, *remote_addr, *rkey, None, solicited)
+                self.write(peer, src, *remote_addr, *rkey, None, solicited)
             }
             WrOpcode::RdmaWriteWithImm {
                 remote_addr,
                 rkey,
                 imm_data,
-            } => self.write(peer, &src, *remote_addr, *rkey, Some(*imm_data), solicited),
+            } => self.write(peer, src, *remote_addr, *rkey, Some(*imm_data), solicited),
             WrOpcode::RdmaRead { remote_addr, rkey } => self.read(peer, wr, *remote_addr, *rkey),
             WrOpcode::AtomicCmpAndSwp {
                 remote_addr,

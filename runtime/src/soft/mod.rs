@@ -21,7 +21,9 @@
 //!   attributes per transition as `ib_modify_qp_is_ok` defines them;
 //! - SEND (with immediate), RDMA WRITE (with immediate), RDMA READ, atomic
 //!   compare-and-swap and fetch-and-add, UD SEND with the 40-byte GRH
-//!   reservation, zero-length operations, signaled and unsignaled requests;
+//!   reservation, zero-length operations, signaled and unsignaled requests,
+//!   inline data (copied at post time: the buffer may be reused as soon as
+//!   `post_send` returns, even when the request waits);
 //! - posting rules and completion statuses as the `execute` module
 //!   describes; an error moves the QP to ERR and flushes what is
 //!   outstanding; RESET recovers;
@@ -58,6 +60,7 @@ mod mr;
 mod numbers;
 mod ops;
 mod pd;
+mod pending;
 mod post;
 mod qp;
 mod recv;

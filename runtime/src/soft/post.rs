@@ -5,9 +5,11 @@
 use core::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::copy::SgList;
 use super::cq::Cqe;
 use super::device::{SoftDevice, soft_device};
 use super::execute::{Outcome, Requester, wc_opcode};
+use super::pending::Pending;
 use super::qp::{SendQueue, SoftQp, soft_qp};
 use crate::error::{Error, Result, WrError};
 use crate::object::Qp;
@@ -31,7 +33,7 @@ pub(super) fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<()> {
     match state {
         QpState::Rts if sq.pending.is_empty() => run(device, soft, &mut sq, posted),
         QpState::Rts | QpState::Sqd => {
-            sq.pending.extend(posted.iter().cloned());
+            wait(device, soft, &mut sq, posted);
             run_pending(device, soft, &mut sq);
         }
         // ERR or SQE: a responder-side error may have left pending sends.
@@ -101,12 +103,18 @@ fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]
             qp.flush_sends(sq, &wrs[i..]);
             return;
         }
-        if !pass.step(sq, wr) {
-            sq.pending.extend(wrs[i..].iter().cloned());
+        if !pass.step(sq, wr, None) {
+            wait(device, qp, sq, &wrs[i..]);
             break;
         }
     }
     pass.finish(sq);
+}
+
+/// Queues `wrs` behind the pending ones, capturing inline data now.
+fn wait(device: &SoftDevice, qp: &SoftQp, sq: &mut SendQueue, wrs: &[SendWr]) {
+    let captured = wrs.iter().map(|wr| Pending::capture(device, qp.pd, wr));
+    sq.pending.extend(captured);
 }
 
 /// Executes pending sends while the QP is in RTS and they can proceed.
@@ -116,11 +124,11 @@ pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQu
     }
     let mut pass = Pass::new(device, qp, sq);
     while qp.state() == QpState::Rts {
-        let Some(wr) = sq.pending.pop_front() else {
+        let Some(pending) = sq.pending.pop_front() else {
             break;
         };
-        if !pass.step(sq, &wr) {
-            sq.pending.push_front(wr);
+        if !pass.step(sq, &pending.wr, pending.inline()) {
+            sq.pending.push_front(pending);
             break;
         }
     }
@@ -150,15 +158,16 @@ impl<'a> Pass<'a> {
         }
     }
 
-    /// Executes one request and completes it; `false` when it must wait
-    /// for a receive (it is then not completed).
-    fn step(&mut self, sq: &mut SendQueue, wr: &SendWr) -> bool {
-        let mut outcome = self.requester.execute(wr);
+    /// Executes one request, gathering from `inline` when it captured its
+    /// bytes at post time, and completes it; `false` when it must wait for
+    /// a receive (it is then not completed).
+    fn step(&mut self, sq: &mut SendQueue, wr: &SendWr, inline: Option<SgList<'_>>) -> bool {
+        let mut outcome = self.requester.execute(wr, inline.as_ref());
         if let Outcome::Wait(rq) = &outcome {
             // Register first, then look again: a receive posted in between
             // either is seen now or wakes us.
             rq.add_waiter(self.qp);
-            outcome = self.requester.execute(wr);
+            outcome = self.requester.execute(wr, inline.as_ref());
         }
         let Outcome::Done { status, byte_len } = outcome else {
             return false;

@@ -11,6 +11,7 @@ use super::device::{SoftDevice, soft_device};
 use super::execute::wc_opcode;
 use super::limits::check;
 use super::pd::pd_id;
+use super::pending::Pending;
 use super::recv::RecvQueue;
 use super::srq::soft_srq;
 use super::transitions;
@@ -56,7 +57,7 @@ pub(super) struct SendQueue {
     /// The connected peer (RC), set at INIT→RTR.
     pub(super) peer: Weak<SoftQp>,
     /// Posted sends not executed yet, in order.
-    pub(super) pending: VecDeque<SendWr>,
+    pub(super) pending: VecDeque<Pending>,
     /// Send-queue slots in use; polling a send completion frees its slots.
     pub(super) used: Arc<AtomicU32>,
     /// Unsignaled work requests since the last send completion.
@@ -169,7 +170,7 @@ impl SoftQp {
     /// Completes every pending send with a flush error.
     pub(super) fn flush_pending(&self, sq: &mut SendQueue) {
         let pending = core::mem::take(&mut sq.pending);
-        self.flush_sends(sq, &pending);
+        self.flush_sends(sq, pending.iter().map(|p| &p.wr));
     }
 
     /// Completes `wrs` with a flush error (the QP is in error).

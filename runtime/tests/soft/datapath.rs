@@ -304,3 +304,34 @@ fn receives_taken_ahead_for_a_post_list_are_kept_in_order() {
     let ids: Vec<u64> = drain(&b.cq).iter().map(|c| c.wr_id).collect();
     assert_eq!(ids, [3, 4, 5]);
 }
+
+/// Before: a waiting inline SEND read its buffer when it executed, so the
+/// application's reuse of the buffer after `post_send` changed the message.
+#[test]
+fn inline_data_is_copied_at_post_time() {
+    let (_dev, a, b) = rc_pair(64);
+    a.buf.write(0, b"original").expect("write");
+    let mut send = wr(&a, 1, WrOpcode::Send, 0, 8);
+    send.send_flags |= SendFlags::INLINE;
+    // No receive at b yet: the SEND waits (rnr_retry 7).
+    a.qp.post_send(&[send]).expect("post");
+    a.buf
+        .write(0, b"reused!!")
+        .expect("reuse the buffer at once");
+    b.qp.post_recv(&[recv(&b, 2, 0, 8)]).expect("recv");
+    assert_eq!(one(&b.cq).status, WcStatus::Success);
+    assert_eq!(&b.buf.to_vec()[..8], b"original");
+    assert_eq!(one(&a.cq).status, WcStatus::Success);
+}
+
+#[test]
+fn a_waiting_request_without_inline_reads_its_buffer_when_it_executes() {
+    let (_dev, a, b) = rc_pair(64);
+    a.buf.write(0, b"original").expect("write");
+    a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
+        .expect("post");
+    a.buf.write(0, b"changed!").expect("write while it waits");
+    b.qp.post_recv(&[recv(&b, 2, 0, 8)]).expect("recv");
+    assert_eq!(one(&b.cq).status, WcStatus::Success);
+    assert_eq!(&b.buf.to_vec()[..8], b"changed!", "DMA reads at execution");
+}

@@ -1,0 +1,63 @@
+//! Posted sends that wait (for a receive at the peer, or for SQD to end),
+//! with the bytes of inline requests copied at post time: the application
+//! may reuse an inline request's buffer as soon as `post_send` returns.
+
+use super::copy::SgList;
+use super::device::SoftDevice;
+use super::keys::Segment;
+use crate::buffer::Buffer;
+use crate::verbs::{SendFlags, SendWr};
+
+/// A posted send not executed yet.
+#[derive(Debug)]
+pub(super) struct Pending {
+    /// The request as posted.
+    pub(super) wr: SendWr,
+    /// An inline request's bytes as they were at post time.
+    inline: Option<Buffer>,
+}
+
+impl Pending {
+    /// `wr`, posted on a QP of protection domain `pd`. An inline request's
+    /// gather list is copied now; one the keys do not resolve keeps its
+    /// list and fails with a local protection error when it executes.
+    pub(super) fn capture(device: &SoftDevice, pd: u32, wr: &SendWr) -> Pending {
+        let inline = wr
+            .send_flags
+            .contains(SendFlags::INLINE)
+            .then(|| copy_gathered(device, pd, wr))
+            .flatten();
+        Pending {
+            wr: wr.clone(),
+            inline,
+        }
+    }
+
+    /// The bytes an inline request captured, as a one-segment list.
+    pub(super) fn inline(&self) -> Option<SgList<'_>> {
+        self.inline.as_ref().map(|buffer| {
+            SgList::one(Segment {
+                buffer,
+                offset: 0,
+                len: buffer.len(),
+            })
+        })
+    }
+}
+
+/// A copy of the bytes `wr` gathers, if its SGEs resolve.
+fn copy_gathered(device: &SoftDevice, pd: u32, wr: &SendWr) -> Option<Buffer> {
+    let keys = device.keys.read();
+    let src = SgList::resolve(&wr.sg_list, |s| {
+        keys.local(s.lkey, s.addr, s.length as usize, pd, false)
+    })
+    .ok()?;
+    let copy = Buffer::new(src.len).ok()?;
+    let dst = SgList::one(Segment {
+        buffer: &copy,
+        offset: 0,
+        len: src.len,
+    });
+    dst.copy_from(&src, 0);
+    Some(copy)
+}

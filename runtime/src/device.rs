@@ -3,7 +3,7 @@
 
 use core::any::Any;
 use core::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::error::{Error, Result};
 use crate::event::{AsyncEvent, EventHandler, EventHandlerId, EventSender};
@@ -196,9 +196,39 @@ impl Device {
         self.inner.events.dispatch(event);
     }
 
+    /// A handle that does not keep the device alive.
+    pub fn downgrade(&self) -> WeakDevice {
+        WeakDevice {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// Whether two handles name the same device.
     pub fn same(&self, other: &Device) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// A [`Device`] handle that does not keep it alive (for a provider's
+/// timers and workers, which must not outlive the device).
+#[derive(Clone, Default)]
+pub struct WeakDevice {
+    inner: Weak<DeviceInner>,
+}
+
+impl WeakDevice {
+    /// The device, if it still exists.
+    pub fn upgrade(&self) -> Option<Device> {
+        self.inner.upgrade().map(|inner| Device { inner })
+    }
+}
+
+impl fmt::Debug for WeakDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.upgrade() {
+            Some(device) => write!(f, "WeakDevice({})", device.name()),
+            None => f.write_str("WeakDevice(gone)"),
+        }
     }
 }
 

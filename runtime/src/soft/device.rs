@@ -3,7 +3,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use super::counts::{Counter, LiveObjects};
 use super::deferred::Deferred;
@@ -11,7 +11,8 @@ use super::keys::KeyTable;
 use super::limits::Limits;
 use super::numbers::NumberSpace;
 use super::qp::SoftQp;
-use crate::device::Device;
+use super::timer::RnrTimer;
+use crate::device::{Device, WeakDevice};
 use crate::error::{Error, Result};
 use crate::event::{AsyncEvent, EventSender};
 use crate::verbs::{
@@ -44,6 +45,11 @@ pub(super) struct SoftDevice {
     pub(super) deferred: Arc<Deferred>,
     /// Whether port 1 is active (a link that is down carries nothing).
     port_active: AtomicBool,
+    /// Retries of sends that got an RNR NAK.
+    pub(super) rnr_timer: RnrTimer,
+    /// The registered device, for the timer's retries (set once, right
+    /// after registration).
+    device: OnceLock<WeakDevice>,
 }
 
 /// The live QPs by number, and the numbers they are given.
@@ -137,6 +143,8 @@ impl SoftDevice {
             srq_nums: IdSet::new(SRQ_NUMS),
             deferred: Arc::new(Deferred::new(events)),
             port_active: AtomicBool::new(true),
+            rnr_timer: RnrTimer::default(),
+            device: OnceLock::new(),
             counts: Counts {
                 pd: Counter::new("max_pd", limits.max_pd),
                 cq: Counter::new("max_cq", limits.max_cq),
@@ -158,6 +166,16 @@ impl SoftDevice {
             srq: c.srq.live(),
             ah: c.ah.live(),
         }
+    }
+
+    /// Records the registered device this is the state of.
+    pub(super) fn attach(&self, device: WeakDevice) {
+        let _ = self.device.set(device);
+    }
+
+    /// The registered device (a handle that does not keep it alive).
+    pub(super) fn device(&self) -> WeakDevice {
+        self.device.get().cloned().unwrap_or_default()
     }
 
     /// Whether port 1 is active.

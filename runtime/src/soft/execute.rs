@@ -12,8 +12,10 @@
 //! - a misaligned atomic: remote invalid request;
 //! - a receive too small for a SEND: remote invalid request (the responder
 //!   completes the receive with a local length error);
-//! - no receive posted: with `rnr_retry` 7 (infinite) the send waits for
-//!   one, otherwise RNR retry exceeded (the soft device has no timer);
+//! - no receive posted (an RNR NAK): with `rnr_retry` 7 (infinite) the
+//!   send waits for one; otherwise it retries `rnr_retry` times, each after
+//!   the responder's `min_rnr_timer` delay, then fails with RNR retry
+//!   exceeded (the [`timer`](super::timer) module);
 //! - no peer QP ready to receive: transport retry exceeded.
 //!
 //! A UD send through an address handle of another device or another PD
@@ -32,8 +34,8 @@ use super::qp::SoftQp;
 use super::recv::{Consumed, Delivery, Receive, RecvQueue};
 use crate::object::Ah;
 use crate::verbs::{
-    AccessFlags, QpAttr, QpType, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus,
-    WorkCompletion, WrOpcode,
+    AccessFlags, QpType, SendFlags, SendWr, Sge, WcFlags, WcOpcode, WcStatus, WorkCompletion,
+    WrOpcode,
 };
 
 /// Bytes a UD receive buffer reserves for the GRH.
@@ -48,8 +50,14 @@ pub(super) enum Outcome {
         /// Bytes moved.
         byte_len: u32,
     },
-    /// It needs a receive at this queue first.
-    Wait(Arc<RecvQueue>),
+    /// The responder has no receive (an RNR NAK): the request waits for
+    /// one at `rq`, retrying after the responder's RNR timer code `timer`.
+    Rnr {
+        /// The responder's receive queue.
+        rq: Arc<RecvQueue>,
+        /// The responder's `min_rnr_timer`.
+        timer: u8,
+    },
 }
 
 fn done(status: WcStatus) -> Outcome {
@@ -83,25 +91,27 @@ pub(super) struct Requester<'a> {
     device: &'a SoftDevice,
     keys: Keys<'a>,
     qp: &'a SoftQp,
-    attr: QpAttr,
     peer: Option<Arc<SoftQp>>,
 }
 
 impl<'a> Requester<'a> {
-    /// A requester for `qp` with the attributes `attr`, connected to `peer`.
+    /// A requester for `qp`, connected to `peer`.
     pub(super) fn new(
         device: &'a SoftDevice,
         qp: &'a SoftQp,
-        attr: QpAttr,
         peer: Option<Arc<SoftQp>>,
     ) -> Requester<'a> {
         Requester {
             device,
             keys: device.keys.read(),
             qp,
-            attr,
             peer,
         }
+    }
+
+    /// The device it runs on.
+    pub(super) fn device(&self) -> &'a SoftDevice {
+        self.device
     }
 
     /// Executes `wr`; a request that gathers reads `inline` instead of its
@@ -239,8 +249,10 @@ impl<'a> Requester<'a> {
                 }
                 value
             }
-            Consumed::Empty if self.attr.rnr_retry == 7 => Outcome::Wait(Arc::clone(&peer.rq)),
-            Consumed::Empty => done(WcStatus::RnrRetryExcErr),
+            Consumed::Empty => Outcome::Rnr {
+                rq: Arc::clone(&peer.rq),
+                timer: peer.min_rnr_timer(),
+            },
             Consumed::Closed => done(WcStatus::RetryExcErr),
         }
     }

@@ -36,6 +36,10 @@
 //!   overrun, SRQ limit reached, last WQE reached for a QP on an SRQ that
 //!   enters ERR. They are delivered when the verb that caused them returns,
 //!   with none of the device's locks held, so a handler may call verbs;
+//! - RNR: a SEND without a receive waits for one with `rnr_retry` 7, and
+//!   otherwise retries `rnr_retry` times after the responder's
+//!   `min_rnr_timer` delay (a timer thread per device, alive only while a
+//!   retry is due) before failing with `RNR_RETRY_EXC_ERR`;
 //! - a QP that fails as a responder flushes its own pending sends before
 //!   the post that made it fail returns.
 //!
@@ -65,6 +69,7 @@ mod post;
 mod qp;
 mod recv;
 mod srq;
+mod timer;
 mod transitions;
 
 pub use counts::LiveObjects;
@@ -124,7 +129,7 @@ impl SoftConfig {
     /// # Errors
     /// A merge or registration error.
     pub fn probe(&self) -> Result<Device> {
-        self.builder()?.register()
+        self.builder()?.register().and_then(attach)
     }
 
     /// As [`probe`](Self::probe), and adds the device to `registry`.
@@ -132,7 +137,7 @@ impl SoftConfig {
     /// # Errors
     /// As `probe`, or [`Error::AlreadyExists`](crate::Error::AlreadyExists) for a name in use.
     pub fn probe_in(&self, registry: &Registry) -> Result<Device> {
-        self.builder()?.register_in(registry)
+        self.builder()?.register_in(registry).and_then(attach)
     }
 
     fn builder(&self) -> Result<DeviceBuilder> {
@@ -154,6 +159,13 @@ impl SoftConfig {
         ));
         Ok(builder)
     }
+}
+
+/// Gives the registered device's state a handle of the device, for its
+/// timer.
+fn attach(device: Device) -> Result<Device> {
+    device::soft_device(&device)?.attach(device.downgrade());
+    Ok(device)
 }
 
 /// A soft device called `name` with the default configuration.

@@ -4,13 +4,15 @@
 
 use core::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::copy::SgList;
 use super::cq::Cqe;
 use super::device::{SoftDevice, soft_device};
 use super::execute::{Outcome, Requester, wc_opcode};
 use super::pending::Pending;
-use super::qp::{SendQueue, SoftQp, soft_qp};
+use super::qp::{RnrWait, SendQueue, SoftQp, soft_qp};
+use super::timer::rnr_delay;
 use crate::error::{Error, Result, WrError};
 use crate::object::Qp;
 use crate::verbs::{QpState, QpType, RecvWr, SendFlags, SendWr, WcStatus, WrOpcode};
@@ -117,9 +119,11 @@ fn wait(device: &SoftDevice, qp: &SoftQp, sq: &mut SendQueue, wrs: &[SendWr]) {
     sq.pending.extend(captured);
 }
 
-/// Executes pending sends while the QP is in RTS and they can proceed.
+/// Executes pending sends while the QP is in RTS and they can proceed
+/// (not before the RNR timer of the first one expires).
 pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue) {
-    if sq.pending.is_empty() {
+    let timing = sq.rnr.is_some_and(|rnr| rnr.due.is_some());
+    if sq.pending.is_empty() || timing {
         return;
     }
     let mut pass = Pass::new(device, qp, sq);
@@ -133,6 +137,20 @@ pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQu
         }
     }
     pass.finish(sq);
+}
+
+/// The RNR timer of `qp`'s first pending send expired: it tries again.
+pub(super) fn rnr_expired(device: &SoftDevice, qp: &Arc<SoftQp>) {
+    let mut sq = qp.lock_sq();
+    match &mut sq.rnr {
+        Some(RnrWait { due: Some(at), .. }) if *at <= Instant::now() => {}
+        // Flushed, reset or retried since.
+        _ => return,
+    }
+    if let Some(rnr) = &mut sq.rnr {
+        rnr.due = None;
+    }
+    run_pending(device, qp, &mut sq);
 }
 
 /// Lets `qp`'s waiting sends try again (a receive was posted).
@@ -152,7 +170,7 @@ struct Pass<'a> {
 impl<'a> Pass<'a> {
     fn new(device: &'a SoftDevice, qp: &'a Arc<SoftQp>, sq: &mut SendQueue) -> Pass<'a> {
         Pass {
-            requester: Requester::new(device, qp, sq.attr, sq.peer.upgrade()),
+            requester: Requester::new(device, qp, sq.peer.upgrade()),
             qp,
             cqes: core::mem::take(&mut sq.completions),
         }
@@ -163,15 +181,22 @@ impl<'a> Pass<'a> {
     /// a receive (it is then not completed).
     fn step(&mut self, sq: &mut SendQueue, wr: &SendWr, inline: Option<SgList<'_>>) -> bool {
         let mut outcome = self.requester.execute(wr, inline.as_ref());
-        if let Outcome::Wait(rq) = &outcome {
+        let forever = sq.attr.rnr_retry == 7;
+        if let (Outcome::Rnr { rq, .. }, true) = (&outcome, forever) {
             // Register first, then look again: a receive posted in between
             // either is seen now or wakes us.
             rq.add_waiter(self.qp);
             outcome = self.requester.execute(wr, inline.as_ref());
         }
-        let Outcome::Done { status, byte_len } = outcome else {
-            return false;
+        let (status, byte_len) = match outcome {
+            Outcome::Done { status, byte_len } => (status, byte_len),
+            Outcome::Rnr { .. } if forever => return false,
+            Outcome::Rnr { timer, .. } => match self.rnr_retry(sq, timer) {
+                Some(status) => (status, 0),
+                None => return false,
+            },
         };
+        sq.rnr = None;
         let signaled = wr.send_flags.contains(SendFlags::SIGNALED);
         let opcode = wc_opcode(&wr.opcode);
         if let Some(cqe) = sq.complete(self.qp, wr.wr_id, signaled, status, opcode, byte_len) {
@@ -182,6 +207,28 @@ impl<'a> Pass<'a> {
             self.qp.enter_error(sq);
         }
         true
+    }
+
+    /// Counts an RNR NAK against `rnr_retry`: schedules the retry after the
+    /// responder's `timer` delay (`None`: the request waits), or fails the
+    /// request when no retry is left (or no timer can run).
+    fn rnr_retry(&self, sq: &mut SendQueue, timer: u8) -> Option<WcStatus> {
+        let rnr = sq.rnr.get_or_insert(RnrWait {
+            retries_left: sq.attr.rnr_retry,
+            due: None,
+        });
+        if rnr.retries_left == 0 {
+            return Some(WcStatus::RnrRetryExcErr);
+        }
+        rnr.retries_left -= 1;
+        let at = Instant::now() + rnr_delay(timer);
+        rnr.due = Some(at);
+        let device = self.requester.device();
+        if device.rnr_timer.schedule(&device.device(), self.qp, at) {
+            None
+        } else {
+            Some(WcStatus::RnrRetryExcErr)
+        }
     }
 
     /// Pushes the completions gathered so far, the peer's receives first;

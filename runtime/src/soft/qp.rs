@@ -4,6 +4,7 @@
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Instant;
 
 use super::cq::{Cqe, SoftCq, soft_cq};
 use super::deferred::Deferred;
@@ -43,6 +44,8 @@ pub(super) struct SoftQp {
     /// What a responder checks, readable without the send-queue lock.
     responder_access: AtomicU32,
     qkey: AtomicU32,
+    /// The RNR NAK timer code it answers a SEND without a receive with.
+    min_rnr_timer: AtomicU8,
     /// Where its events and deferred flushes go.
     deferred: Arc<Deferred>,
     pub(super) sq: Mutex<SendQueue>,
@@ -60,10 +63,21 @@ pub(super) struct SendQueue {
     pub(super) pending: VecDeque<Pending>,
     /// Send-queue slots in use; polling a send completion frees its slots.
     pub(super) used: Arc<AtomicU32>,
+    /// The first pending send's RNR retries, while it gets RNR NAKs.
+    pub(super) rnr: Option<RnrWait>,
     /// Unsignaled work requests since the last send completion.
     pub(super) unsignaled: u32,
     /// Room for the completions of one post, reused between posts.
     pub(super) completions: Vec<Cqe>,
+}
+
+/// A send that got an RNR NAK and retries (finite `rnr_retry`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RnrWait {
+    /// Retries it may still make.
+    pub(super) retries_left: u8,
+    /// When the timer retries it; `None` while it executes.
+    pub(super) due: Option<Instant>,
 }
 
 const STATES: [QpState; 7] = [
@@ -102,6 +116,12 @@ impl SoftQp {
 
     pub(super) fn qkey(&self) -> u32 {
         self.qkey.load(Ordering::Acquire)
+    }
+
+    /// The RNR NAK timer code a requester waits for when this QP has no
+    /// receive.
+    pub(super) fn min_rnr_timer(&self) -> u8 {
+        self.min_rnr_timer.load(Ordering::Acquire)
     }
 
     pub(super) fn lock_sq(&self) -> MutexGuard<'_, SendQueue> {
@@ -170,6 +190,7 @@ impl SoftQp {
     /// Completes every pending send with a flush error.
     pub(super) fn flush_pending(&self, sq: &mut SendQueue) {
         let pending = core::mem::take(&mut sq.pending);
+        sq.rnr = None;
         self.flush_sends(sq, pending.iter().map(|p| &p.wr));
     }
 
@@ -288,11 +309,13 @@ pub(super) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
         state: AtomicU8::new(0),
         responder_access: AtomicU32::new(0),
         qkey: AtomicU32::new(0),
+        min_rnr_timer: AtomicU8::new(0),
         deferred: Arc::clone(&device.deferred),
         sq: Mutex::new(SendQueue {
             attr: QpAttr::default(),
             peer: Weak::new(),
             pending: VecDeque::new(),
+            rnr: None,
             used: Arc::new(AtomicU32::new(0)),
             unsignaled: 0,
             completions: Vec::new(),
@@ -367,16 +390,22 @@ pub(super) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Resul
     if mask.contains(M::QKEY) {
         soft.qkey.store(attr.qkey, Ordering::Release);
     }
+    if mask.contains(M::MIN_RNR_TIMER) {
+        soft.min_rnr_timer
+            .store(attr.min_rnr_timer, Ordering::Release);
+    }
     match next {
         QpState::Reset => {
             soft.set_state(QpState::Reset);
             sq.pending.clear();
+            sq.rnr = None;
             sq.used = Arc::new(AtomicU32::new(0));
             sq.unsignaled = 0;
             sq.attr = QpAttr::default();
             sq.peer = Weak::new();
             soft.responder_access.store(0, Ordering::Release);
             soft.qkey.store(0, Ordering::Release);
+            soft.min_rnr_timer.store(0, Ordering::Release);
             if !soft.shared_rq {
                 soft.rq.clear();
             }
@@ -434,6 +463,9 @@ fn check_values(
     }
     if mask.contains(M::RNR_RETRY) && attr.rnr_retry > 7 {
         return Err(Error::InvalidArgument("rnr_retry is 0..=7"));
+    }
+    if mask.contains(M::MIN_RNR_TIMER) && attr.min_rnr_timer > 31 {
+        return Err(Error::InvalidArgument("min_rnr_timer is 0..=31"));
     }
     if mask.contains(M::RETRY_CNT) && attr.retry_cnt > 7 {
         return Err(Error::InvalidArgument("retry_cnt is 0..=7"));

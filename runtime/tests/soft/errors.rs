@@ -3,6 +3,7 @@
 
 use ibops::prelude::*;
 use ibops::soft::SoftConfig;
+use std::time::{Duration, Instant};
 
 use crate::common::{
     ALL_REMOTE, CAP, Node, device, drain, node, one, rc_pair, rc_pair_with, rdma_read, rdma_write,
@@ -207,11 +208,74 @@ fn rights_the_responder_qp_lacks_are_a_remote_access_error() {
 }
 
 #[test]
-fn no_receive_with_finite_rnr_retry_is_rnr_retry_exceeded() {
+fn no_receive_with_rnr_retry_0_is_rnr_retry_exceeded_at_once() {
     let (_dev, a, _b) = rc_pair_with(64, crate::common::ALL_REMOTE, 0);
     a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
         .expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::RnrRetryExcErr)]);
+}
+
+/// Sets `node`'s RNR NAK timer code (what its requesters wait for).
+fn set_min_rnr_timer(node: &Node, code: u8) {
+    let attr = QpAttr {
+        qp_state: QpState::Rts,
+        min_rnr_timer: code,
+        ..QpAttr::default()
+    };
+    node.qp
+        .modify(&attr, QpAttrMask::STATE | QpAttrMask::MIN_RNR_TIMER)
+        .expect("min_rnr_timer");
+}
+
+/// Waits up to five seconds for the first completion on `cq`.
+fn first_within_5s(cq: &Cq) -> Option<WorkCompletion> {
+    let start = Instant::now();
+    let mut wc = [WorkCompletion::default(); 1];
+    while start.elapsed() < Duration::from_secs(5) {
+        if cq.poll(&mut wc).expect("poll") == 1 {
+            return Some(wc[0]);
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    None
+}
+
+/// Before: a finite `rnr_retry` failed at the first RNR NAK, with no wait.
+#[test]
+#[cfg_attr(miri, ignore = "waits on the wall clock")]
+fn finite_rnr_retry_waits_the_rnr_timer_between_retries_then_fails() {
+    let (_dev, a, b) = rc_pair_with(64, crate::common::ALL_REMOTE, 2);
+    set_min_rnr_timer(&b, 14); // 1.28 ms
+    let start = Instant::now();
+    a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
+        .expect("posted");
+    let wc = first_within_5s(&a.cq).expect("a completion");
+    let waited = start.elapsed();
+    assert_eq!((wc.wr_id, wc.status), (1, WcStatus::RnrRetryExcErr));
+    assert!(
+        waited >= Duration::from_micros(2 * 1280),
+        "two retries, each after 1.28 ms: {waited:?}"
+    );
+    assert_eq!(a.qp.state().expect("state"), QpState::Err);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "waits on the wall clock")]
+fn a_receive_posted_before_the_rnr_timer_expires_is_taken_by_the_retry() {
+    let (_dev, a, b) = rc_pair_with(64, crate::common::ALL_REMOTE, 3);
+    set_min_rnr_timer(&b, 27); // 122.88 ms
+    a.buf.write(0, b"retried!").expect("write");
+    let start = Instant::now();
+    a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
+        .expect("posted");
+    b.qp.post_recv(&[recv(&b, 2, 0, 8)]).expect("recv");
+    if start.elapsed() < Duration::from_millis(100) {
+        assert_eq!(drain(&b.cq), [], "the requester retries at its timer");
+    }
+    let wc = first_within_5s(&a.cq).expect("a completion");
+    assert_eq!((wc.wr_id, wc.status), (1, WcStatus::Success));
+    assert!(start.elapsed() >= Duration::from_micros(122_880));
+    assert_eq!(&b.buf.to_vec()[..8], b"retried!");
 }
 
 #[test]
@@ -342,4 +406,20 @@ fn a_peer_not_ready_to_receive_is_transport_retry_exceeded() {
     a.qp.post_send(&[wr(&a, 1, rdma_write(&b, 0), 0, 8)])
         .expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::RetryExcErr)]);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "waits on the wall clock")]
+fn a_send_drained_while_its_rnr_timer_runs_is_flushed_once() {
+    let (_dev, a, b) = rc_pair_with(64, crate::common::ALL_REMOTE, 1);
+    set_min_rnr_timer(&b, 24); // 40.96 ms
+    a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
+        .expect("posted");
+    a.qp.drain_sq().expect("drain");
+    assert_eq!(statuses(&a.cq), [(1, WcStatus::WrFlushErr)]);
+    // The timer fires on a QP with nothing waiting: no second completion.
+    std::thread::sleep(Duration::from_millis(60));
+    b.qp.post_recv(&[recv(&b, 2, 0, 8)]).expect("recv");
+    assert_eq!(statuses(&a.cq), []);
+    assert_eq!(statuses(&b.cq), []);
 }

@@ -126,6 +126,7 @@ pub mod object;
 pub mod ops;
 pub mod private;
 pub mod registry;
+#[cfg(feature = "derive")]
 pub mod soft;
 pub mod stats;
 pub mod verbs;
@@ -134,6 +135,7 @@ pub use buffer::Buffer;
 pub use device::{Device, DeviceBuilder};
 pub use error::{Error, Result, WrError};
 pub use event::{AsyncEvent, EventHandlerId, EventSender};
+#[cfg(feature = "derive")]
 pub use ibops_derive::{DeviceOps, device_ops};
 pub use ops::{IbDeviceOps, MergeConflict, OPS, ObjSize, OpId, OpInfo, ProvideOps};
 pub use private::{Created, Private};
@@ -151,6 +153,7 @@ pub mod prelude {
     pub use crate::private::{Created, Private};
     pub use crate::registry::Registry;
     pub use crate::verbs::*;
+    #[cfg(feature = "derive")]
     pub use ibops_derive::{DeviceOps, device_ops};
     pub use std::sync::Arc;
 }

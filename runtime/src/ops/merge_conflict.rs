@@ -1,12 +1,9 @@
 //! The error of a failed merge.
 
-use core::fmt::Debug;
+use core::fmt::{self, Debug};
 
 /// Two tables set a `conflict`-policy member to different values.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "cannot merge ops tables: `{member}` is {current} here but {incoming} in the incoming table"
-)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MergeConflict {
     /// The member's name.
     pub member: &'static str,
@@ -26,3 +23,15 @@ impl MergeConflict {
         }
     }
 }
+
+impl fmt::Display for MergeConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot merge ops tables: `{}` is {} here but {} in the incoming table",
+            self.member, self.current, self.incoming
+        )
+    }
+}
+
+impl std::error::Error for MergeConflict {}

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use ibops::prelude::*;
 
 use crate::end::{End, Pair};
+use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, BwLine, Progress};
 
@@ -38,10 +39,35 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
         }
         let line = measure(options, &pair, size)?;
         report::bw_line(options, &line);
+        if options.limit {
+            compare_with_limit(options, size, line.mpps);
+        }
         progress.tick(k + 1, size);
     }
     report::footer(options);
     Ok(())
+}
+
+/// The fewest messages the limit is measured over.
+const LIMIT_MIN_ITERS: u64 = 5_000_000;
+
+/// Measures the lock-free loopback of the same shape (SEND form for
+/// `send_bw`, WRITE form otherwise) and prints the ratio.
+fn compare_with_limit(options: &Options, size: u64, soft_mpps: f64) {
+    let burst = limit::Burst {
+        size,
+        // The limit runs 20 to 50 times faster: more messages keep its run
+        // long enough to measure.
+        iters: options.iters.max(LIMIT_MIN_ITERS),
+        tx_depth: u64::from(options.tx_depth),
+        post_list: u64::from(options.post_list),
+        cq_mod: u64::from(options.cq_mod),
+    };
+    let (what, limit_mpps) = match options.test {
+        Test::SendBw => ("lock-free loopback SEND", limit::send_mpps(burst)),
+        _ => ("lock-free loopback WRITE", limit::write_mpps(burst)),
+    };
+    report::limit_line(options, what, "Mpps", soft_mpps, limit_mpps);
 }
 
 fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use ibops::prelude::*;
 
 use crate::end::{End, Pair};
+use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, LatStats, Progress};
 
@@ -29,7 +30,13 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
             Test::WriteLat => ping_pong(&pair, size, options.iters, Exchange::Write)?,
             _ => read(&pair.client, &pair.server, size, options.iters)?,
         };
-        report::lat_line(options, size, options.iters, &LatStats::of(usec));
+        let stats = LatStats::of(usec);
+        report::lat_line(options, size, options.iters, &stats);
+        if options.limit {
+            let raw = LatStats::of(limit::ping_pong_usec(options.iters));
+            let what = "cross-core ping-pong (half)";
+            report::limit_line(options, what, "usec", stats.typical, raw.typical);
+        }
         progress.tick(k + 1, size);
     }
     report::footer(options);

@@ -10,11 +10,15 @@
 //! latency tests and `send_bw` use a thread per side). The tables are
 //! perftest's; each bandwidth line also shows plain `memcpy` of the same
 //! size in the same process and the ratio to it, since memcpy is the
-//! physical limit of an in-process RDMA WRITE.
+//! physical limit of an in-process RDMA WRITE. `--limit` adds the
+//! yardsticks of the `limit` module, measured in the same run: a minimal
+//! lock-free loopback for message rates, a raw cross-core ping-pong for
+//! latency.
 
 mod bw;
 mod end;
 mod lat;
+mod limit;
 mod options;
 mod report;
 

@@ -63,6 +63,9 @@ pub(crate) struct Options {
     pub(crate) json: bool,
     /// `send_bw`: the server's work in the client's thread.
     pub(crate) inline_receiver: bool,
+    /// Also measure the yardsticks of the `limit` module and print the
+    /// soft device's ratio to them.
+    pub(crate) limit: bool,
 }
 
 /// `-a`: every power of two from 2 bytes to 8 MiB.
@@ -131,6 +134,12 @@ impl Options {
                     .help("send_bw: do the server's work in the client's thread (diagnostic)"),
             )
             .arg(
+                Arg::new("limit")
+                    .long("limit")
+                    .action(ArgAction::SetTrue)
+                    .help("Also run the lock-free loopback limit (bandwidth) or the raw cross-core ping-pong (latency) in the same run, and print the ratio"),
+            )
+            .arg(
                 Arg::new("json")
                     .long("json")
                     .action(ArgAction::SetTrue)
@@ -176,6 +185,7 @@ impl Options {
             cq_mod: get("cq-mod", 100).min(tx_depth),
             json: matches.get_flag("json"),
             inline_receiver: matches.get_flag("inline-receiver"),
+            limit: matches.get_flag("limit"),
         })
     }
 }

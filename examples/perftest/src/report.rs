@@ -136,6 +136,23 @@ pub(crate) fn lat_line(options: &Options, bytes: u64, iters: u64, s: &LatStats) 
     }
 }
 
+/// The soft device's figure next to the yardstick `what` measured in the
+/// same run, in `unit`, and their ratio (for a rate, the fraction of the
+/// limit reached; for a latency, how many times the limit it takes).
+pub(crate) fn limit_line(options: &Options, what: &str, unit: &str, soft: f64, limit: f64) {
+    let ratio = soft / limit.max(1e-12);
+    if options.json {
+        println!(
+            "{{\"test\":\"{}\",\"yardstick\":\"{what}\",\"unit\":\"{unit}\",\"soft\":{soft:.6},\"limit\":{limit:.6},\"ratio\":{ratio:.4}}}",
+            options.test.name()
+        );
+    } else {
+        println!(
+            " {what:<28} soft {soft:<12.4} limit {limit:<12.4} {unit:<7} soft/limit {ratio:.4}"
+        );
+    }
+}
+
 pub(crate) fn footer(options: &Options) {
     if !options.json {
         println!("{RULE}");

@@ -32,12 +32,12 @@ const RX_BATCH: usize = 64;
 pub(crate) fn run(options: &Options) -> Result<(), String> {
     let progress = Progress::new(options.sizes.len());
     for (k, &size) in options.sizes.iter().enumerate() {
-        let pair = Pair::new(size, options.tx_depth, RX_DEPTH).map_err(|e| e.to_string())?;
+        let pairs = pairs(options, size).map_err(|e| e.to_string())?;
         if k == 0 {
-            report::banner(options, &pair);
+            report::banner(options, &pairs[0]);
             report::bw_header(options);
         }
-        let line = measure(options, &pair, size)?;
+        let line = measure(options, &pairs, size)?;
         report::bw_line(options, &line);
         if options.limit {
             compare_with_limit(options, size, line.mpps);
@@ -46,6 +46,17 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     }
     report::footer(options);
     Ok(())
+}
+
+/// `options.qps` connected pairs on one device.
+fn pairs(options: &Options, size: u64) -> Result<Vec<Pair>, Error> {
+    let first = Pair::new(size, options.tx_depth, RX_DEPTH)?;
+    let mut pairs = Vec::with_capacity(options.qps as usize);
+    for _ in 1..options.qps {
+        pairs.push(Pair::on(&first.device, size, options.tx_depth, RX_DEPTH)?);
+    }
+    pairs.insert(0, first);
+    Ok(pairs)
 }
 
 /// The fewest messages the limit is measured over.
@@ -70,11 +81,11 @@ fn compare_with_limit(options: &Options, size: u64, soft_mpps: f64) {
     report::limit_line(options, what, "Mpps", soft_mpps, limit_mpps);
 }
 
-fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> {
-    let (server, client) = (&pair.server, &pair.client);
+/// The operation a bandwidth test posts towards `server`.
+fn opcode(test: Test, server: &End) -> WrOpcode {
     let target = server.mr.addr();
     let rkey = server.mr.rkey();
-    let opcode = match options.test {
+    match test {
         Test::WriteBw => WrOpcode::RdmaWrite {
             remote_addr: target,
             rkey,
@@ -89,11 +100,24 @@ fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> 
             compare_add: 1,
         },
         _ => WrOpcode::Send,
-    };
+    }
+}
+
+fn measure(options: &Options, pairs: &[Pair], size: u64) -> Result<BwLine, String> {
+    let targets: Vec<Target<'_>> = pairs
+        .iter()
+        .map(|pair| Target {
+            end: &pair.client,
+            opcode: opcode(options.test, &pair.server),
+        })
+        .collect();
+    let (server, client) = (&pairs[0].server, &pairs[0].client);
     let stamps = match options.test {
         Test::SendBw if options.inline_receiver => {
             let mut receiver = Receiver::new(server, size, options.iters)?;
-            requester(options, client, &opcode, size, &mut || receiver.step())?
+            requester(options, &targets, size, Instant::now(), &mut || {
+                receiver.step()
+            })?
         }
         Test::SendBw => thread::scope(|s| {
             // Receives are posted before the client starts, as perftest's
@@ -108,31 +132,75 @@ fn measure(options: &Options, pair: &Pair, size: u64) -> Result<BwLine, String> 
                 }
                 Ok(())
             });
-            let sent = requester(options, client, &opcode, size, &mut || Ok(0));
+            let sent = requester(options, &targets, size, Instant::now(), &mut || Ok(0));
             let received = receiving
                 .join()
                 .unwrap_or_else(|_| Err("the receiver thread panicked".to_owned()));
             received.and(sent)
         })?,
-        _ => requester(options, client, &opcode, size, &mut || Ok(0))?,
+        _ => requesters(options, &targets, size)?,
     };
     let memcpy = memcpy_mib(&client.buf, &server.buf, size, options.iters);
-    Ok(line(options, size, &stamps, memcpy))
+    let messages = options.iters * pairs.len() as u64;
+    Ok(line(size, messages, &stamps, memcpy))
 }
 
 /// When each signaled completion arrived and how many requests had
-/// completed by then.
+/// completed by then (over every QP the thread drives).
 struct Stamps {
     completions: Vec<(Duration, u64)>,
 }
 
-/// Posts `options.iters` requests and polls their completions, calling
-/// `between` after each poll (the inline receiver's turn).
+impl Stamps {
+    /// The stamps of several threads as one timeline: each thread's
+    /// completions, merged in time order, with the counts added up.
+    fn merge(all: Vec<Stamps>) -> Stamps {
+        let mut steps: Vec<(Duration, u64)> = all
+            .into_iter()
+            .flat_map(|stamps| {
+                let mut before = 0;
+                stamps.completions.into_iter().map(move |(t, n)| {
+                    let step = n - before;
+                    before = n;
+                    (t, step)
+                })
+            })
+            .collect();
+        steps.sort_by_key(|(t, _)| *t);
+        let mut total = 0;
+        let completions = steps
+            .into_iter()
+            .map(|(t, step)| {
+                total += step;
+                (t, total)
+            })
+            .collect();
+        Stamps { completions }
+    }
+}
+
+/// One QP a requester thread drives, with its operation.
+struct Target<'a> {
+    end: &'a End,
+    opcode: WrOpcode,
+}
+
+/// One driven QP's progress.
+struct Lane<'a> {
+    target: &'a Target<'a>,
+    list: Vec<SendWr>,
+    posted: u64,
+    completed: u64,
+}
+
+/// Posts `options.iters` requests on each of `targets` in turn and polls
+/// their completions, calling `between` after each round of polls (the
+/// inline receiver's turn). Every thread starts its clock at `start`.
 fn requester(
     options: &Options,
-    end: &End,
-    opcode: &WrOpcode,
+    targets: &[Target<'_>],
     size: u64,
+    start: Instant,
     between: &mut dyn FnMut() -> Result<u64, String>,
 ) -> Result<Stamps, String> {
     let iters = options.iters;
@@ -141,45 +209,86 @@ fn requester(
         u64::from(options.post_list),
         u64::from(options.cq_mod),
     );
-    let mut list: Vec<SendWr> = (0..post_list)
-        .map(|_| SendWr::new(0, opcode.clone(), vec![end.sge(size)]))
+    let mut lanes: Vec<Lane<'_>> = targets
+        .iter()
+        .map(|target| Lane {
+            target,
+            list: (0..post_list)
+                .map(|_| SendWr::new(0, target.opcode.clone(), vec![target.end.sge(size)]))
+                .collect(),
+            posted: 0,
+            completed: 0,
+        })
         .collect();
     let mut wc = [WorkCompletion::default(); 16];
-    let mut completions = Vec::with_capacity((iters / cq_mod + 2) as usize);
-    let (mut posted, mut completed) = (0u64, 0u64);
-    let start = Instant::now();
-    while completed < iters {
-        while posted < iters && posted - completed + post_list.min(iters - posted) <= depth {
-            let n = post_list.min(iters - posted);
-            for (k, wr) in list[..n as usize].iter_mut().enumerate() {
-                let id = posted + k as u64 + 1;
-                wr.wr_id = id;
-                wr.send_flags = if id.is_multiple_of(cq_mod) || id == iters {
-                    SendFlags::SIGNALED
-                } else {
-                    SendFlags::empty()
-                };
+    let total = iters * targets.len() as u64;
+    let mut completions = Vec::with_capacity((total / cq_mod + 2) as usize);
+    let mut done = 0u64;
+    while done < total {
+        for lane in &mut lanes {
+            let end = lane.target.end;
+            while lane.posted < iters
+                && lane.posted - lane.completed + post_list.min(iters - lane.posted) <= depth
+            {
+                let n = post_list.min(iters - lane.posted);
+                for (k, wr) in lane.list[..n as usize].iter_mut().enumerate() {
+                    let id = lane.posted + k as u64 + 1;
+                    wr.wr_id = id;
+                    wr.send_flags = if id.is_multiple_of(cq_mod) || id == iters {
+                        SendFlags::SIGNALED
+                    } else {
+                        SendFlags::empty()
+                    };
+                }
+                end.qp
+                    .post_send(&lane.list[..n as usize])
+                    .map_err(|e| format!("post_send: {e}"))?;
+                lane.posted += n;
             }
-            end.qp
-                .post_send(&list[..n as usize])
-                .map_err(|e| format!("post_send: {e}"))?;
-            posted += n;
-        }
-        let got = end.send_cq.poll(&mut wc).map_err(|e| e.to_string())?;
-        for c in &wc[..got] {
-            if c.status != WcStatus::Success {
-                return Err(format!(
-                    "completion {} failed: {}",
-                    c.wr_id,
-                    c.status.as_str()
-                ));
+            let got = end.send_cq.poll(&mut wc).map_err(|e| e.to_string())?;
+            for c in &wc[..got] {
+                if c.status != WcStatus::Success {
+                    return Err(format!(
+                        "completion {} failed: {}",
+                        c.wr_id,
+                        c.status.as_str()
+                    ));
+                }
+                done += c.wr_id - lane.completed;
+                lane.completed = c.wr_id;
+                completions.push((start.elapsed(), done));
             }
-            completed = c.wr_id;
-            completions.push((start.elapsed(), completed));
         }
         between()?;
     }
     Ok(Stamps { completions })
+}
+
+/// Drives every pair's client with `options.threads` threads, the QPs dealt
+/// out in turn.
+fn requesters(options: &Options, targets: &[Target<'_>], size: u64) -> Result<Stamps, String> {
+    let threads = (options.threads as usize).clamp(1, targets.len().max(1));
+    let start = Instant::now();
+    if threads == 1 {
+        return requester(options, targets, size, start, &mut || Ok(0));
+    }
+    let per_thread = targets.len().div_ceil(threads);
+    let results: Vec<Result<Stamps, String>> = thread::scope(|s| {
+        let running: Vec<_> = targets
+            .chunks(per_thread)
+            .map(|chunk| s.spawn(move || requester(options, chunk, size, start, &mut || Ok(0))))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err("a requester thread panicked".to_owned()))
+            })
+            .collect()
+    });
+    Ok(Stamps::merge(
+        results.into_iter().collect::<Result<_, _>>()?,
+    ))
 }
 
 /// The `send_bw` server: keeps receives posted until `iters` arrived.
@@ -243,10 +352,11 @@ impl<'a> Receiver<'a> {
     }
 }
 
-fn line(options: &Options, size: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {
+/// The line of `messages` messages of `size` bytes (every QP's).
+fn line(size: u64, messages: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {
     let c = &stamps.completions;
     let total = c.last().map_or(0.0, |(t, _)| t.as_secs_f64()).max(1e-9);
-    let avg_mib = (size * options.iters) as f64 / MIB / total;
+    let avg_mib = (size * messages) as f64 / MIB / total;
     let window = (c.len() / 100).max(1);
     let peak_mib = c
         .windows(window + 1)
@@ -259,10 +369,10 @@ fn line(options: &Options, size: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLin
         .fold(avg_mib, f64::max);
     BwLine {
         bytes: size,
-        iters: options.iters,
+        iters: messages,
         peak_mib,
         avg_mib,
-        mpps: options.iters as f64 / total / 1e6,
+        mpps: messages as f64 / total / 1e6,
         memcpy_mib,
     }
 }

@@ -75,6 +75,17 @@ impl Pair {
     /// queues of `rq_depth`, buffers of `size` bytes, connected in RTS.
     pub(crate) fn new(size: u64, sq_depth: u32, rq_depth: u32) -> Result<Pair, Error> {
         let device = SoftConfig::new("soft0").probe()?;
+        Pair::on(&device, size, sq_depth, rq_depth)
+    }
+
+    /// Another pair on `device`, as [`new`](Self::new) makes one.
+    pub(crate) fn on(
+        device: &Device,
+        size: u64,
+        sq_depth: u32,
+        rq_depth: u32,
+    ) -> Result<Pair, Error> {
+        let device = device.clone();
         let client = End::new(&device, size, sq_depth, rq_depth)?;
         let server = End::new(&device, size, sq_depth, rq_depth)?;
         client.qp.connect_rc(server.qp.qp_num(), ACCESS, 7)?;

@@ -66,6 +66,10 @@ pub(crate) struct Options {
     /// Also measure the yardsticks of the `limit` module and print the
     /// soft device's ratio to them.
     pub(crate) limit: bool,
+    /// `-q`: queue pairs (bandwidth tests but `send_bw`).
+    pub(crate) qps: u32,
+    /// `--threads`: client threads the QPs are shared among.
+    pub(crate) threads: u32,
 }
 
 /// `-a`: every power of two from 2 bytes to 8 MiB.
@@ -134,6 +138,21 @@ impl Options {
                     .help("send_bw: do the server's work in the client's thread (diagnostic)"),
             )
             .arg(
+                Arg::new("qp")
+                    .short('q')
+                    .long("qp")
+                    .value_parser(value_parser!(u32).range(1..=256))
+                    .default_value("1")
+                    .help("Number of QPs, each driven in turn (write_bw, read_bw, atomic_bw)"),
+            )
+            .arg(
+                Arg::new("threads")
+                    .long("threads")
+                    .value_parser(value_parser!(u32).range(1..=64))
+                    .default_value("1")
+                    .help("Client threads the QPs are dealt out to (at most one per QP)"),
+            )
+            .arg(
                 Arg::new("limit")
                     .long("limit")
                     .action(ArgAction::SetTrue)
@@ -173,6 +192,13 @@ impl Options {
         let default_iters = if test.is_latency() { 1000 } else { 5000 };
         let post_list = get("post-list", 1);
         let tx_depth = get("tx-depth", 128).max(post_list);
+        let qps = get("qp", 1);
+        if qps > 1 && (test == Test::SendBw || test.is_latency()) {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                "-q above 1 is for write_bw, read_bw and atomic_bw\n",
+            ));
+        }
         Ok(Options {
             test,
             sizes,
@@ -186,6 +212,8 @@ impl Options {
             json: matches.get_flag("json"),
             inline_receiver: matches.get_flag("inline-receiver"),
             limit: matches.get_flag("limit"),
+            qps,
+            threads: get("threads", 1).min(qps),
         })
     }
 }

@@ -18,7 +18,7 @@ pub(crate) fn banner(options: &Options, pair: &Pair) {
         " Dual-port       : OFF\t\tDevice         : {}",
         pair.device.name()
     );
-    println!(" Number of qps   : 1\t\tTransport type : IB");
+    println!(" Number of qps   : {}\t\tTransport type : IB", options.qps);
     println!(" Connection type : RC\t\tUsing SRQ      : OFF");
     println!(" PCIe relax order: OFF\t\tibops soft device, in process");
     println!(" TX depth        : {}", options.tx_depth);

@@ -81,3 +81,51 @@ fn bad_options_are_errors() {
         .expect("run");
     assert!(!out.status.success());
 }
+
+#[test]
+fn limit_lines_follow_the_soft_figures_with_a_ratio() {
+    let out = perftest(&["write_bw", "-s", "8", "-n", "2000", "--limit", "--json"]);
+    let limit = out
+        .lines()
+        .find(|l| l.contains("\"yardstick\":\"lock-free loopback WRITE\""))
+        .unwrap_or_else(|| panic!("no limit line:\n{out}"));
+    assert!(limit.contains("\"unit\":\"Mpps\"") && limit.contains("\"ratio\":"));
+    let out = perftest(&[
+        "send_bw",
+        "-s",
+        "8",
+        "-n",
+        "2000",
+        "--post-list",
+        "8",
+        "--limit",
+    ]);
+    assert!(out.contains("lock-free loopback SEND"), "{out}");
+    let out = perftest(&["send_lat", "-s", "8", "-n", "200", "--limit"]);
+    assert!(out.contains("cross-core ping-pong (half)"), "{out}");
+}
+
+#[test]
+fn several_qps_on_several_threads_count_every_message() {
+    let out = perftest(&[
+        "write_bw",
+        "-s",
+        "64",
+        "-n",
+        "1000",
+        "-q",
+        "3",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert!(
+        out.contains("\"iterations\":3000,"),
+        "three QPs of 1000 each:\n{out}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_ibops-perftest"))
+        .args(["send_bw", "-q", "2"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "send_bw takes one QP");
+}

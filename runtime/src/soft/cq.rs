@@ -10,15 +10,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::deferred::Deferred;
-use super::device::soft_device;
 use crate::error::{Error, Result};
 use crate::event::AsyncEvent;
 use crate::object::Cq;
-use crate::private::Created;
-use crate::verbs::{
-    CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags, Udata, WcFlags, WcOpcode, WcStatus,
-    WorkCompletion,
-};
+use crate::verbs::{CompletionChannel, CqNotifyFlags, WcFlags, WcOpcode, WcStatus, WorkCompletion};
 
 /// The provider state of one CQ.
 #[derive(Debug)]
@@ -109,7 +104,8 @@ impl Cqe {
 pub(super) struct Overrun;
 
 impl SoftCq {
-    fn new(
+    /// A CQ of `capacity` entries numbered `num`, notifying `channel`.
+    pub(super) fn new(
         capacity: usize,
         channel: Option<CompletionChannel>,
         num: u32,
@@ -187,7 +183,12 @@ impl SoftCq {
         if lost { Err(Overrun) } else { Ok(()) }
     }
 
-    fn poll(&self, out: &mut [WorkCompletion]) -> Result<usize> {
+    /// Moves up to `out.len()` completions into `out`, oldest first; polling
+    /// a send completion frees its send-queue slots.
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] once an overrun CQ is empty.
+    pub(super) fn poll(&self, out: &mut [WorkCompletion]) -> Result<usize> {
         if self.ready.load(Ordering::Acquire) == 0 {
             return Ok(0);
         }
@@ -205,73 +206,39 @@ impl SoftCq {
         }
         Ok(n)
     }
-}
 
-pub(super) fn create_cq(
-    cq_device: &crate::device::Device,
-    attr: &CqInitAttr,
-    _: Option<&crate::object::Ucontext>,
-    _: &mut Udata,
-) -> Result<Created<CqInfo>> {
-    let soft = soft_device(cq_device)?;
-    super::limits::check(
-        "max_cqe",
-        u64::from(attr.cqe),
-        u64::from(soft.limits.max_cqe),
-    )?;
-    soft.counts.cq.acquire()?;
-    let num = soft
-        .cq_nums
-        .take()
-        .inspect_err(|_| soft.counts.cq.release())?;
-    let deferred = Arc::clone(&soft.deferred);
-    let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
-    Ok(Created::new(CqInfo { cqe: attr.cqe }, Arc::new(cq)).numbered(num))
-}
+    /// How many completions it holds, at most `max`.
+    pub(super) fn peek(&self, max: usize) -> usize {
+        self.ring().entries.len().min(max)
+    }
 
-pub(super) fn destroy_cq(cq: &Cq) -> Result<()> {
-    let soft = soft_device(cq.device())?;
-    soft.cq_nums.release(soft_cq(cq)?.num);
-    soft.counts.cq.release();
-    Ok(())
+    /// Arms the notification; `true` when `flags` asks to report missed
+    /// events and completions are waiting.
+    pub(super) fn arm(&self, flags: CqNotifyFlags) -> bool {
+        let mut ring = self.ring();
+        ring.armed = Some(flags);
+        flags.contains(CqNotifyFlags::REPORT_MISSED_EVENTS) && !ring.entries.is_empty()
+    }
+
+    /// Changes the capacity.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] below the completions it holds, or zero.
+    pub(super) fn resize(&self, cqe: u32) -> Result<()> {
+        let mut ring = self.ring();
+        if (cqe as usize) < ring.entries.len() || cqe == 0 {
+            return Err(Error::InvalidArgument(
+                "a CQ cannot shrink below the completions it holds",
+            ));
+        }
+        ring.capacity = cqe as usize;
+        Ok(())
+    }
 }
 
 /// The CQ's provider state.
 pub(super) fn soft_cq(cq: &Cq) -> Result<&Arc<SoftCq>> {
     cq.private::<Arc<SoftCq>>()
-}
-
-pub(super) fn poll_cq(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize> {
-    soft_cq(cq)?.poll(wc)
-}
-
-pub(super) fn peek_cq(cq: &Cq, max: usize) -> Result<usize> {
-    let soft = soft_cq(cq)?;
-    Ok(soft.ring().entries.len().min(max))
-}
-
-pub(super) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bool> {
-    if !flags.intersects(CqNotifyFlags::NEXT_COMP | CqNotifyFlags::SOLICITED) {
-        return Err(Error::InvalidArgument("arm with NEXT_COMP or SOLICITED"));
-    }
-    let soft = soft_cq(cq)?;
-    let mut ring = soft.ring();
-    ring.armed = Some(flags);
-    Ok(flags.contains(CqNotifyFlags::REPORT_MISSED_EVENTS) && !ring.entries.is_empty())
-}
-
-pub(super) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
-    let limit = soft_device(cq.device())?.limits.max_cqe;
-    super::limits::check("max_cqe", u64::from(cqe), u64::from(limit))?;
-    let soft = soft_cq(cq)?;
-    let mut ring = soft.ring();
-    if (cqe as usize) < ring.entries.len() || cqe == 0 {
-        return Err(Error::InvalidArgument(
-            "a CQ cannot shrink below the completions it holds",
-        ));
-    }
-    ring.capacity = cqe as usize;
-    Ok(cqe)
 }
 
 #[cfg(test)]

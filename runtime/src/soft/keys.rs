@@ -32,6 +32,27 @@ pub(super) struct Segment<'a> {
     pub(super) len: usize,
 }
 
+/// An SGE resolved against the key table once, when its receive was
+/// posted: the region it names and where its bytes lie in the region's
+/// buffer, or why it names none. At use, [`Keys::segment`] checks again
+/// that both keys are still live (a deregistered region's slot has a new
+/// generation) and that the region belongs to the receiving QP's PD.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Resolved {
+    /// The bytes are `len` at `offset` of the buffer of region `region`,
+    /// reached through key `key` (the same key, but for a DMA region).
+    Region {
+        key: u32,
+        region: u32,
+        offset: usize,
+        len: usize,
+        pd: u32,
+    },
+    /// The SGE names no memory the device may write: the receive fails
+    /// with this status when a message arrives.
+    Invalid(WcStatus),
+}
+
 /// The largest slot index: a key keeps 24 bits for it above the 8-bit
 /// generation.
 const MAX_INDEX: usize = 0x00ff_ffff;
@@ -96,6 +117,11 @@ impl KeyTable {
 }
 
 impl Slots {
+    /// The key of the region in slot `index`.
+    fn key_of(&self, index: usize) -> u32 {
+        ((index as u32) << 8) | u32::from(self.generations[index])
+    }
+
     fn live(&self, key: u32) -> Option<&SoftMr> {
         let index = (key >> 8) as usize;
         let generation = self.generations.get(index)?;
@@ -156,17 +182,87 @@ impl Keys<'_> {
         need: AccessFlags,
     ) -> Option<Segment<'_>> {
         let mr = self.slots.live(key)?;
-        if mr.pd != pd || !mr.access.contains(need) {
+        if mr.pd != pd {
+            return None;
+        }
+        self.region(key, mr, addr, len, need)
+            .map(|(_, segment)| segment)
+    }
+
+    /// The region `key` (live as `mr`) reaches at `addr` with `need` rights,
+    /// and its bytes there: the region itself, or for a DMA region the
+    /// registered region of its PD that holds the bytes.
+    fn region<'s>(
+        &'s self,
+        key: u32,
+        mr: &'s SoftMr,
+        addr: u64,
+        len: usize,
+        need: AccessFlags,
+    ) -> Option<(u32, Segment<'s>)> {
+        if !mr.access.contains(need) {
             return None;
         }
         match &mr.memory {
-            Some(memory) => within(memory, mr.iova, addr, len),
+            Some(memory) => within(memory, mr.iova, addr, len).map(|s| (key, s)),
             // A DMA region reaches every registered region of its PD, by
             // the regions' own addresses.
-            None => self.slots.entries.iter().flatten().find_map(|other| {
-                let memory = other.memory.as_ref().filter(|_| other.pd == pd)?;
-                within(memory, other.iova, addr, len)
+            None => self
+                .slots
+                .entries
+                .iter()
+                .enumerate()
+                .find_map(|(index, other)| {
+                    let other = other.as_deref()?;
+                    let memory = other.memory.as_ref().filter(|_| other.pd == mr.pd)?;
+                    let segment = within(memory, other.iova, addr, len)?;
+                    Some((self.slots.key_of(index), segment))
+                }),
+        }
+    }
+
+    /// Resolves a receive's SGE, which the device will write, once: the
+    /// key, its rights and bounds now; its PD and liveness at use.
+    pub(super) fn resolve_receive(&self, lkey: u32, addr: u64, len: usize) -> Resolved {
+        let invalid = Resolved::Invalid(WcStatus::LocProtErr);
+        let Some(mr) = self.slots.live(lkey) else {
+            return invalid;
+        };
+        match self.region(lkey, mr, addr, len, AccessFlags::LOCAL_WRITE) {
+            Some((region, segment)) => Resolved::Region {
+                key: lkey,
+                region,
+                offset: segment.offset,
+                len: segment.len,
+                pd: mr.pd,
+            },
+            None => invalid,
+        }
+    }
+
+    /// The bytes a resolved receive SGE names, for a QP of protection
+    /// domain `pd`, if its keys are still live. Any failure is a local
+    /// protection error.
+    pub(super) fn segment(&self, resolved: &Resolved, pd: u32) -> Result<Segment<'_>, WcStatus> {
+        let (key, region, offset, len, region_pd) = match *resolved {
+            Resolved::Region {
+                key,
+                region,
+                offset,
+                len,
+                pd,
+            } => (key, region, offset, len, pd),
+            Resolved::Invalid(status) => return Err(status),
+        };
+        let live = self.slots.live(key).is_some();
+        let memory = self.slots.live(region).and_then(|mr| mr.memory.as_ref());
+        match memory {
+            Some(memory) if live && region_pd == pd => Ok(Segment {
+                buffer: &memory.buffer,
+                offset,
+                len,
             }),
+            _ => Err(WcStatus::LocProtErr),
         }
     }
 }

@@ -52,25 +52,25 @@
 //! threads cannot deadlock. The crate has no `unsafe` code: registered
 //! memory is reached through [`Buffer`](crate::Buffer)'s locks.
 
-mod copy;
+mod completer;
 mod counts;
 mod cq;
 mod deferred;
 mod device;
-mod execute;
 mod keys;
 mod limits;
-mod mr;
+mod memory;
 mod numbers;
 mod ops;
 mod pd;
 mod pending;
-mod post;
 mod qp;
 mod recv;
-mod srq;
+mod requester;
+mod responder;
 mod timer;
 mod transitions;
+mod verbs;
 
 pub use counts::LiveObjects;
 pub use limits::Limits;
@@ -156,6 +156,7 @@ impl SoftConfig {
             self.srq,
             self.guid,
             events,
+            requester::rnr_due,
         ));
         Ok(builder)
     }

@@ -9,7 +9,7 @@ use super::cq::SoftCq;
 use super::pd::{SoftAh, SoftPd};
 use super::qp::SoftQp;
 use super::recv::RecvQueue;
-use super::{cq, device, mr, pd, post, qp, srq};
+use super::verbs::{cq, device, mr, pd, post, qp, srq};
 use crate::verbs::{DriverId, Owner};
 use crate::{DeviceOps, IbDeviceOps, ProvideOps};
 
@@ -60,7 +60,7 @@ pub(super) struct BaseOps;
     modify_srq = srq::modify_srq,
     query_srq = srq::query_srq,
     destroy_srq = srq::destroy_srq,
-    post_srq_recv = srq::post_srq_recv,
+    post_srq_recv = post::post_srq_recv,
 )]
 pub(super) struct SrqOps;
 

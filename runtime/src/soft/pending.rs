@@ -2,9 +2,8 @@
 //! with the bytes of inline requests copied at post time: the application
 //! may reuse an inline request's buffer as soon as `post_send` returns.
 
-use super::copy::SgList;
-use super::device::SoftDevice;
-use super::keys::Segment;
+use super::keys::{Keys, Segment};
+use super::memory::SgList;
 use crate::buffer::Buffer;
 use crate::verbs::{SendFlags, SendWr};
 
@@ -19,13 +18,14 @@ pub(super) struct Pending {
 
 impl Pending {
     /// `wr`, posted on a QP of protection domain `pd`. An inline request's
-    /// gather list is copied now; one the keys do not resolve keeps its
+    /// gather list is copied now (through `keys`, the post's view of the
+    /// key table); one the keys do not resolve keeps its
     /// list and fails with a local protection error when it executes.
-    pub(super) fn capture(device: &SoftDevice, pd: u32, wr: &SendWr) -> Pending {
+    pub(super) fn capture(keys: &Keys<'_>, pd: u32, wr: &SendWr) -> Pending {
         let inline = wr
             .send_flags
             .contains(SendFlags::INLINE)
-            .then(|| copy_gathered(device, pd, wr))
+            .then(|| copy_gathered(keys, pd, wr))
             .flatten();
         Pending {
             wr: wr.clone(),
@@ -46,8 +46,7 @@ impl Pending {
 }
 
 /// A copy of the bytes `wr` gathers, if its SGEs resolve.
-fn copy_gathered(device: &SoftDevice, pd: u32, wr: &SendWr) -> Option<Buffer> {
-    let keys = device.keys.read();
+fn copy_gathered(keys: &Keys<'_>, pd: u32, wr: &SendWr) -> Option<Buffer> {
     let src = SgList::resolve(&wr.sg_list, |s| {
         keys.local(s.lkey, s.addr, s.length as usize, pd, false)
     })

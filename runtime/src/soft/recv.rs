@@ -1,23 +1,26 @@
 //! Receive queues: a QP's own, or a shared one (SRQ) that several QPs take
-//! from. Senders that found no receive wait here and are woken by the next
-//! post.
+//! from. A receive's scatter list is resolved against the key table once,
+//! when it is posted ([`Resolved`]); the responder only checks it again.
+//! Senders that found no receive wait here, by QP number, and are named to
+//! the poster that brings the next receive.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::cq::{Cqe, SoftCq};
 use super::deferred::Deferred;
-use super::device::SoftDevice;
-use super::qp::SoftQp;
+use super::keys::{Keys, Resolved};
 use crate::error::{Error, Result, WrError};
 use crate::event::AsyncEvent;
-use crate::verbs::{RecvWr, Sge, WcOpcode, WcStatus, WorkCompletion};
+use crate::object::Srq;
+use crate::verbs::{RecvWr, WcOpcode, WcStatus, WorkCompletion};
 
 /// Posted receive work requests and the senders waiting for one.
 #[derive(Debug)]
 pub(super) struct RecvQueue {
     state: Mutex<Queue>,
-    waiters: Mutex<Vec<Weak<SoftQp>>>,
+    /// QP numbers of the senders waiting for a receive.
+    waiters: Mutex<Vec<u32>>,
     max_sge: u32,
     /// An SRQ's number and where its limit event goes; `None` for a QP's
     /// own queue.
@@ -38,12 +41,20 @@ enum Mode {
     Flushing(Arc<SoftCq>, u32),
 }
 
-/// Posted receives, stored flat (no allocation per receive): each entry
-/// is a `wr_id` and how many of the next SGEs are its own.
+/// One posted receive: its first SGE resolved, and how many more follow it
+/// in the queue's `rest` (rare: most receives have one SGE).
+#[derive(Clone, Copy, Debug)]
+struct Posted {
+    wr_id: u64,
+    first: Option<Resolved>,
+    more: u32,
+}
+
+/// Posted receives, stored flat (no allocation per receive).
 #[derive(Debug)]
 struct Queue {
-    wrs: VecDeque<(u64, usize)>,
-    sges: VecDeque<Sge>,
+    posted: VecDeque<Posted>,
+    rest: VecDeque<Resolved>,
     max_wr: u32,
     /// The SRQ limit (0: disarmed); reported by `query_srq`. Consuming a
     /// receive that leaves fewer posted raises `SRQ_LIMIT_REACHED` and
@@ -67,7 +78,7 @@ struct Queue {
 pub(super) enum Delivery {
     /// At once (an SRQ's receives complete on the CQs of several QPs).
     Now,
-    /// With the others of the post list, at [`RecvQueue::deliver`].
+    /// With the others of the post list, at [`RecvGuard::deliver`].
     Batched,
 }
 
@@ -81,11 +92,32 @@ pub(super) enum Consumed<T> {
         /// Whether the completion did not fit in the CQ.
         overrun: bool,
     },
-    /// No receive is posted (the next post wakes the waiters).
+    /// No receive is posted (the next post names the waiters).
     Empty,
     /// The queue's QP is in RESET or ERR: it takes no message.
     Closed,
 }
+
+/// A receive taken from the queue: its scatter list as resolved at post
+/// time, the first entry inline.
+#[derive(Debug)]
+pub(super) struct Receive {
+    pub(super) wr_id: u64,
+    first: Option<Resolved>,
+    rest: Vec<Resolved>,
+}
+
+impl Receive {
+    /// Its scatter list.
+    pub(super) fn sg_list(&self) -> impl Iterator<Item = &Resolved> {
+        self.first.iter().chain(&self.rest)
+    }
+}
+
+/// QP numbers of senders to let try again: a post brought receives to a
+/// queue they were waiting on.
+#[must_use = "the waiting senders must be given their turn"]
+pub(super) struct Woken(pub(super) Vec<u32>);
 
 impl RecvQueue {
     /// The receive queue of a QP (closed until the QP leaves RESET).
@@ -94,16 +126,21 @@ impl RecvQueue {
     }
 
     /// The shared receive queue numbered `num` (open from the start); its
-    /// limit event is raised on `events`.
-    pub(super) fn shared(max_wr: u32, max_sge: u32, num: u32, events: Arc<Deferred>) -> RecvQueue {
-        RecvQueue::new(max_wr, max_sge, Mode::Open, Some((num, events)))
+    /// limit event is raised on `deferred`.
+    pub(super) fn shared(
+        max_wr: u32,
+        max_sge: u32,
+        num: u32,
+        deferred: Arc<Deferred>,
+    ) -> RecvQueue {
+        RecvQueue::new(max_wr, max_sge, Mode::Open, Some((num, deferred)))
     }
 
     fn new(max_wr: u32, max_sge: u32, mode: Mode, srq: Option<(u32, Arc<Deferred>)>) -> RecvQueue {
         RecvQueue {
             state: Mutex::new(Queue {
-                wrs: VecDeque::with_capacity((max_wr as usize).min(4096)),
-                sges: VecDeque::with_capacity((max_wr as usize).min(4096)),
+                posted: VecDeque::with_capacity((max_wr as usize).min(4096)),
+                rest: VecDeque::new(),
                 max_wr,
                 limit: 0,
                 wanted: false,
@@ -122,35 +159,32 @@ impl RecvQueue {
         self.srq.as_ref().map(|(num, _)| *num)
     }
 
-    /// An armed SRQ limit fires once fewer receives than it are posted:
-    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed (lock held).
-    fn check_limit(&self, queue: &mut Queue) {
-        if queue.limit > 0 && queue.wrs.len() < queue.limit as usize {
-            queue.limit = 0;
-            if let Some((srq_num, events)) = &self.srq {
-                events.raise(AsyncEvent::SrqLimitReached { srq_num: *srq_num });
-            }
+    /// The queue, locked: for consuming a post list's receives under one
+    /// lock.
+    pub(super) fn lock(&self) -> RecvGuard<'_> {
+        RecvGuard {
+            rq: self,
+            queue: self.state.lock().unwrap_or_else(PoisonError::into_inner),
         }
     }
 
-    fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Posts `wrs`; those before a refused one stay posted, and senders
-    /// waiting for a receive try again. When the queue's QP is in the error
-    /// state, every accepted request completes at once with a flush error.
+    /// Posts `wrs`, their SGEs resolved with `keys`; those before a refused
+    /// one stay posted. When the queue's QP is in the error state, every
+    /// accepted request completes at once with a flush error. Returns the
+    /// senders that waited for a receive here.
     ///
     /// # Errors
     /// [`Error::BadWr`] for a QP in RESET, too many SGEs or a full queue.
-    pub(super) fn post(&self, device: &SoftDevice, wrs: &[RecvWr]) -> Result<()> {
-        let mut queue = self.queue();
+    pub(super) fn post(&self, keys: &Keys<'_>, wrs: &[RecvWr]) -> (Woken, Result<()>) {
+        let mut guard = self.lock();
+        let queue = &mut *guard.queue;
         let flushing = match &queue.mode {
             Mode::Closed => {
-                return Err(Error::BadWr {
+                let refused = Err(Error::BadWr {
                     index: 0,
                     reason: WrError::InvalidState,
                 });
+                return (Woken(Vec::new()), refused);
             }
             Mode::Open => None,
             Mode::Flushing(cq, qp_num) => Some((Arc::clone(cq), *qp_num)),
@@ -160,7 +194,7 @@ impl RecvQueue {
         for (index, wr) in wrs.iter().enumerate() {
             let reason = if wr.sg_list.len() > self.max_sge as usize {
                 Some(WrError::TooManySge)
-            } else if queue.wrs.len() >= queue.max_wr as usize && flushing.is_none() {
+            } else if queue.posted.len() >= queue.max_wr as usize && flushing.is_none() {
                 Some(WrError::QueueFull)
             } else {
                 None
@@ -171,34 +205,41 @@ impl RecvQueue {
             }
             accepted += 1;
             if flushing.is_none() {
-                queue.wrs.push_back((wr.wr_id, wr.sg_list.len()));
-                match wr.sg_list.as_slice() {
-                    [one] => queue.sges.push_back(*one),
-                    sges => queue.sges.extend(sges.iter().copied()),
-                }
+                let mut sges = wr
+                    .sg_list
+                    .iter()
+                    .map(|s| keys.resolve_receive(s.lkey, s.addr, s.length as usize));
+                let first = sges.next();
+                let before = queue.rest.len();
+                queue.rest.extend(sges);
+                queue.posted.push_back(Posted {
+                    wr_id: wr.wr_id,
+                    first,
+                    more: (queue.rest.len() - before) as u32,
+                });
             }
         }
+        let result = refused.map_or(Ok(()), Err);
         if let Some((cq, qp_num)) = flushing {
             // Under the queue's lock: a flush of the queue cannot overtake it.
             let _ = cq.push(
                 wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
                 false,
             );
-            return refused.map_or(Ok(()), Err);
+            return (Woken(Vec::new()), result);
         }
         let wake = accepted > 0 && core::mem::take(&mut queue.wanted);
-        drop(queue);
-        if wake {
-            self.wake_waiters(device);
-        }
-        refused.map_or(Ok(()), Err)
+        drop(guard);
+        let woken = if wake {
+            core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner))
+        } else {
+            Vec::new()
+        };
+        (Woken(woken), result)
     }
 
-    /// Consumes the oldest receive: `respond` writes the message into its
-    /// scatter list and makes its completion, which goes to `cq` (with
-    /// `solicited`) now or with the batch, as `delivery` says, under the
-    /// queue's lock: a flush or reset comes wholly before or wholly after
-    /// it. Finding no receive marks the queue as wanted.
+    /// Consumes the oldest receive under a lock of its own; see
+    /// [`RecvGuard::consume`].
     pub(super) fn consume<T>(
         &self,
         cq: &SoftCq,
@@ -206,97 +247,39 @@ impl RecvQueue {
         delivery: Delivery,
         respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
     ) -> Consumed<T> {
-        let mut queue = self.queue();
-        if !matches!(queue.mode, Mode::Open) {
-            return Consumed::Closed;
-        }
-        let Some((wr_id, count)) = queue.wrs.pop_front() else {
-            queue.wanted = true;
-            return Consumed::Empty;
-        };
-        let first = if count > 0 {
-            queue.sges.pop_front()
-        } else {
-            None
-        };
-        let rest = if count > 1 {
-            queue.sges.drain(..count - 1).collect()
-        } else {
-            Vec::new()
-        };
-        self.check_limit(&mut queue);
-        let (wc, value) = respond(&Receive { wr_id, first, rest });
-        let cqe = Cqe::new(wc, None);
-        let overrun = match delivery {
-            Delivery::Now => cq.push([cqe], solicited).is_err(),
-            Delivery::Batched => {
-                queue.done.push(cqe);
-                queue.done_solicited |= solicited;
-                false
-            }
-        };
-        Consumed::Used { value, overrun }
+        self.lock().consume(cq, solicited, delivery, respond)
     }
 
-    /// Puts the batched completions on `cq`; `true` when one did not fit
-    /// (the queue's QP must then enter the error state).
-    pub(super) fn deliver(&self, cq: &SoftCq) -> bool {
-        let mut queue = self.queue();
-        Self::deliver_locked(&mut queue, cq)
-    }
-
-    fn deliver_locked(queue: &mut Queue, cq: &SoftCq) -> bool {
-        if queue.done.is_empty() {
-            return false;
-        }
-        let solicited = core::mem::take(&mut queue.done_solicited);
-        cq.push(queue.done.drain(..), solicited).is_err()
-    }
-
-    /// Lets the queue take receives again (its QP left RESET).
-    pub(super) fn open(&self) {
-        self.queue().mode = Mode::Open;
-    }
-
-    /// Remembers `qp` as a sender waiting for a receive here. The sender
-    /// then looks at the queue again: a post that came before this found
-    /// `wanted` set by the sender's failed `take` and woke the waiters,
-    /// either after this registration (waking `qp`) or before it (and then
-    /// the sender's second look sees the receive).
-    pub(super) fn add_waiter(&self, qp: &Arc<SoftQp>) {
+    /// Remembers QP `qpn` as a sender waiting for a receive here. The
+    /// sender then looks at the queue again: a post that came before this
+    /// found `wanted` set by the sender's failed consume and named the
+    /// waiters, either after this registration (naming `qpn`) or before it
+    /// (and then the sender's second look sees the receive).
+    pub(super) fn add_waiter(&self, qpn: u32) {
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
-        if !waiters.iter().any(|w| w.as_ptr() == Arc::as_ptr(qp)) {
-            waiters.push(Arc::downgrade(qp));
-        }
-    }
-
-    /// Lets every waiting sender try again (called with no lock held).
-    fn wake_waiters(&self, device: &SoftDevice) {
-        let waiters =
-            core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner));
-        for qp in waiters.iter().filter_map(Weak::upgrade) {
-            super::post::progress(device, &qp);
+        if !waiters.contains(&qpn) {
+            waiters.push(qpn);
         }
     }
 
     /// Completes every posted receive with a flush error on `cq`, and every
     /// one posted from now on (the queue's QP entered the error state).
     pub(super) fn flush(&self, cq: &Arc<SoftCq>, qp_num: u32) {
-        let mut queue = self.queue();
-        // What was consumed before the error completes first, as it did.
-        Self::deliver_locked(&mut queue, cq);
-        queue.sges.clear();
-        let wrs = core::mem::take(&mut queue.wrs);
-        queue.mode = Mode::Flushing(Arc::clone(cq), qp_num);
-        let _ = cq.push(wrs.iter().map(|(wr_id, _)| flushed(*wr_id, qp_num)), false);
+        self.lock().flush(cq, qp_num);
+    }
+
+    /// Lets the queue take receives again (its QP left RESET).
+    pub(super) fn open(&self) {
+        self.lock().queue.mode = Mode::Open;
     }
 
     /// Drops every posted receive without completions and refuses posts
     /// until [`open`](Self::open) (the queue's QP was reset).
     pub(super) fn clear(&self) {
-        let mut queue = self.queue();
-        queue.sges.clear();
-        queue.wrs.clear();
+        let mut guard = self.lock();
+        let queue = &mut *guard.queue;
+        queue.rest.clear();
+        queue.posted.clear();
         queue.done.clear();
         queue.done_solicited = false;
         queue.mode = Mode::Closed;
@@ -304,8 +287,8 @@ impl RecvQueue {
 
     /// `(max_wr, limit)`.
     pub(super) fn limits(&self) -> (u32, u32) {
-        let queue = self.queue();
-        (queue.max_wr, queue.limit)
+        let guard = self.lock();
+        (guard.queue.max_wr, guard.queue.limit)
     }
 
     /// Changes the capacity (not below what is posted) and/or the limit.
@@ -313,9 +296,10 @@ impl RecvQueue {
     /// # Errors
     /// [`Error::InvalidArgument`] when `max_wr` is below what is posted.
     pub(super) fn set_limits(&self, max_wr: Option<u32>, limit: Option<u32>) -> Result<()> {
-        let mut queue = self.queue();
+        let mut guard = self.lock();
+        let queue = &mut *guard.queue;
         if let Some(max_wr) = max_wr {
-            if (max_wr as usize) < queue.wrs.len() {
+            if (max_wr as usize) < queue.posted.len() {
                 return Err(Error::InvalidArgument(
                     "max_wr below the receives already posted",
                 ));
@@ -329,20 +313,96 @@ impl RecvQueue {
     }
 }
 
-/// A receive taken from the queue: its first SGE inline, the others (rare)
-/// in a vector.
-#[derive(Debug)]
-pub(super) struct Receive {
-    pub(super) wr_id: u64,
-    first: Option<Sge>,
-    rest: Vec<Sge>,
+/// A locked receive queue.
+pub(super) struct RecvGuard<'a> {
+    rq: &'a RecvQueue,
+    queue: MutexGuard<'a, Queue>,
 }
 
-impl Receive {
-    /// Its scatter list.
-    pub(super) fn sg_list(&self) -> impl Iterator<Item = &Sge> {
-        self.first.iter().chain(&self.rest)
+impl RecvGuard<'_> {
+    /// Consumes the oldest receive: `respond` writes the message into its
+    /// scatter list and makes its completion, which goes to `cq` (with
+    /// `solicited`) now or with the batch, as `delivery` says, under the
+    /// queue's lock: a flush or reset comes wholly before or wholly after
+    /// it. Finding no receive marks the queue as wanted.
+    pub(super) fn consume<T>(
+        &mut self,
+        cq: &SoftCq,
+        solicited: bool,
+        delivery: Delivery,
+        respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
+    ) -> Consumed<T> {
+        let queue = &mut *self.queue;
+        if !matches!(queue.mode, Mode::Open) {
+            return Consumed::Closed;
+        }
+        let Some(posted) = queue.posted.pop_front() else {
+            queue.wanted = true;
+            return Consumed::Empty;
+        };
+        let rest = if posted.more > 0 {
+            queue.rest.drain(..posted.more as usize).collect()
+        } else {
+            Vec::new()
+        };
+        self.check_limit();
+        let (wc, value) = respond(&Receive {
+            wr_id: posted.wr_id,
+            first: posted.first,
+            rest,
+        });
+        let cqe = Cqe::new(wc, None);
+        let queue = &mut *self.queue;
+        let overrun = match delivery {
+            Delivery::Now => cq.push([cqe], solicited).is_err(),
+            Delivery::Batched => {
+                queue.done.push(cqe);
+                queue.done_solicited |= solicited;
+                false
+            }
+        };
+        Consumed::Used { value, overrun }
     }
+
+    /// An armed SRQ limit fires once fewer receives than it are posted:
+    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed.
+    fn check_limit(&mut self) {
+        let queue = &mut *self.queue;
+        if queue.limit > 0 && queue.posted.len() < queue.limit as usize {
+            queue.limit = 0;
+            if let Some((srq_num, deferred)) = &self.rq.srq {
+                deferred.raise(AsyncEvent::SrqLimitReached { srq_num: *srq_num });
+            }
+        }
+    }
+
+    /// Puts the batched completions on `cq`; `true` when one did not fit
+    /// (the queue's QP must then enter the error state).
+    pub(super) fn deliver(&mut self, cq: &SoftCq) -> bool {
+        let queue = &mut *self.queue;
+        if queue.done.is_empty() {
+            return false;
+        }
+        let solicited = core::mem::take(&mut queue.done_solicited);
+        cq.push(queue.done.drain(..), solicited).is_err()
+    }
+
+    /// Completes every posted receive with a flush error on `cq`, and every
+    /// one posted from now on (the queue's QP entered the error state).
+    pub(super) fn flush(&mut self, cq: &Arc<SoftCq>, qp_num: u32) {
+        // What was consumed before the error completes first, as it did.
+        self.deliver(cq);
+        let queue = &mut *self.queue;
+        queue.rest.clear();
+        let posted = core::mem::take(&mut queue.posted);
+        queue.mode = Mode::Flushing(Arc::clone(cq), qp_num);
+        let _ = cq.push(posted.iter().map(|p| flushed(p.wr_id, qp_num)), false);
+    }
+}
+
+/// The SRQ's provider state: its receive queue.
+pub(super) fn soft_srq(srq: &Srq) -> Result<&Arc<RecvQueue>> {
+    srq.private::<Arc<RecvQueue>>()
 }
 
 /// The flush completion of a receive.

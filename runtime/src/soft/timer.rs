@@ -11,9 +11,8 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
-use super::device::soft_device;
 use super::qp::SoftQp;
-use crate::device::WeakDevice;
+use crate::device::{Device, WeakDevice};
 
 /// The RNR NAK timer field's delays (IBTA table 45), in units of 10 µs:
 /// code 0 is the longest, 655.36 ms; codes 1 to 31 run from 0.01 ms to
@@ -33,16 +32,21 @@ pub(super) fn rnr_delay(code: u8) -> Duration {
     Duration::from_micros(u64::from(units) * 10)
 }
 
+/// What the timer does with a QP whose wait is due: retry its first
+/// pending send as a verb of the device.
+pub(super) type RnrDue = fn(&Device, &Arc<SoftQp>);
+
 /// One device's timer.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct RnrTimer {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
+    due: RnrDue,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +67,17 @@ struct Due {
 }
 
 impl RnrTimer {
+    /// A timer that calls `due` for each QP whose wait is due.
+    pub(super) fn new(due: RnrDue) -> RnrTimer {
+        RnrTimer {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                wake: Condvar::new(),
+                due,
+            }),
+        }
+    }
+
     /// Retries `qp`'s waiting send at `at`, on the worker thread, as a verb
     /// of `device`. `false` when no worker thread could be started (the
     /// caller then fails the send rather than wait forever).
@@ -121,11 +136,8 @@ impl Shared {
             }
             let Some(due) = state.due.pop() else { continue };
             drop(state);
-            if let (Some(device), Some(qp)) = (device.upgrade(), due.qp.upgrade())
-                && let Ok(soft) = soft_device(&device)
-            {
-                let _deferred = soft.deferred.on_return();
-                super::post::rnr_expired(soft, &qp);
+            if let (Some(device), Some(qp)) = (device.upgrade(), due.qp.upgrade()) {
+                (self.due)(&device, &qp);
             }
             state = self.lock();
         }

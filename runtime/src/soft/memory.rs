@@ -1,8 +1,9 @@
-//! Scatter/gather lists resolved to memory, and the copies between them.
+//! Memory as the device reaches it: scatter/gather lists resolved to
+//! segments of registered buffers, and the copies between them.
 
 use super::keys::Segment;
 use crate::buffer::Buffer;
-use crate::verbs::{Sge, WcStatus};
+use crate::verbs::WcStatus;
 
 /// The segments of one work request's SGEs. The first is kept inline, the
 /// others in a vector, so the common single-SGE request neither allocates
@@ -24,10 +25,11 @@ impl<'a> SgList<'a> {
         }
     }
 
-    /// Resolves every SGE with `resolve`; the first failure is returned.
-    pub(super) fn resolve<'s>(
-        sges: impl IntoIterator<Item = &'s Sge>,
-        mut resolve: impl FnMut(&Sge) -> Result<Segment<'a>, WcStatus>,
+    /// Resolves every entry (an SGE, or one resolved earlier) with
+    /// `resolve`; the first failure is returned.
+    pub(super) fn resolve<'s, T: 's>(
+        sges: impl IntoIterator<Item = &'s T>,
+        mut resolve: impl FnMut(&T) -> Result<Segment<'a>, WcStatus>,
     ) -> Result<SgList<'a>, WcStatus> {
         let mut sges = sges.into_iter();
         let first = sges.next().map(&mut resolve).transpose()?;
@@ -106,6 +108,7 @@ impl<'a> SgList<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verbs::Sge;
 
     fn seg(buffer: &Buffer, offset: usize, len: usize) -> Segment<'_> {
         Segment {

@@ -3,20 +3,19 @@
 
 use std::sync::Arc;
 
-use super::device::soft_device;
-use super::limits::check;
-use super::recv::RecvQueue;
 use crate::error::Result;
 use crate::object::{Pd, Srq};
 use crate::private::Created;
-use crate::verbs::{RecvWr, SrqAttr, SrqAttrMask, SrqInitAttr, Udata};
+use crate::soft::device::soft_device;
+use crate::soft::limits::check;
+use crate::soft::recv::{RecvQueue, soft_srq};
+use crate::verbs::{SrqAttr, SrqAttrMask, SrqInitAttr, Udata};
 
-/// The SRQ's provider state: its receive queue.
-pub(super) fn soft_srq(srq: &Srq) -> Result<&Arc<RecvQueue>> {
-    srq.private::<Arc<RecvQueue>>()
-}
-
-pub(super) fn create_srq(pd: &Pd, init: &SrqInitAttr, _: &mut Udata) -> Result<Created<SrqAttr>> {
+pub(in crate::soft) fn create_srq(
+    pd: &Pd,
+    init: &SrqInitAttr,
+    _: &mut Udata,
+) -> Result<Created<SrqAttr>> {
     let device = soft_device(pd.device())?;
     let attr = init.attr;
     check(
@@ -40,7 +39,7 @@ pub(super) fn create_srq(pd: &Pd, init: &SrqInitAttr, _: &mut Udata) -> Result<C
     Ok(Created::new(attr, Arc::new(queue)).numbered(num))
 }
 
-pub(super) fn modify_srq(
+pub(in crate::soft) fn modify_srq(
     srq: &Srq,
     attr: &SrqAttr,
     mask: SrqAttrMask,
@@ -60,7 +59,7 @@ pub(super) fn modify_srq(
     )
 }
 
-pub(super) fn query_srq(srq: &Srq) -> Result<SrqAttr> {
+pub(in crate::soft) fn query_srq(srq: &Srq) -> Result<SrqAttr> {
     let (max_wr, srq_limit) = soft_srq(srq)?.limits();
     Ok(SrqAttr {
         max_wr,
@@ -69,17 +68,11 @@ pub(super) fn query_srq(srq: &Srq) -> Result<SrqAttr> {
     })
 }
 
-pub(super) fn destroy_srq(srq: &Srq) -> Result<()> {
+pub(in crate::soft) fn destroy_srq(srq: &Srq) -> Result<()> {
     let device = soft_device(srq.device())?;
     if let Some(num) = soft_srq(srq)?.srq_num() {
         device.srq_nums.release(num);
     }
     device.counts.srq.release();
     Ok(())
-}
-
-pub(super) fn post_srq_recv(srq: &Srq, wrs: &[RecvWr]) -> Result<()> {
-    let device = soft_device(srq.device())?;
-    let _events = device.deferred.on_return();
-    soft_srq(srq)?.post(device, wrs)
 }

@@ -1,13 +1,13 @@
 //! Memory registration: user regions over a [`crate::Buffer`] and DMA
 //! regions, each under a key of the device's key table.
 
-use super::device::soft_device;
-use super::keys::SoftMr;
-use super::limits::check;
-use super::pd::pd_id;
 use crate::error::{Error, Result};
 use crate::object::{Mr, Pd};
 use crate::private::Created;
+use crate::soft::device::soft_device;
+use crate::soft::keys::SoftMr;
+use crate::soft::limits::check;
+use crate::soft::pd::pd_id;
 use crate::verbs::{AccessFlags, MrKeys, Udata, UserMemory};
 
 /// The provider state of an MR: its key in the table.
@@ -46,7 +46,7 @@ fn register(
     ))
 }
 
-pub(super) fn reg_user_mr(
+pub(in crate::soft) fn reg_user_mr(
     pd: &Pd,
     memory: &UserMemory,
     iova: u64,
@@ -56,11 +56,11 @@ pub(super) fn reg_user_mr(
     register(pd, Some(memory), iova, access)
 }
 
-pub(super) fn get_dma_mr(pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>> {
+pub(in crate::soft) fn get_dma_mr(pd: &Pd, access: AccessFlags) -> Result<Created<MrKeys>> {
     register(pd, None, 0, access)
 }
 
-pub(super) fn dereg_mr(mr: &Mr) -> Result<()> {
+pub(in crate::soft) fn dereg_mr(mr: &Mr) -> Result<()> {
     let soft = soft_device(mr.device())?;
     soft.keys.remove(mr.private::<SoftMrKey>()?.0);
     soft.counts.mr.release();

@@ -1,0 +1,146 @@
+//! The completer: the completions of send work requests (with the slots
+//! they free), and the error state with its flushes, from the requester's
+//! side or the responder's.
+
+use std::sync::Arc;
+
+use super::cq::Cqe;
+use super::qp::{SendQueue, SoftQp};
+use super::recv::RecvGuard;
+use crate::event::AsyncEvent;
+use crate::verbs::{QpState, SendWr, WcOpcode, WcStatus, WorkCompletion, WrOpcode};
+
+/// The completion opcode of a send work request.
+pub(super) fn wc_opcode(op: &WrOpcode) -> WcOpcode {
+    match op {
+        WrOpcode::Send | WrOpcode::SendWithImm { .. } | WrOpcode::UdSend { .. } => WcOpcode::Send,
+        WrOpcode::RdmaWrite { .. } | WrOpcode::RdmaWriteWithImm { .. } => WcOpcode::RdmaWrite,
+        WrOpcode::RdmaRead { .. } => WcOpcode::RdmaRead,
+        WrOpcode::AtomicCmpAndSwp { .. } => WcOpcode::CompSwap,
+        WrOpcode::AtomicFetchAndAdd { .. } => WcOpcode::FetchAdd,
+    }
+}
+
+impl SoftQp {
+    /// Sets the error state; a QP that takes its receives from an SRQ and
+    /// was not in error raises `LAST_WQE_REACHED` (it consumes no more).
+    fn set_error_state(&self) {
+        let was = self.state();
+        self.set_state(QpState::Err);
+        if self.shared_rq && was != QpState::Err {
+            self.deferred()
+                .raise(AsyncEvent::QpLastWqeReached { qp_num: self.qpn });
+        }
+    }
+
+    /// Moves to the error state from the requester side (`sq` held):
+    /// flushes the pending sends and the QP's own receives.
+    pub(super) fn enter_error(&self, sq: &mut SendQueue) {
+        self.set_error_state();
+        self.flush_pending(sq);
+        self.flush_own_receives(None);
+    }
+
+    /// As [`enter_error`](Self::enter_error), for a QP whose CQ overran:
+    /// the completions it could not make raise `QP_FATAL`.
+    pub(super) fn enter_fatal_error(&self, sq: &mut SendQueue) {
+        self.deferred()
+            .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
+        self.enter_error(sq);
+    }
+
+    /// Moves to the error state from the responder side, where another
+    /// QP's poster holds its send-queue lock and cannot take this one's:
+    /// the receives are flushed now (through `held` when the caller holds
+    /// the QP's receive queue locked), the pending sends as soon as that
+    /// post returns (before it returns to its caller).
+    pub(super) fn enter_error_as_responder(self: &Arc<Self>, held: Option<&mut RecvGuard<'_>>) {
+        self.set_error_state();
+        self.flush_own_receives(held);
+        let qp = Arc::clone(self);
+        self.deferred().run_later(move || {
+            let mut sq = qp.lock_sq();
+            if qp.state() == QpState::Err {
+                qp.flush_pending(&mut sq);
+            }
+        });
+    }
+
+    /// As [`enter_error_as_responder`](Self::enter_error_as_responder),
+    /// for a QP whose receive CQ overran (`QP_FATAL`).
+    pub(super) fn enter_fatal_error_as_responder(
+        self: &Arc<Self>,
+        held: Option<&mut RecvGuard<'_>>,
+    ) {
+        self.deferred()
+            .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
+        self.enter_error_as_responder(held);
+    }
+
+    /// Flushes the QP's own receive queue, through `held` when the caller
+    /// holds it locked (an SRQ belongs to its other QPs too and is left
+    /// alone).
+    fn flush_own_receives(&self, held: Option<&mut RecvGuard<'_>>) {
+        match held {
+            _ if self.shared_rq => {}
+            Some(held) => held.flush(&self.recv_cq, self.qpn),
+            None => self.rq.flush(&self.recv_cq, self.qpn),
+        }
+    }
+
+    /// Completes every pending send with a flush error.
+    pub(super) fn flush_pending(&self, sq: &mut SendQueue) {
+        let pending = core::mem::take(&mut sq.pending);
+        sq.rnr = None;
+        self.flush_sends(sq, pending.iter().map(|p| &p.wr));
+    }
+
+    /// Completes `wrs` with a flush error (the QP is in error).
+    pub(super) fn flush_sends<'w>(
+        &self,
+        sq: &mut SendQueue,
+        wrs: impl IntoIterator<Item = &'w SendWr>,
+    ) {
+        let cqes: Vec<Cqe> = wrs
+            .into_iter()
+            .filter_map(|wr| {
+                let opcode = wc_opcode(&wr.opcode);
+                sq.complete(self, wr.wr_id, true, WcStatus::WrFlushErr, opcode, 0)
+            })
+            .collect();
+        let _ = self.send_cq.push(cqes, false);
+    }
+}
+
+impl SendQueue {
+    /// The completion of a send work request: made when the request is
+    /// signaled (or the QP signals all) or failed, and then freeing the
+    /// request's slot and those of the unsignaled ones before it.
+    pub(super) fn complete(
+        &mut self,
+        qp: &SoftQp,
+        wr_id: u64,
+        signaled: bool,
+        status: WcStatus,
+        opcode: WcOpcode,
+        byte_len: u32,
+    ) -> Option<Cqe> {
+        if status == WcStatus::Success && !signaled && !qp.sq_sig_all {
+            self.unsignaled += 1;
+            return None;
+        }
+        let frees = self.unsignaled + 1;
+        self.unsignaled = 0;
+        Some(Cqe::new(
+            WorkCompletion {
+                wr_id,
+                status,
+                opcode,
+                byte_len,
+                qp_num: qp.qpn,
+                ..WorkCompletion::default()
+            },
+            Some((Arc::clone(&self.used), frees)),
+        ))
+    }
+}

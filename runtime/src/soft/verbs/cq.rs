@@ -1,0 +1,63 @@
+//! Completion queues: create, destroy, poll, peek, notify, resize.
+
+use std::sync::Arc;
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+use crate::object::{Cq, Ucontext};
+use crate::private::Created;
+use crate::soft::cq::{SoftCq, soft_cq};
+use crate::soft::device::soft_device;
+use crate::soft::limits::check;
+use crate::verbs::{CqInfo, CqInitAttr, CqNotifyFlags, Udata, WorkCompletion};
+
+pub(in crate::soft) fn create_cq(
+    device: &Device,
+    attr: &CqInitAttr,
+    _: Option<&Ucontext>,
+    _: &mut Udata,
+) -> Result<Created<CqInfo>> {
+    let soft = soft_device(device)?;
+    check(
+        "max_cqe",
+        u64::from(attr.cqe),
+        u64::from(soft.limits.max_cqe),
+    )?;
+    soft.counts.cq.acquire()?;
+    let num = soft
+        .cq_nums
+        .take()
+        .inspect_err(|_| soft.counts.cq.release())?;
+    let deferred = Arc::clone(&soft.deferred);
+    let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
+    Ok(Created::new(CqInfo { cqe: attr.cqe }, Arc::new(cq)).numbered(num))
+}
+
+pub(in crate::soft) fn destroy_cq(cq: &Cq) -> Result<()> {
+    let soft = soft_device(cq.device())?;
+    soft.cq_nums.release(soft_cq(cq)?.num);
+    soft.counts.cq.release();
+    Ok(())
+}
+
+pub(in crate::soft) fn poll_cq(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize> {
+    soft_cq(cq)?.poll(wc)
+}
+
+pub(in crate::soft) fn peek_cq(cq: &Cq, max: usize) -> Result<usize> {
+    Ok(soft_cq(cq)?.peek(max))
+}
+
+pub(in crate::soft) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bool> {
+    if !flags.intersects(CqNotifyFlags::NEXT_COMP | CqNotifyFlags::SOLICITED) {
+        return Err(Error::InvalidArgument("arm with NEXT_COMP or SOLICITED"));
+    }
+    Ok(soft_cq(cq)?.arm(flags))
+}
+
+pub(in crate::soft) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
+    let limit = soft_device(cq.device())?.limits.max_cqe;
+    check("max_cqe", u64::from(cqe), u64::from(limit))?;
+    soft_cq(cq)?.resize(cqe)?;
+    Ok(cqe)
+}

@@ -5,6 +5,7 @@
 //! code that found them could not take (a QP that failed as a responder
 //! flushes its own send queue, whose lock its peer's poster cannot take).
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::event::{AsyncEvent, EventSender};
@@ -21,6 +22,9 @@ enum Task {
 pub(super) struct Deferred {
     sender: EventSender,
     tasks: Mutex<Vec<Task>>,
+    /// Whether `tasks` may hold something: every verb runs what was
+    /// deferred on return, and most find nothing, without taking the lock.
+    any: AtomicBool,
 }
 
 impl Deferred {
@@ -29,14 +33,14 @@ impl Deferred {
         Deferred {
             sender,
             tasks: Mutex::new(Vec::new()),
+            any: AtomicBool::new(false),
         }
     }
 
     fn push(&self, task: Task) {
-        self.tasks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(task);
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks.push(task);
+        self.any.store(true, Ordering::Release);
     }
 
     /// Records `event`; it reaches the handlers when the verb returns.
@@ -53,12 +57,14 @@ impl Deferred {
     /// handlers, in the order they came (including what those raise).
     /// Call it with no lock of the device held.
     pub(super) fn run(&self) {
-        loop {
-            let tasks =
-                core::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
-            if tasks.is_empty() {
-                return;
-            }
+        // A task pushed by this thread is seen (program order); one pushed
+        // by another thread is run by that thread's verb on its return.
+        while self.any.load(Ordering::Acquire) {
+            let tasks = {
+                let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+                self.any.store(false, Ordering::Release);
+                core::mem::take(&mut *tasks)
+            };
             for task in tasks {
                 match task {
                     Task::Event(event) => self.sender.dispatch(&event),

@@ -3,7 +3,16 @@
 //! when it is posted ([`Resolved`]); the responder only checks it again.
 //! Senders that found no receive wait here, by QP number, and are named to
 //! the poster that brings the next receive.
+//!
+//! Two locks, so that a poster and a consumer on two cores rarely meet:
+//! posts land in an *inbox* under its own short lock, and the consumer,
+//! which may hold the queue's lock for a whole post list, moves the inbox
+//! over in one go when the receives it holds run out. The queue's mode
+//! (closed, open, flushing) is kept on both sides and changed under both
+//! locks, so a post and a flush or reset are still ordered one way or the
+//! other, and no receive outlives a flush.
 
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -13,12 +22,18 @@ use super::keys::{Keys, Resolved};
 use crate::error::{Error, Result, WrError};
 use crate::event::AsyncEvent;
 use crate::object::Srq;
-use crate::verbs::{RecvWr, WcOpcode, WcStatus, WorkCompletion};
+use crate::verbs::{RecvWr, Sge, WcOpcode, WcStatus, WorkCompletion};
 
 /// Posted receive work requests and the senders waiting for one.
 #[derive(Debug)]
 pub(super) struct RecvQueue {
     state: Mutex<Queue>,
+    inbox: Mutex<Inbox>,
+    /// How many receives the consumer side holds (written under `state`,
+    /// read by posters for the queue's occupancy).
+    taken: AtomicUsize,
+    /// The capacity.
+    max_wr: AtomicU32,
     /// QP numbers of the senders waiting for a receive.
     waiters: Mutex<Vec<u32>>,
     max_sge: u32,
@@ -27,10 +42,11 @@ pub(super) struct RecvQueue {
     srq: Option<(u32, Arc<Deferred>)>,
 }
 
-/// Whether a queue takes and hands out receives. It changes only under the
-/// queue's lock, so a receive is consumed either wholly before a flush or
-/// reset (its completion then comes first) or not at all.
-#[derive(Debug)]
+/// Whether a queue takes and hands out receives. It changes only under
+/// both locks, so a receive is consumed either wholly before a flush or
+/// reset (its completion then comes first) or not at all, and a post comes
+/// wholly before or after one.
+#[derive(Clone, Debug)]
 enum Mode {
     /// The QP is in RESET: posting fails and nothing is consumed.
     Closed,
@@ -51,19 +67,21 @@ struct Posted {
 }
 
 /// Posted receives, stored flat (no allocation per receive).
-#[derive(Debug)]
-struct Queue {
+#[derive(Debug, Default)]
+struct Receives {
     posted: VecDeque<Posted>,
     rest: VecDeque<Resolved>,
-    max_wr: u32,
+}
+
+/// The consumer's side: the receives moved over from the inbox, oldest
+/// first.
+#[derive(Debug)]
+struct Queue {
+    taken: Receives,
     /// The SRQ limit (0: disarmed); reported by `query_srq`. Consuming a
     /// receive that leaves fewer posted raises `SRQ_LIMIT_REACHED` and
     /// disarms it.
     limit: u32,
-    /// Set when a sender found the queue empty: the next post wakes the
-    /// waiters. Kept under the queue's lock, which orders it with the
-    /// sender's look at the queue (see [`RecvQueue::add_waiter`]).
-    wanted: bool,
     mode: Mode,
     /// Completions of receives consumed and not on the CQ yet (a post
     /// list's are delivered together); delivered before any flush, dropped
@@ -71,6 +89,47 @@ struct Queue {
     done: Vec<Cqe>,
     /// Whether one of `done` asks for a solicited event.
     done_solicited: bool,
+}
+
+/// The posters' side: receives posted and not moved over yet.
+#[derive(Debug)]
+struct Inbox {
+    new: Receives,
+    mode: Mode,
+    /// Set when a sender found no receive: the next post names the
+    /// waiters. Kept under the inbox's lock, which orders it with the
+    /// sender's look at the inbox (see [`RecvQueue::add_waiter`]).
+    wanted: bool,
+}
+
+impl Receives {
+    fn len(&self) -> usize {
+        self.posted.len()
+    }
+
+    /// Appends a receive whose SGEs `resolve` resolves.
+    fn push(&mut self, wr_id: u64, sges: &[Sge], resolve: impl Fn(&Sge) -> Resolved) {
+        let (first, more) = match sges {
+            [] => (None, 0),
+            [one] => (Some(resolve(one)), 0),
+            [first, rest @ ..] => {
+                self.rest.extend(rest.iter().map(&resolve));
+                (Some(resolve(first)), rest.len() as u32)
+            }
+        };
+        self.posted.push_back(Posted { wr_id, first, more });
+    }
+
+    /// Moves every receive of `other` behind these.
+    fn append(&mut self, other: &mut Receives) {
+        self.posted.append(&mut other.posted);
+        self.rest.append(&mut other.rest);
+    }
+
+    fn clear(&mut self) {
+        self.posted.clear();
+        self.rest.clear();
+    }
 }
 
 /// When a consumed receive's completion reaches the CQ.
@@ -137,17 +196,26 @@ impl RecvQueue {
     }
 
     fn new(max_wr: u32, max_sge: u32, mode: Mode, srq: Option<(u32, Arc<Deferred>)>) -> RecvQueue {
+        let room = (max_wr as usize).min(4096);
+        let receives = || Receives {
+            posted: VecDeque::with_capacity(room),
+            rest: VecDeque::new(),
+        };
         RecvQueue {
             state: Mutex::new(Queue {
-                posted: VecDeque::with_capacity((max_wr as usize).min(4096)),
-                rest: VecDeque::new(),
-                max_wr,
+                taken: receives(),
                 limit: 0,
-                wanted: false,
-                mode,
+                mode: mode.clone(),
                 done: Vec::new(),
                 done_solicited: false,
             }),
+            inbox: Mutex::new(Inbox {
+                new: receives(),
+                mode,
+                wanted: false,
+            }),
+            taken: AtomicUsize::new(0),
+            max_wr: AtomicU32::new(max_wr),
             waiters: Mutex::new(Vec::new()),
             max_sge,
             srq,
@@ -176,9 +244,8 @@ impl RecvQueue {
     /// # Errors
     /// [`Error::BadWr`] for a QP in RESET, too many SGEs or a full queue.
     pub(super) fn post(&self, keys: &Keys<'_>, wrs: &[RecvWr]) -> (Woken, Result<()>) {
-        let mut guard = self.lock();
-        let queue = &mut *guard.queue;
-        let flushing = match &queue.mode {
+        let mut inbox = self.lock_inbox();
+        let flushing = match &inbox.mode {
             Mode::Closed => {
                 let refused = Err(Error::BadWr {
                     index: 0,
@@ -189,12 +256,14 @@ impl RecvQueue {
             Mode::Open => None,
             Mode::Flushing(cq, qp_num) => Some((Arc::clone(cq), *qp_num)),
         };
+        let room = (self.max_wr.load(Ordering::Acquire) as usize)
+            .saturating_sub(self.taken.load(Ordering::Acquire));
         let mut refused = None;
         let mut accepted = 0;
         for (index, wr) in wrs.iter().enumerate() {
             let reason = if wr.sg_list.len() > self.max_sge as usize {
                 Some(WrError::TooManySge)
-            } else if queue.posted.len() >= queue.max_wr as usize && flushing.is_none() {
+            } else if inbox.new.len() >= room && flushing.is_none() {
                 Some(WrError::QueueFull)
             } else {
                 None
@@ -205,37 +274,38 @@ impl RecvQueue {
             }
             accepted += 1;
             if flushing.is_none() {
-                let mut sges = wr
-                    .sg_list
-                    .iter()
-                    .map(|s| keys.resolve_receive(s.lkey, s.addr, s.length as usize));
-                let first = sges.next();
-                let before = queue.rest.len();
-                queue.rest.extend(sges);
-                queue.posted.push_back(Posted {
-                    wr_id: wr.wr_id,
-                    first,
-                    more: (queue.rest.len() - before) as u32,
+                inbox.new.push(wr.wr_id, &wr.sg_list, |s| {
+                    keys.resolve_receive(s.lkey, s.addr, s.length as usize)
                 });
             }
         }
         let result = refused.map_or(Ok(()), Err);
         if let Some((cq, qp_num)) = flushing {
-            // Under the queue's lock: a flush of the queue cannot overtake it.
+            // Under the inbox's lock: a flush cannot overtake it.
             let _ = cq.push(
                 wrs[..accepted].iter().map(|wr| flushed(wr.wr_id, qp_num)),
                 false,
             );
             return (Woken(Vec::new()), result);
         }
-        let wake = accepted > 0 && core::mem::take(&mut queue.wanted);
-        drop(guard);
+        let wake = accepted > 0 && core::mem::take(&mut inbox.wanted);
+        drop(inbox);
         let woken = if wake {
             core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner))
         } else {
             Vec::new()
         };
         (Woken(woken), result)
+    }
+
+    fn lock_inbox(&self) -> MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the mode on both sides (the queue's lock held as `queue`).
+    fn set_mode(&self, queue: &mut Queue, inbox: &mut Inbox, mode: Mode) {
+        queue.mode = mode.clone();
+        inbox.mode = mode;
     }
 
     /// Consumes the oldest receive under a lock of its own; see
@@ -252,9 +322,10 @@ impl RecvQueue {
 
     /// Remembers QP `qpn` as a sender waiting for a receive here. The
     /// sender then looks at the queue again: a post that came before this
-    /// found `wanted` set by the sender's failed consume and named the
-    /// waiters, either after this registration (naming `qpn`) or before it
-    /// (and then the sender's second look sees the receive).
+    /// found `wanted` set (under the inbox's lock) by the sender's failed
+    /// consume and named the waiters, either after this registration
+    /// (naming `qpn`) or before it (and then the sender's second look sees
+    /// the receive).
     pub(super) fn add_waiter(&self, qpn: u32) {
         let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
         if !waiters.contains(&qpn) {
@@ -270,25 +341,28 @@ impl RecvQueue {
 
     /// Lets the queue take receives again (its QP left RESET).
     pub(super) fn open(&self) {
-        self.lock().queue.mode = Mode::Open;
+        let mut guard = self.lock();
+        self.set_mode(&mut guard.queue, &mut self.lock_inbox(), Mode::Open);
     }
 
     /// Drops every posted receive without completions and refuses posts
     /// until [`open`](Self::open) (the queue's QP was reset).
     pub(super) fn clear(&self) {
         let mut guard = self.lock();
+        let mut inbox = self.lock_inbox();
         let queue = &mut *guard.queue;
-        queue.rest.clear();
-        queue.posted.clear();
+        queue.taken.clear();
+        inbox.new.clear();
+        self.taken.store(0, Ordering::Release);
         queue.done.clear();
         queue.done_solicited = false;
-        queue.mode = Mode::Closed;
+        self.set_mode(queue, &mut inbox, Mode::Closed);
     }
 
     /// `(max_wr, limit)`.
     pub(super) fn limits(&self) -> (u32, u32) {
         let guard = self.lock();
-        (guard.queue.max_wr, guard.queue.limit)
+        (self.max_wr.load(Ordering::Acquire), guard.queue.limit)
     }
 
     /// Changes the capacity (not below what is posted) and/or the limit.
@@ -297,14 +371,15 @@ impl RecvQueue {
     /// [`Error::InvalidArgument`] when `max_wr` is below what is posted.
     pub(super) fn set_limits(&self, max_wr: Option<u32>, limit: Option<u32>) -> Result<()> {
         let mut guard = self.lock();
+        let inbox = self.lock_inbox();
         let queue = &mut *guard.queue;
         if let Some(max_wr) = max_wr {
-            if (max_wr as usize) < queue.posted.len() {
+            if (max_wr as usize) < queue.taken.len() + inbox.new.len() {
                 return Err(Error::InvalidArgument(
                     "max_wr below the receives already posted",
                 ));
             }
-            queue.max_wr = max_wr;
+            self.max_wr.store(max_wr, Ordering::Release);
         }
         if let Some(limit) = limit {
             queue.limit = limit;
@@ -332,20 +407,32 @@ impl RecvGuard<'_> {
         delivery: Delivery,
         respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
     ) -> Consumed<T> {
-        let queue = &mut *self.queue;
-        if !matches!(queue.mode, Mode::Open) {
+        if !matches!(self.queue.mode, Mode::Open) {
             return Consumed::Closed;
         }
-        let Some(posted) = queue.posted.pop_front() else {
-            queue.wanted = true;
+        let inbox_len = if self.queue.taken.posted.is_empty() {
+            // Move the inbox over; finding it empty too marks it wanted.
+            let mut inbox = self.rq.lock_inbox();
+            if inbox.new.posted.is_empty() {
+                inbox.wanted = true;
+                return Consumed::Empty;
+            }
+            self.queue.taken.append(&mut inbox.new);
+            0
+        } else {
+            usize::MAX
+        };
+        let queue = &mut *self.queue;
+        let Some(posted) = queue.taken.posted.pop_front() else {
             return Consumed::Empty;
         };
         let rest = if posted.more > 0 {
-            queue.rest.drain(..posted.more as usize).collect()
+            queue.taken.rest.drain(..posted.more as usize).collect()
         } else {
             Vec::new()
         };
-        self.check_limit();
+        self.rq.taken.store(queue.taken.len(), Ordering::Release);
+        self.check_limit(inbox_len);
         let (wc, value) = respond(&Receive {
             wr_id: posted.wr_id,
             first: posted.first,
@@ -365,10 +452,19 @@ impl RecvGuard<'_> {
     }
 
     /// An armed SRQ limit fires once fewer receives than it are posted:
-    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed.
-    fn check_limit(&mut self) {
+    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed. `inbox_len` is
+    /// how many the inbox holds, when known (`usize::MAX`: look).
+    fn check_limit(&mut self, inbox_len: usize) {
+        if self.queue.limit == 0 {
+            return;
+        }
+        let inbox_len = if inbox_len == usize::MAX {
+            self.rq.lock_inbox().new.len()
+        } else {
+            inbox_len
+        };
         let queue = &mut *self.queue;
-        if queue.limit > 0 && queue.posted.len() < queue.limit as usize {
+        if queue.taken.len() + inbox_len < queue.limit as usize {
             queue.limit = 0;
             if let Some((srq_num, deferred)) = &self.rq.srq {
                 deferred.raise(AsyncEvent::SrqLimitReached { srq_num: *srq_num });
@@ -390,12 +486,17 @@ impl RecvGuard<'_> {
     /// Completes every posted receive with a flush error on `cq`, and every
     /// one posted from now on (the queue's QP entered the error state).
     pub(super) fn flush(&mut self, cq: &Arc<SoftCq>, qp_num: u32) {
-        // What was consumed before the error completes first, as it did.
+        // What was consumed before the error completes first, as it did;
+        // then what is left, the receives moved over before the inbox's.
         self.deliver(cq);
+        let mut inbox = self.rq.lock_inbox();
         let queue = &mut *self.queue;
-        queue.rest.clear();
-        let posted = core::mem::take(&mut queue.posted);
-        queue.mode = Mode::Flushing(Arc::clone(cq), qp_num);
+        queue.taken.append(&mut inbox.new);
+        let posted = core::mem::take(&mut queue.taken.posted);
+        queue.taken.rest.clear();
+        self.rq.taken.store(0, Ordering::Release);
+        let mode = Mode::Flushing(Arc::clone(cq), qp_num);
+        self.rq.set_mode(queue, &mut inbox, mode);
         let _ = cq.push(posted.iter().map(|p| flushed(p.wr_id, qp_num)), false);
     }
 }

@@ -5,11 +5,11 @@
 //! the unsignaled work requests before it); polling it frees them, as a
 //! channel adapter frees send WQEs when their CQE is consumed.
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use super::deferred::Deferred;
+use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::error::{Error, Result};
 use crate::event::AsyncEvent;
 use crate::object::Cq;

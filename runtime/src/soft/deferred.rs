@@ -5,8 +5,9 @@
 //! code that found them could not take (a QP that failed as a responder
 //! flushes its own send queue, whose lock its peer's poster cannot take).
 
-use core::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+
+use super::sync::{AtomicBool, Mutex, Ordering};
 
 use crate::event::{AsyncEvent, EventSender};
 
@@ -102,5 +103,40 @@ pub(super) struct RunOnReturn<'a>(&'a Deferred);
 impl Drop for RunOnReturn<'_> {
     fn drop(&mut self) {
         self.0.run();
+    }
+}
+
+/// Loom model test: events raised on two threads, each running what was
+/// deferred on its return, reach the handlers exactly once.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn every_raised_event_is_delivered_once() {
+        loom::model(|| {
+            let sender = EventSender::default();
+            let seen = Arc::new(AtomicUsize::new(0));
+            let count = Arc::clone(&seen);
+            sender.handlers.register(Arc::new(move |_: &AsyncEvent| {
+                count.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            }));
+            let deferred = Arc::new(Deferred::new(sender));
+            let other = {
+                let deferred = Arc::clone(&deferred);
+                loom::thread::spawn(move || {
+                    let _run = deferred.on_return();
+                    deferred.raise(AsyncEvent::PortErr { port_num: 1 });
+                })
+            };
+            {
+                let _run = deferred.on_return();
+                deferred.raise(AsyncEvent::PortActive { port_num: 1 });
+            }
+            other.join().expect("other thread");
+            assert_eq!(seen.load(core::sync::atomic::Ordering::Relaxed), 2);
+        });
     }
 }

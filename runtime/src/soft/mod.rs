@@ -68,6 +68,7 @@ mod qp;
 mod recv;
 mod requester;
 mod responder;
+mod sync;
 mod timer;
 mod transitions;
 mod verbs;

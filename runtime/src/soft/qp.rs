@@ -1,15 +1,15 @@
 //! Queue pairs' state: what a QP is, its send queue, its state and the
 //! responder's attributes, readable without the send-queue lock.
 
-use core::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, PoisonError, Weak};
 use std::time::Instant;
 
 use super::cq::{Cqe, SoftCq};
 use super::deferred::Deferred;
 use super::pending::Pending;
 use super::recv::RecvQueue;
+use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering};
 use crate::error::Result;
 use crate::object::Qp;
 use crate::verbs::{AccessFlags, QpAttr, QpCap, QpState, QpType};

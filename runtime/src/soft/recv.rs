@@ -12,13 +12,13 @@
 //! locks, so a post and a flush or reset are still ordered one way or the
 //! other, and no receive outlives a flush.
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use super::cq::{Cqe, SoftCq};
 use super::deferred::Deferred;
 use super::keys::{Keys, Resolved};
+use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::error::{Error, Result, WrError};
 use crate::event::AsyncEvent;
 use crate::object::Srq;
@@ -516,4 +516,121 @@ fn flushed(wr_id: u64, qp_num: u32) -> Cqe {
         ..WorkCompletion::default()
     };
     Cqe::new(wc, None)
+}
+
+/// Loom model tests of the two-lock protocol: every interleaving of a post
+/// with a consumer or a flush (`scripts/loom.sh`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::event::EventSender;
+    use crate::soft::keys::KeyTable;
+    use loom::thread;
+
+    fn cq() -> Arc<SoftCq> {
+        let deferred = Arc::new(Deferred::new(EventSender::default()));
+        Arc::new(SoftCq::new(16, None, 1, deferred))
+    }
+
+    fn open_queue() -> Arc<RecvQueue> {
+        let rq = Arc::new(RecvQueue::for_qp(8, 1));
+        rq.open();
+        rq
+    }
+
+    fn post(rq: &RecvQueue, wr_id: u64) -> Woken {
+        let keys = KeyTable::default();
+        let (woken, result) = rq.post(&keys.read(), &[RecvWr::new(wr_id, Vec::new())]);
+        assert!(result.is_ok());
+        woken
+    }
+
+    fn take(rq: &RecvQueue, cq: &SoftCq) -> Option<u64> {
+        match rq.consume(cq, false, Delivery::Now, |recv| {
+            let wc = WorkCompletion {
+                wr_id: recv.wr_id,
+                ..WorkCompletion::default()
+            };
+            (wc, recv.wr_id)
+        }) {
+            Consumed::Used { value, .. } => Some(value),
+            Consumed::Empty | Consumed::Closed => None,
+        }
+    }
+
+    /// A sender that found no receive registers and looks again; the post
+    /// racing it either is seen by that second look or names the sender:
+    /// no wake-up is lost between the inbox and the queue. (Fails, with
+    /// "lost wake-up", when a consume that finds both halves empty does not
+    /// mark the inbox wanted.)
+    #[test]
+    fn a_post_racing_an_empty_consume_is_seen_or_wakes_the_sender() {
+        loom::model(|| {
+            let (rq, cq) = (open_queue(), cq());
+            let poster = {
+                let rq = Arc::clone(&rq);
+                thread::spawn(move || post(&rq, 1).0)
+            };
+            let mut got = take(&rq, &cq);
+            let mut registered = false;
+            if got.is_none() {
+                rq.add_waiter(7);
+                registered = true;
+                got = take(&rq, &cq);
+            }
+            let woken = poster.join().expect("poster");
+            match got {
+                Some(wr_id) => assert_eq!(wr_id, 1),
+                None => {
+                    assert!(registered && woken.contains(&7), "lost wake-up");
+                    assert_eq!(take(&rq, &cq), Some(1), "the receive is still there");
+                }
+            }
+        });
+    }
+
+    /// A post racing a flush completes exactly once, with a flush error:
+    /// before the flush it is flushed with the queue, after it at once.
+    #[test]
+    fn a_post_racing_a_flush_completes_exactly_once() {
+        loom::model(|| {
+            let (rq, cq) = (open_queue(), cq());
+            let poster = {
+                let rq = Arc::clone(&rq);
+                thread::spawn(move || drop(post(&rq, 1)))
+            };
+            rq.flush(&cq, 9);
+            poster.join().expect("poster");
+            let mut wc = [WorkCompletion::default(); 4];
+            let n = cq.poll(&mut wc).expect("poll");
+            assert_eq!(n, 1, "exactly one completion");
+            assert_eq!((wc[0].wr_id, wc[0].status), (1, WcStatus::WrFlushErr));
+            assert_eq!(take(&rq, &cq), None, "nothing left to consume");
+        });
+    }
+
+    /// A receive consumed while the queue is flushed completes once: as a
+    /// success before the flush, or as a flush error.
+    #[test]
+    fn a_consume_racing_a_flush_completes_the_receive_once() {
+        loom::model(|| {
+            let (rq, cq) = (open_queue(), cq());
+            drop(post(&rq, 1));
+            let consumer = {
+                let (rq, cq) = (Arc::clone(&rq), Arc::clone(&cq));
+                thread::spawn(move || take(&rq, &cq))
+            };
+            rq.flush(&cq, 9);
+            let consumed = consumer.join().expect("consumer");
+            let mut wc = [WorkCompletion::default(); 4];
+            let n = cq.poll(&mut wc).expect("poll");
+            assert_eq!(n, 1, "exactly one completion");
+            let expected = if consumed.is_some() {
+                WcStatus::Success
+            } else {
+                WcStatus::WrFlushErr
+            };
+            assert_eq!((wc[0].wr_id, wc[0].status), (1, expected));
+        });
+    }
 }

@@ -122,6 +122,7 @@ impl Slots {
         ((index as u32) << 8) | u32::from(self.generations[index])
     }
 
+    #[inline]
     fn live(&self, key: u32) -> Option<&SoftMr> {
         let index = (key >> 8) as usize;
         let generation = self.generations.get(index)?;
@@ -141,6 +142,7 @@ impl Keys<'_> {
     /// The local bytes an SGE names, for a QP of protection domain `pd`;
     /// `write` when the device writes them (receives, READ and atomic
     /// results). Any failure is a local protection error.
+    #[inline]
     pub(super) fn local(
         &self,
         lkey: u32,
@@ -173,6 +175,7 @@ impl Keys<'_> {
             .ok_or(WcStatus::RemAccessErr)
     }
 
+    #[inline]
     fn resolve(
         &self,
         key: u32,
@@ -243,6 +246,7 @@ impl Keys<'_> {
     /// The bytes a resolved receive SGE names, for a QP of protection
     /// domain `pd`, if its keys are still live. Any failure is a local
     /// protection error.
+    #[inline]
     pub(super) fn segment(&self, resolved: &Resolved, pd: u32) -> Result<Segment<'_>, WcStatus> {
         let (key, region, offset, len, region_pd) = match *resolved {
             Resolved::Region {
@@ -268,6 +272,7 @@ impl Keys<'_> {
 }
 
 /// `len` bytes at `addr` of `memory` registered at `iova`, if inside it.
+#[inline]
 fn within(memory: &UserMemory, iova: u64, addr: u64, len: usize) -> Option<Segment<'_>> {
     let start = addr.checked_sub(iova)?;
     let end = start.checked_add(len as u64)?;

@@ -25,6 +25,15 @@ impl<'a> SgList<'a> {
         }
     }
 
+    /// No segment at all.
+    fn one_empty() -> SgList<'a> {
+        SgList {
+            first: None,
+            rest: Vec::new(),
+            len: 0,
+        }
+    }
+
     /// Resolves every entry (an SGE, or one resolved earlier) with
     /// `resolve`; the first failure is returned.
     pub(super) fn resolve<'s, T: 's>(
@@ -32,6 +41,14 @@ impl<'a> SgList<'a> {
         mut resolve: impl FnMut(&T) -> Result<Segment<'a>, WcStatus>,
     ) -> Result<SgList<'a>, WcStatus> {
         let mut sges = sges.into_iter();
+        let (_, most) = sges.size_hint();
+        if most == Some(1) {
+            // One entry, the common case: no loop, no vector.
+            return match sges.next() {
+                Some(one) => resolve(one).map(SgList::one),
+                None => Ok(SgList::one_empty()),
+            };
+        }
         let first = sges.next().map(&mut resolve).transpose()?;
         let mut list = SgList {
             len: first.map_or(0, |s| s.len),

@@ -24,7 +24,7 @@
 //!   reservation, zero-length operations, signaled and unsignaled requests,
 //!   inline data (copied at post time: the buffer may be reused as soon as
 //!   `post_send` returns, even when the request waits);
-//! - posting rules and completion statuses as the `execute` module
+//! - posting rules and completion statuses as the `requester` module
 //!   describes; an error moves the QP to ERR and flushes what is
 //!   outstanding; RESET recovers;
 //! - SRQs shared by several QPs;
@@ -47,10 +47,17 @@
 //! op: UC and XRC queue pairs (`create_qp`), memory windows (`alloc_mw`,
 //! `dealloc_mw`), and every op the tables do not name.
 //!
+//! The modules follow the kernel's rxe and import one way only: `verbs`
+//! (the ops the tables name) above `requester` (a send queue's post lists)
+//! above `responder` (what a message does at the QP it reaches) above
+//! `completer` (send completions, the error state and its flushes), above
+//! the state (`device`, `qp`, `recv`, `cq`, `keys`, `memory`, `pending`,
+//! `timer`, `deferred`).
+//!
 //! Everything is `Send + Sync`; locks are taken in one order (send queue,
-//! key table, receive queue, CQ, buffers), so posters and pollers on many
-//! threads cannot deadlock. The crate has no `unsafe` code: registered
-//! memory is reached through [`Buffer`](crate::Buffer)'s locks.
+//! key table, receive queue, its inbox, CQ, buffers), so posters and
+//! pollers on many threads cannot deadlock. The crate has no `unsafe` code:
+//! registered memory is reached through [`Buffer`](crate::Buffer)'s locks.
 
 mod completer;
 mod counts;

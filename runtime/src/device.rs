@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::event::{AsyncEvent, EventHandler, EventHandlerId, EventSender};
 use crate::ops::{IbDeviceOps, MergeConflict};
 use crate::private::Private;
-use crate::registry::Registry;
 use crate::stats::{OpStat, OpStats};
 
 /// A device being set up: ops tables are merged into it with
@@ -92,19 +91,6 @@ impl DeviceBuilder {
                 events: self.events,
             }),
         })
-    }
-}
-
-impl DeviceBuilder {
-    /// [`register`](Self::register)s the device and adds it to `registry`.
-    ///
-    /// # Errors
-    /// As `register`, or [`Error::AlreadyExists`] when the registry has a
-    /// device of the same name.
-    pub fn register_in(self, registry: &Registry) -> Result<Device> {
-        let device = self.register()?;
-        registry.add(device.clone())?;
-        Ok(device)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::device::Device;
+use crate::device::{Device, DeviceBuilder};
 use crate::error::{Error, Result};
 
 /// Registered devices. [`Registry::global`] is the process-wide one; tests
@@ -116,5 +116,20 @@ impl Registry {
 
     fn write(&self) -> RwLockWriteGuard<'_, Entries> {
         self.entries.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Registration into a registry lives with the registry: a device knows
+/// nothing of registries.
+impl DeviceBuilder {
+    /// [`register`](Self::register)s the device and adds it to `registry`.
+    ///
+    /// # Errors
+    /// As `register`, or [`Error::AlreadyExists`] when the registry has a
+    /// device of the same name.
+    pub fn register_in(self, registry: &Registry) -> Result<Device> {
+        let device = self.register()?;
+        registry.add(device.clone())?;
+        Ok(device)
     }
 }

@@ -250,8 +250,8 @@ fn workload(dev: &Device, messages: u32) -> Result<(), Error> {
     let mut wc = [WorkCompletion::default(); 4];
     for i in 0..messages {
         buf.write(0, &[i as u8; 64])?;
-        b.post_recv(&[RecvWr::new(1, vec![mr.sge(64, 64)?])])?;
-        a.post_send(&[SendWr::new(2, WrOpcode::Send, vec![mr.sge(0, 64)?]).signaled()])?;
+        b.post_recv(&[RecvWr::new(1, [mr.sge(64, 64)?])])?;
+        a.post_send(&[SendWr::new(2, WrOpcode::Send, [mr.sge(0, 64)?]).signaled()])?;
         let mut done = 0;
         while done < 2 {
             let n = cq.poll(&mut wc)?;

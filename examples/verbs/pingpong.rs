@@ -89,14 +89,14 @@ impl End {
 
     fn post_recv(&self) -> Result<(), Error> {
         let sge = self.mr.sge(u64::from(self.size), self.size)?;
-        self.qp.post_recv(&[RecvWr::new(RECV_ID, vec![sge])])
+        self.qp.post_recv(&[RecvWr::new(RECV_ID, [sge])])
     }
 
     fn send(&self, message: &[u8]) -> Result<(), Error> {
         self.buf.write(0, message)?;
         let sge = self.mr.sge(0, self.size)?;
         self.qp
-            .post_send(&[SendWr::new(SEND_ID, WrOpcode::Send, vec![sge]).signaled()])
+            .post_send(&[SendWr::new(SEND_ID, WrOpcode::Send, [sge]).signaled()])
     }
 
     /// Waits for a successful completion `wr_id` (taking one polled early

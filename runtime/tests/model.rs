@@ -372,7 +372,7 @@ impl Real {
         let sge = self.mr.sge(0, 8).expect("sge");
         let wrs: Vec<SendWr> = wr_ids
             .iter()
-            .map(|id| SendWr::new(*id, WrOpcode::Send, vec![sge]).signaled())
+            .map(|id| SendWr::new(*id, WrOpcode::Send, [sge]).signaled())
             .collect();
         qp.post_send(&wrs)
     }
@@ -382,10 +382,7 @@ impl Real {
             return Ok(());
         };
         let sge = self.mr.sge(8, 8).expect("sge");
-        let wrs: Vec<RecvWr> = wr_ids
-            .iter()
-            .map(|id| RecvWr::new(*id, vec![sge]))
-            .collect();
+        let wrs: Vec<RecvWr> = wr_ids.iter().map(|id| RecvWr::new(*id, [sge])).collect();
         qp.post_recv(&wrs)
     }
 
@@ -568,7 +565,7 @@ fn exactly_once(seed: u64, rounds: usize) {
                         let base = ((p as u64) << 40) | ((round as u64) << 8);
                         let n = 1 + rng % 4;
                         let recvs: Vec<RecvWr> = (0..n)
-                            .map(|i| RecvWr::new(base | 0x80 | i, vec![sge]))
+                            .map(|i| RecvWr::new(base | 0x80 | i, [sge]))
                             .collect();
                         match b.post_recv(&recvs) {
                             Ok(()) => ok.extend(recvs.iter().map(|r| r.wr_id)),
@@ -578,7 +575,7 @@ fn exactly_once(seed: u64, rounds: usize) {
                             Err(e) => panic!("{e}"),
                         }
                         let sends: Vec<SendWr> = (0..n)
-                            .map(|i| SendWr::new(base | i, WrOpcode::Send, vec![sge]).signaled())
+                            .map(|i| SendWr::new(base | i, WrOpcode::Send, [sge]).signaled())
                             .collect();
                         match a.post_send(&sends) {
                             Ok(()) => ok.extend(sends.iter().map(|w| w.wr_id)),

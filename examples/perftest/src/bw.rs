@@ -221,7 +221,7 @@ fn requester(
         .map(|target| Lane {
             target,
             list: (0..post_list)
-                .map(|_| SendWr::new(0, target.opcode.clone(), vec![target.end.sge(size)]))
+                .map(|_| SendWr::new(0, target.opcode.clone(), [target.end.sge(size)]))
                 .collect(),
             posted: 0,
             completed: 0,
@@ -312,7 +312,7 @@ impl<'a> Receiver<'a> {
     /// Posts the first `RX_DEPTH` receives.
     fn new(end: &'a End, size: u64, iters: u64) -> Result<Receiver<'a>, String> {
         let batch: Vec<RecvWr> = (0..RX_BATCH)
-            .map(|i| RecvWr::new(i as u64, vec![end.sge(size)]))
+            .map(|i| RecvWr::new(i as u64, [end.sge(size)]))
             .collect();
         for _ in 0..RX_DEPTH as usize / RX_BATCH {
             end.qp

@@ -72,7 +72,7 @@ fn side(
     client: bool,
 ) -> Result<Vec<f64>, String> {
     let err = |e: Error| e.to_string();
-    let recv = RecvWr::new(0, vec![me.sge(size)]);
+    let recv = RecvWr::new(0, [me.sge(size)]);
     if how == Exchange::Send {
         for _ in 0..RX_DEPTH {
             me.qp.post_recv(std::slice::from_ref(&recv)).map_err(err)?;
@@ -85,7 +85,7 @@ fn side(
             rkey: peer.mr.rkey(),
         },
     };
-    let mut wr = SendWr::new(0, opcode, vec![me.sge(size)]).signaled();
+    let mut wr = SendWr::new(0, opcode, [me.sge(size)]).signaled();
     // The last byte of a message: where the sender puts the iteration's
     // mark, and where (in the second half) the receiver watches for it.
     let last = size as usize - 1;
@@ -177,7 +177,7 @@ fn read(me: &End, peer: &End, size: u64, iters: u64) -> Result<Vec<f64>, String>
         remote_addr: peer.mr.addr(),
         rkey: peer.mr.rkey(),
     };
-    let wr = SendWr::new(1, op, vec![me.sge(size)]).signaled();
+    let wr = SendWr::new(1, op, [me.sge(size)]).signaled();
     let mut wc = [WorkCompletion::default(); 1];
     let mut usec = Vec::with_capacity(iters as usize);
     for _ in 0..iters {

@@ -62,4 +62,4 @@ pub use uverbs::{
 pub use vf::{VfGuidType, VfGuids, VfInfo, VfLinkState, VfStats};
 pub use wc::{WcFlags, WcOpcode, WcStatus, WorkCompletion};
 pub use wq::{RwqIndTableInitAttr, WqAttr, WqAttrMask, WqInitAttr, WqState, WqType};
-pub use wr::{RecvWr, SendFlags, SendWr, Sge, WrOpcode};
+pub use wr::{RecvWr, SendFlags, SendWr, Sge, Sges, WrOpcode};

@@ -104,12 +104,12 @@ pub(crate) fn one(cq: &Cq) -> WorkCompletion {
 
 /// A signaled request of `opcode` over `len` bytes at `offset` of `node`'s MR.
 pub(crate) fn wr(node: &Node, wr_id: u64, opcode: WrOpcode, offset: u64, len: u32) -> SendWr {
-    SendWr::new(wr_id, opcode, vec![node.mr.sge(offset, len).expect("sge")]).signaled()
+    SendWr::new(wr_id, opcode, [node.mr.sge(offset, len).expect("sge")]).signaled()
 }
 
 /// A receive of `len` bytes at `offset` of `node`'s MR.
 pub(crate) fn recv(node: &Node, wr_id: u64, offset: u64, len: u32) -> RecvWr {
-    RecvWr::new(wr_id, vec![node.mr.sge(offset, len).expect("sge")])
+    RecvWr::new(wr_id, [node.mr.sge(offset, len).expect("sge")])
 }
 
 /// An RDMA WRITE to `offset` of `target`'s MR.

@@ -104,7 +104,7 @@ fn rdma_write_moves_data_without_a_receive() {
 fn rdma_write_with_immediate_consumes_a_receive() {
     let (_dev, a, b) = rc_pair(256);
     a.buf.write(0, b"imm write").expect("write");
-    b.qp.post_recv(&[RecvWr::new(9, vec![])])
+    b.qp.post_recv(&[RecvWr::new(9, [])])
         .expect("zero-length receive");
     let op = WrOpcode::RdmaWriteWithImm {
         remote_addr: b.mr.addr() + 16,
@@ -183,7 +183,7 @@ fn compare_and_swap_and_fetch_and_add() {
 fn zero_length_operations() {
     let (_dev, a, b) = rc_pair(64);
     b.qp.post_recv(&[recv(&b, 1, 0, 64)]).expect("recv");
-    a.qp.post_send(&[SendWr::new(2, WrOpcode::Send, vec![]).signaled()])
+    a.qp.post_send(&[SendWr::new(2, WrOpcode::Send, []).signaled()])
         .expect("empty send");
     assert_eq!(one(&b.cq).byte_len, 0);
     // A zero-length WRITE names no memory, so its rkey is not checked.
@@ -191,7 +191,7 @@ fn zero_length_operations() {
         remote_addr: 0,
         rkey: 0xdead,
     };
-    a.qp.post_send(&[SendWr::new(3, op, vec![]).signaled()])
+    a.qp.post_send(&[SendWr::new(3, op, []).signaled()])
         .expect("empty write");
     let c = drain(&a.cq);
     assert!(c.iter().all(|c| c.status == WcStatus::Success), "{c:?}");
@@ -202,9 +202,9 @@ fn zero_length_operations() {
 fn unsignaled_requests_complete_silently() {
     let (_dev, a, b) = rc_pair(64);
     let ops = [
-        SendWr::new(1, rdma_write(&b, 0), vec![a.mr.sge(0, 8).expect("sge")]),
-        SendWr::new(2, rdma_write(&b, 8), vec![a.mr.sge(0, 8).expect("sge")]),
-        SendWr::new(3, rdma_write(&b, 16), vec![a.mr.sge(0, 8).expect("sge")]).signaled(),
+        SendWr::new(1, rdma_write(&b, 0), [a.mr.sge(0, 8).expect("sge")]),
+        SendWr::new(2, rdma_write(&b, 8), [a.mr.sge(0, 8).expect("sge")]),
+        SendWr::new(3, rdma_write(&b, 16), [a.mr.sge(0, 8).expect("sge")]).signaled(),
     ];
     a.qp.post_send(&ops).expect("post list");
     let c = drain(&a.cq);
@@ -219,7 +219,7 @@ fn sq_sig_all_signals_every_request() {
     init.sq_sig_all = true;
     let qp = a.pd.create_qp(&init).expect("qp");
     qp.connect_rc(qp.qp_num(), ALL_REMOTE, 7).expect("loopback");
-    let w = SendWr::new(1, rdma_write(&a, 32), vec![a.mr.sge(0, 8).expect("sge")]);
+    let w = SendWr::new(1, rdma_write(&a, 32), [a.mr.sge(0, 8).expect("sge")]);
     qp.post_send(&[w.clone(), w]).expect("post");
     assert_eq!(drain(&a.cq).len(), 2);
 }

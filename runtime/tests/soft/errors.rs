@@ -89,7 +89,7 @@ fn unsignaled_requests_hold_their_slots_until_a_signaled_one_is_polled() {
     let (_dev, a, b) = rc_pair(64);
     let depth = CAP.max_send_wr as u64;
     let quiet: Vec<SendWr> = (0..depth - 1)
-        .map(|i| SendWr::new(i, rdma_write(&b, 0), vec![a.mr.sge(0, 8).expect("sge")]))
+        .map(|i| SendWr::new(i, rdma_write(&b, 0), [a.mr.sge(0, 8).expect("sge")]))
         .collect();
     a.qp.post_send(&quiet).expect("unsignaled");
     a.qp.post_send(&[wr(&a, 99, rdma_write(&b, 0), 0, 8)])
@@ -145,7 +145,7 @@ fn an_address_outside_the_local_region_is_a_local_protection_error() {
     let (_dev, a, b) = rc_pair(64);
     // Built by hand: `Mr::sge` refuses bytes outside the region.
     let sge = Sge::new(a.mr.addr() + 60, 8, a.mr.lkey());
-    a.qp.post_send(&[SendWr::new(1, rdma_write(&b, 0), vec![sge]).signaled()])
+    a.qp.post_send(&[SendWr::new(1, rdma_write(&b, 0), [sge]).signaled()])
         .expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::LocProtErr)]);
 }
@@ -154,8 +154,7 @@ fn an_address_outside_the_local_region_is_a_local_protection_error() {
 fn an_mr_of_another_pd_is_a_local_protection_error() {
     let (dev, a, b) = rc_pair(64);
     let other = node(&dev, QpType::Rc, 64);
-    let list =
-        [SendWr::new(1, rdma_write(&b, 0), vec![other.mr.sge(0, 8).expect("sge")]).signaled()];
+    let list = [SendWr::new(1, rdma_write(&b, 0), [other.mr.sge(0, 8).expect("sge")]).signaled()];
     a.qp.post_send(&list).expect("posted");
     assert_eq!(statuses(&a.cq), [(1, WcStatus::LocProtErr)]);
 }
@@ -301,7 +300,7 @@ fn a_receive_into_memory_without_local_write_fails_at_the_responder() {
     let ro =
         b.pd.reg_mr(&UserMemory::whole(&b.buf), AccessFlags::REMOTE_READ)
             .expect("mr");
-    b.qp.post_recv(&[RecvWr::new(7, vec![ro.sge(0, 8).expect("sge")])])
+    b.qp.post_recv(&[RecvWr::new(7, [ro.sge(0, 8).expect("sge")])])
         .expect("recv");
     a.qp.post_send(&[wr(&a, 1, WrOpcode::Send, 0, 8)])
         .expect("posted");

@@ -85,7 +85,7 @@ fn a_cq_overrun_raises_cq_error_and_qp_fatal_once() {
             remote_addr: peer.mr.addr(),
             rkey: peer.mr.rkey(),
         };
-        SendWr::new(id, op, vec![mr.sge(0, 8).expect("sge")]).signaled()
+        SendWr::new(id, op, [mr.sge(0, 8).expect("sge")]).signaled()
     };
     qp.post_send(&[write(1), write(2), write(3)])
         .expect("posted");

@@ -240,7 +240,7 @@ fn posts_racing_err_all_complete() {
         thread::scope(|s| {
             s.spawn(|| {
                 for i in 0..u64::from(RECEIVES) {
-                    let wr = RecvWr::new(i, vec![p.b_mr.sge(0, MSG).expect("sge")]);
+                    let wr = RecvWr::new(i, [p.b_mr.sge(0, MSG).expect("sge")]);
                     if p.b.post_recv(&[wr]).is_ok() {
                         accepted += 1;
                     }

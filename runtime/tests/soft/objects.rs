@@ -232,7 +232,7 @@ fn a_dma_mr_reaches_registered_memory_of_its_pd() {
     a.buf.write(0, b"dma!").expect("write");
     b.qp.post_recv(&[recv(&b, 1, 0, 64)]).expect("recv");
     let sge = Sge::new(a.mr.addr(), 4, dma.lkey());
-    a.qp.post_send(&[SendWr::new(7, WrOpcode::Send, vec![sge]).signaled()])
+    a.qp.post_send(&[SendWr::new(7, WrOpcode::Send, [sge]).signaled()])
         .expect("send");
     assert_eq!(one(&a.cq).status, WcStatus::Success);
     let mut got = [0u8; 4];

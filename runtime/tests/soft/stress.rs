@@ -96,7 +96,7 @@ fn senders_and_pollers_on_shared_cqs() {
                     let list: Vec<SendWr> = (seq..seq + n)
                         .map(|s| {
                             let sge = smr.sge(u64::from(s) * MSG as u64, MSG as u32).expect("sge");
-                            SendWr::new(wr_id(i, s), WrOpcode::Send, vec![sge]).signaled()
+                            SendWr::new(wr_id(i, s), WrOpcode::Send, [sge]).signaled()
                         })
                         .collect();
                     match qp.post_send(&list) {
@@ -210,8 +210,7 @@ fn threads_posting_on_one_qp() {
                         remote_addr: dmr.addr() + id * SLOT,
                         rkey: dmr.rkey(),
                     };
-                    let w =
-                        SendWr::new(id, op, vec![smr.sge(0, SLOT as u32).expect("sge")]).signaled();
+                    let w = SendWr::new(id, op, [smr.sge(0, SLOT as u32).expect("sge")]).signaled();
                     match qp.post_send(&[w]) {
                         Ok(()) => i += 1,
                         Err(Error::BadWr {

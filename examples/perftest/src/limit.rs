@@ -140,6 +140,16 @@ fn copy_words(src: &[AtomicU64], dst: &[AtomicU64], n: usize) {
     }
 }
 
+/// Polls every send completion published so far: the number of the last
+/// (`completed` when there is none).
+fn poll_sends(cq: &mut Consumer<'_>, mut completed: u64) -> u64 {
+    while let Some(number) = cq.pop() {
+        completed = number;
+    }
+    cq.release();
+    completed
+}
+
 /// The shape of a bandwidth run.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Burst {
@@ -225,10 +235,7 @@ pub(crate) fn send_mpps(b: Burst) -> f64 {
                 tx.publish();
                 posted += burst;
             }
-            while let Some(number) = tx_poll.pop() {
-                completed = number;
-            }
-            tx_poll.release();
+            completed = poll_sends(&mut tx_poll, completed);
         }
         let elapsed = start.elapsed();
         done.store(true, Ordering::Relaxed);
@@ -264,10 +271,7 @@ pub(crate) fn write_mpps(b: Burst) -> f64 {
             tx.publish();
             posted += burst;
         }
-        while let Some(number) = tx_poll.pop() {
-            completed = number;
-        }
-        tx_poll.release();
+        completed = poll_sends(&mut tx_poll, completed);
     }
     let elapsed = start.elapsed();
     black_box(&target);

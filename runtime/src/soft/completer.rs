@@ -28,7 +28,7 @@ impl SoftQp {
         let was = self.state();
         self.set_state(QpState::Err);
         if self.shared_rq && was != QpState::Err {
-            self.deferred()
+            self.deferred
                 .raise(AsyncEvent::QpLastWqeReached { qp_num: self.qpn });
         }
     }
@@ -44,7 +44,7 @@ impl SoftQp {
     /// As [`enter_error`](Self::enter_error), for a QP whose CQ overran:
     /// the completions it could not make raise `QP_FATAL`.
     pub(super) fn enter_fatal_error(&self, sq: &mut SendQueue) {
-        self.deferred()
+        self.deferred
             .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
         self.enter_error(sq);
     }
@@ -58,7 +58,7 @@ impl SoftQp {
         self.set_error_state();
         self.flush_own_receives(held);
         let qp = Arc::clone(self);
-        self.deferred().run_later(move || {
+        self.deferred.run_later(move || {
             let mut sq = qp.lock_sq();
             if qp.state() == QpState::Err {
                 qp.flush_pending(&mut sq);
@@ -72,7 +72,7 @@ impl SoftQp {
         self: &Arc<Self>,
         held: Option<&mut RecvGuard<'_>>,
     ) {
-        self.deferred()
+        self.deferred
             .raise(AsyncEvent::QpFatal { qp_num: self.qpn });
         self.enter_error_as_responder(held);
     }

@@ -28,16 +28,24 @@ pub(super) struct SoftQp {
     pub(super) rq: Arc<RecvQueue>,
     /// Whether `rq` is an SRQ (not flushed with the QP).
     pub(super) shared_rq: bool,
-    /// The state; changed with `sq` held, read without a lock.
+    /// What changes while it lives, readable without the send-queue lock.
+    pub(super) live: Live,
+    /// Where its events and deferred flushes go.
+    pub(super) deferred: Arc<Deferred>,
+    pub(super) sq: Mutex<SendQueue>,
+}
+
+/// The state and the responder's attributes of a QP, each an atomic
+/// changed with the send queue held and read without a lock. A new QP's
+/// are those of RESET.
+#[derive(Debug, Default)]
+pub(super) struct Live {
     state: AtomicU8,
-    /// What a responder checks, readable without the send-queue lock.
+    /// What a responder checks.
     responder_access: AtomicU32,
     qkey: AtomicU32,
     /// The RNR NAK timer code it answers a SEND without a receive with.
     min_rnr_timer: AtomicU8,
-    /// Where its events and deferred flushes go.
-    deferred: Arc<Deferred>,
-    pub(super) sq: Mutex<SendQueue>,
 }
 
 /// The requester side: attributes, sends waiting for a receive or for SQD
@@ -60,21 +68,9 @@ pub(super) struct SendQueue {
     pub(super) completions: Vec<Cqe>,
 }
 
-/// What a QP is made of at creation.
-pub(super) struct QpParts {
-    pub(super) qp_type: QpType,
-    pub(super) pd: u32,
-    pub(super) sq_sig_all: bool,
-    pub(super) cap: QpCap,
-    pub(super) send_cq: Arc<SoftCq>,
-    pub(super) recv_cq: Arc<SoftCq>,
-    pub(super) rq: Arc<RecvQueue>,
-    pub(super) shared_rq: bool,
-}
-
 impl SendQueue {
     /// An empty send queue of a QP in RESET.
-    fn new() -> SendQueue {
+    pub(super) fn new() -> SendQueue {
         SendQueue {
             attr: QpAttr::default(),
             peer: Weak::new(),
@@ -115,34 +111,13 @@ impl SoftQp {
     /// The current state.
     #[inline]
     pub(super) fn state(&self) -> QpState {
-        STATES[usize::from(self.state.load(Ordering::Acquire)).min(STATES.len() - 1)]
-    }
-
-    /// A QP numbered `qpn`, in RESET, built from its creation attributes.
-    pub(super) fn new(qpn: u32, parts: QpParts, deferred: Arc<Deferred>) -> SoftQp {
-        SoftQp {
-            qpn,
-            qp_type: parts.qp_type,
-            pd: parts.pd,
-            sq_sig_all: parts.sq_sig_all,
-            cap: parts.cap,
-            send_cq: parts.send_cq,
-            recv_cq: parts.recv_cq,
-            rq: parts.rq,
-            shared_rq: parts.shared_rq,
-            state: AtomicU8::new(0),
-            responder_access: AtomicU32::new(0),
-            qkey: AtomicU32::new(0),
-            min_rnr_timer: AtomicU8::new(0),
-            deferred,
-            sq: Mutex::new(SendQueue::new()),
-        }
+        STATES[usize::from(self.live.state.load(Ordering::Acquire)).min(STATES.len() - 1)]
     }
 
     /// Sets the state (`sq` held by the caller).
     pub(super) fn set_state(&self, state: QpState) {
         let index = STATES.iter().position(|s| *s == state).unwrap_or(0);
-        self.state.store(index as u8, Ordering::Release);
+        self.live.state.store(index as u8, Ordering::Release);
     }
 
     /// Whether it accepts incoming messages (RTR and later, not in error).
@@ -155,39 +130,35 @@ impl SoftQp {
 
     /// The remote access the QP grants as a responder.
     pub(super) fn responder_access(&self) -> AccessFlags {
-        AccessFlags::from_bits_truncate(self.responder_access.load(Ordering::Acquire))
+        AccessFlags::from_bits_truncate(self.live.responder_access.load(Ordering::Acquire))
     }
 
     /// Sets the remote access it grants.
     pub(super) fn set_responder_access(&self, access: AccessFlags) {
-        self.responder_access
+        self.live
+            .responder_access
             .store(access.bits(), Ordering::Release);
     }
 
     /// The Q_Key (UD).
     pub(super) fn qkey(&self) -> u32 {
-        self.qkey.load(Ordering::Acquire)
+        self.live.qkey.load(Ordering::Acquire)
     }
 
     /// Sets the Q_Key.
     pub(super) fn set_qkey(&self, qkey: u32) {
-        self.qkey.store(qkey, Ordering::Release);
+        self.live.qkey.store(qkey, Ordering::Release);
     }
 
     /// Sets the RNR NAK timer code.
     pub(super) fn set_min_rnr_timer(&self, code: u8) {
-        self.min_rnr_timer.store(code, Ordering::Release);
-    }
-
-    /// Where its events and deferred work go.
-    pub(super) fn deferred(&self) -> &Deferred {
-        &self.deferred
+        self.live.min_rnr_timer.store(code, Ordering::Release);
     }
 
     /// The RNR NAK timer code a requester waits for when this QP has no
     /// receive.
     pub(super) fn min_rnr_timer(&self) -> u8 {
-        self.min_rnr_timer.load(Ordering::Acquire)
+        self.live.min_rnr_timer.load(Ordering::Acquire)
     }
 
     pub(super) fn lock_sq(&self) -> MutexGuard<'_, SendQueue> {

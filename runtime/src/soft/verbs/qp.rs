@@ -10,8 +10,9 @@ use crate::soft::cq::soft_cq;
 use crate::soft::device::{SoftDevice, soft_device};
 use crate::soft::limits::check;
 use crate::soft::pd::pd_id;
-use crate::soft::qp::{QpParts, SoftQp, soft_qp};
+use crate::soft::qp::{Live, SendQueue, SoftQp, soft_qp};
 use crate::soft::recv::{RecvQueue, soft_srq};
+use crate::soft::sync::Mutex;
 use crate::soft::{requester, transitions};
 use crate::verbs::{
     AccessFlags, QpAttr, QpAttrMask as M, QpInfo, QpInitAttr, QpQuery, QpState, QpType, Udata,
@@ -68,7 +69,9 @@ pub(in crate::soft) fn create_qp(
     let recv_cq = Arc::clone(soft_cq(&init.recv_cq)?);
     let pd = pd_id(pd)?;
     device.counts.qp.acquire()?;
-    let parts = QpParts {
+    let deferred = Arc::clone(&device.deferred);
+    let inserted = device.insert_qp(|qpn| SoftQp {
+        qpn,
         qp_type: init.qp_type,
         pd,
         sq_sig_all: init.sq_sig_all,
@@ -77,9 +80,10 @@ pub(in crate::soft) fn create_qp(
         recv_cq,
         rq,
         shared_rq,
-    };
-    let deferred = Arc::clone(&device.deferred);
-    let inserted = device.insert_qp(|qpn| SoftQp::new(qpn, parts, deferred));
+        live: Live::default(),
+        deferred,
+        sq: Mutex::new(SendQueue::new()),
+    });
     let qp = inserted.inspect_err(|_| device.counts.qp.release())?;
     let info = QpInfo {
         qp_num: qp.qpn,

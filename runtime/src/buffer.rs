@@ -207,6 +207,142 @@ impl Buffer {
     }
 }
 
+/// The device's access to buffers over a burst of work: it keeps the last
+/// buffers it copied between locked until the next copy needs others (or
+/// [`release`](Self::release)), as a DMA engine works through a post list,
+/// so a post list that moves data between the same two buffers locks them
+/// once, not once per message. Buffers are locked together, in address
+/// order, and only after the ones held are released: a burst never waits
+/// for a buffer while it holds one. The caller releases the burst before
+/// it takes any other lock.
+#[derive(Default)]
+pub(crate) struct Dma<'a> {
+    held: Held<'a>,
+}
+
+/// What a burst holds locked.
+#[derive(Default)]
+enum Held<'a> {
+    #[default]
+    Nothing,
+    /// A source read and a destination written.
+    Pair {
+        src: &'a Buffer,
+        dst: &'a Buffer,
+        from: RwLockReadGuard<'a, Box<[u8]>>,
+        to: RwLockWriteGuard<'a, Box<[u8]>>,
+    },
+    /// One buffer, written (a copy within it, a write or an atomic).
+    One {
+        buffer: &'a Buffer,
+        bytes: RwLockWriteGuard<'a, Box<[u8]>>,
+    },
+}
+
+impl<'a> Dma<'a> {
+    /// Unlocks what the burst holds.
+    pub(crate) fn release(&mut self) {
+        self.held = Held::Nothing;
+    }
+
+    /// [`Buffer::copy`], keeping the two buffers locked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when a range is out of bounds.
+    pub(crate) fn copy(
+        &mut self,
+        src: &'a Buffer,
+        src_offset: usize,
+        dst: &'a Buffer,
+        dst_offset: usize,
+        len: usize,
+    ) -> Result<()> {
+        let from = src.range(src_offset, len)?;
+        let to = dst.range(dst_offset, len)?;
+        if src.same(dst) {
+            self.writable(dst).copy_within(from, to.start);
+            return Ok(());
+        }
+        let (src_bytes, dst_bytes) = self.pair(src, dst);
+        copy_bytes(&src_bytes[from], &mut dst_bytes[to]);
+        Ok(())
+    }
+
+    /// [`Buffer::write`], keeping the buffer locked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the range is out of bounds.
+    pub(crate) fn write(&mut self, dst: &'a Buffer, offset: usize, data: &[u8]) -> Result<()> {
+        let range = dst.range(offset, data.len())?;
+        self.writable(dst)[range].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// [`Buffer::update_u64`], keeping the buffer locked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the eight bytes are out of bounds.
+    pub(crate) fn update_u64(
+        &mut self,
+        buffer: &'a Buffer,
+        offset: usize,
+        f: impl FnOnce(u64) -> u64,
+    ) -> Result<u64> {
+        let range = buffer.range(offset, 8)?;
+        let bytes = self.writable(buffer);
+        let mut old = [0u8; 8];
+        old.copy_from_slice(&bytes[range.clone()]);
+        let old = u64::from_ne_bytes(old);
+        bytes[range].copy_from_slice(&f(old).to_ne_bytes());
+        Ok(old)
+    }
+
+    /// `buffer`'s bytes, locked for writing: held already (alone, or as the
+    /// destination of the pair), or locked after releasing the rest.
+    fn writable(&mut self, buffer: &'a Buffer) -> &mut [u8] {
+        let reuse = match &self.held {
+            Held::One { buffer: b, .. } | Held::Pair { dst: b, .. } => b.same(buffer),
+            Held::Nothing => false,
+        };
+        if !reuse {
+            self.held = Held::Nothing;
+            self.held = Held::One {
+                buffer,
+                bytes: buffer.lock_write(),
+            };
+        }
+        match &mut self.held {
+            Held::One { bytes, .. } => bytes,
+            Held::Pair { to, .. } => to,
+            // Set just above.
+            Held::Nothing => &mut [],
+        }
+    }
+
+    /// `src`'s bytes read and `dst`'s written (two buffers): the pair held
+    /// already, or locked in address order after releasing what is held.
+    fn pair(&mut self, src: &'a Buffer, dst: &'a Buffer) -> (&[u8], &mut [u8]) {
+        let reuse =
+            matches!(&self.held, Held::Pair { src: s, dst: d, .. } if s.same(src) && d.same(dst));
+        if !reuse {
+            self.held = Held::Nothing;
+            let (from, to) = if src.inner.addr < dst.inner.addr {
+                let from = src.lock_read();
+                (from, dst.lock_write())
+            } else {
+                let to = dst.lock_write();
+                (src.lock_read(), to)
+            };
+            self.held = Held::Pair { src, dst, from, to };
+        }
+        match &mut self.held {
+            Held::Pair { from, to, .. } => (from, to),
+            // Set just above.
+            _ => (&[], &mut []),
+        }
+    }
+}
+
 /// Copies `src` into `dst` (of the same length). A message of a word or
 /// less, the common small RDMA message, is moved in registers rather than
 /// through a call to `memcpy`.
@@ -355,6 +491,26 @@ mod tests {
         assert_eq!(b.update_u64(8, |v| v + 2), Ok(5));
         assert_eq!(b.update_u64(8, |v| v), Ok(7));
         assert!(b.update_u64(9, |v| v).is_err());
+    }
+
+    #[test]
+    fn a_burst_copies_writes_and_updates_like_single_accesses() {
+        let a = Buffer::try_from(vec![1, 2, 3, 4, 5, 6, 7, 8]).expect("buffer");
+        let b = Buffer::new(16).expect("buffer");
+        let mut dma = Dma::default();
+        dma.copy(&a, 0, &b, 4, 4).expect("pair");
+        dma.copy(&a, 4, &b, 8, 4).expect("the same pair, held");
+        dma.write(&b, 0, &[9, 9])
+            .expect("the pair's destination, held");
+        dma.copy(&b, 4, &b, 12, 2).expect("within one buffer");
+        let before = u64::from_ne_bytes([1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(dma.update_u64(&a, 0, |v| v + 1), Ok(before));
+        assert!(dma.copy(&a, 6, &b, 0, 4).is_err(), "out of bounds");
+        dma.release();
+        assert_eq!(b.to_vec(), [9, 9, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 0, 0]);
+        let mut first = [0u8; 8];
+        a.read(0, &mut first).expect("read after release");
+        assert_eq!(u64::from_ne_bytes(first), before + 1);
     }
 
     #[test]

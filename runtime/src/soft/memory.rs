@@ -2,7 +2,7 @@
 //! segments of registered buffers, and the copies between them.
 
 use super::keys::Segment;
-use crate::buffer::Buffer;
+use crate::buffer::{Buffer, Dma};
 use crate::verbs::WcStatus;
 
 /// The segments of one work request's SGEs. The first is kept inline, the
@@ -72,9 +72,34 @@ impl<'a> SgList<'a> {
         self.first.iter().chain(&self.rest)
     }
 
-    /// Copies all of `src` into `self`, starting `skip` bytes into `self`.
-    /// The caller has checked that it fits.
+    /// Copies all of `src` into `self`, starting `skip` bytes into `self`
+    /// (the caller has checked that it fits), each buffer locked for its
+    /// copy.
     pub(super) fn copy_from(&self, src: &SgList<'_>, skip: usize) {
+        self.copy_with(src, skip, |s, so, d, dof, n| {
+            let _ = Buffer::copy(s, so, d, dof, n);
+        });
+    }
+
+    /// As [`copy_from`](Self::copy_from) in a burst: the buffers stay
+    /// locked in `dma` for the next copy.
+    pub(super) fn burst_from(&self, src: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
+        self.copy_with(src, skip, |s, so, d, dof, n| {
+            let _ = dma.copy(s, so, d, dof, n);
+        });
+    }
+
+    /// Copies all of `src` into `self` from `skip` on, segment by segment,
+    /// with `copy(src, src_offset, dst, dst_offset, len)`; every range is in
+    /// bounds by construction (both lists were resolved against their
+    /// regions).
+    #[inline]
+    fn copy_with<'s>(
+        &self,
+        src: &SgList<'s>,
+        skip: usize,
+        mut copy: impl FnMut(&'s Buffer, usize, &'a Buffer, usize, usize),
+    ) {
         if let (Some(s), Some(d), true) = (
             src.first,
             self.first,
@@ -82,7 +107,7 @@ impl<'a> SgList<'a> {
         ) {
             // One segment each, the common case: one copy.
             if skip + s.len <= d.len {
-                let _ = Buffer::copy(s.buffer, s.offset, d.buffer, d.offset + skip, s.len);
+                copy(s.buffer, s.offset, d.buffer, d.offset + skip, s.len);
             }
             return;
         }
@@ -99,25 +124,55 @@ impl<'a> SgList<'a> {
                     continue;
                 }
                 let n = (s.len - done).min(d.len - dst_pos);
-                // In bounds by construction: both segments were resolved
-                // against their regions.
-                let _ = Buffer::copy(s.buffer, s.offset + done, d.buffer, d.offset + dst_pos, n);
+                copy(s.buffer, s.offset + done, d.buffer, d.offset + dst_pos, n);
                 done += n;
                 dst_pos += n;
             }
         }
     }
 
-    /// Writes `bytes` at the start of the list.
-    pub(super) fn write_prefix(&self, bytes: &[u8]) {
+    /// Writes `bytes` at the start of the list, in the burst `dma`.
+    pub(super) fn write_prefix(&self, bytes: &[u8], dma: &mut Dma<'a>) {
         let mut rest = bytes;
         for d in self.segments() {
             if rest.is_empty() {
                 return;
             }
             let n = rest.len().min(d.len);
-            let _ = d.buffer.write(d.offset, &rest[..n]);
+            let _ = dma.write(d.buffer, d.offset, &rest[..n]);
             rest = &rest[n..];
+        }
+    }
+}
+
+/// Where a request's bytes come from: registered memory the post list
+/// reaches through its keys (copied in the pass's burst), or the bytes an
+/// inline request captured at post time.
+pub(super) enum Source<'a, 'p> {
+    /// Registered memory.
+    Registered(&'p SgList<'a>),
+    /// Captured bytes.
+    Captured(&'p SgList<'p>),
+}
+
+impl<'a> Source<'a, '_> {
+    /// Its length in bytes.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Source::Registered(list) => list.len,
+            Source::Captured(list) => list.len,
+        }
+    }
+
+    /// Copies it into `dst` from `skip` on: in the burst `dma` when it is
+    /// registered memory, on its own (the burst released) when captured.
+    pub(super) fn land(&self, dst: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
+        match self {
+            Source::Registered(src) => dst.burst_from(src, skip, dma),
+            Source::Captured(src) => {
+                dma.release();
+                dst.copy_from(src, skip);
+            }
         }
     }
 }

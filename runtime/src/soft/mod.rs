@@ -57,7 +57,8 @@
 //! Everything is `Send + Sync`; locks are taken in one order (send queue,
 //! key table, receive queue, its inbox, CQ, buffers), so posters and
 //! pollers on many threads cannot deadlock. The crate has no `unsafe` code:
-//! registered memory is reached through [`Buffer`](crate::Buffer)'s locks.
+//! registered memory is reached through [`Buffer`](crate::Buffer)'s locks,
+//! held across a post list's copies and released before any other lock.
 
 mod completer;
 mod counts;

@@ -27,7 +27,7 @@ use super::completer::wc_opcode;
 use super::cq::Cqe;
 use super::device::{SoftDevice, soft_device};
 use super::keys::{Keys, Segment};
-use super::memory::SgList;
+use super::memory::{SgList, Source};
 use super::pd::pd_id;
 use super::pending::Pending;
 use super::qp::{RnrWait, SendQueue, SoftQp};
@@ -51,15 +51,16 @@ impl<'a> Requester<'a> {
     fn execute(&mut self, wr: &SendWr, inline: Option<&SgList<'_>>) -> Outcome {
         let resolved;
         let src = match inline {
-            Some(captured) => captured,
+            Some(captured) => Source::Captured(captured),
             None => match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
                 Ok(list) => {
                     resolved = list;
-                    &resolved
+                    Source::Registered(&resolved)
                 }
                 Err(status) => return done(status),
             },
         };
+        let src = &src;
         if let WrOpcode::UdSend {
             ah,
             remote_qpn,
@@ -70,14 +71,14 @@ impl<'a> Requester<'a> {
             if !self.may_use(ah) {
                 return done(WcStatus::LocQpOpErr);
             }
-            if src.len > self.device.limits.mtu.bytes() as usize {
+            if src.len() > self.device.limits.mtu.bytes() as usize {
                 return done(WcStatus::LocLenErr);
             }
             let grh = ah.data().attr.grh.is_some();
-            let responder = &self.responder;
+            let responder = &mut self.responder;
             return responder.datagram(src, *remote_qpn, *remote_qkey, *imm_data, grh);
         }
-        if src.len > self.device.limits.max_msg_sz as usize {
+        if src.len() > self.device.limits.max_msg_sz as usize {
             return done(WcStatus::LocLenErr);
         }
         // A port that is down carries nothing: the transport retries and
@@ -169,6 +170,8 @@ pub(super) fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs
                 return;
             }
             if !pass.step(sq, wr, None) {
+                // Capturing inline bytes locks buffers of its own.
+                pass.requester.responder.release();
                 let keys = pass.requester.responder.keys();
                 let captured = wrs[i..].iter().map(|wr| Pending::capture(keys, qp.pd, wr));
                 sq.pending.extend(captured);

@@ -7,15 +7,18 @@
 //!
 //! For an RC peer with a receive queue of its own, the queue stays locked
 //! for a whole post list: one lock per list, not per message, and its
-//! receive completions go to the CQ together at the end.
+//! receive completions go to the CQ together at the end. Copies between
+//! registered buffers run in one burst ([`Dma`]) per post list, released
+//! before any other lock is taken.
 
 use std::sync::Arc;
 
 use super::device::SoftDevice;
 use super::keys::Keys;
-use super::memory::SgList;
+use super::memory::{SgList, Source};
 use super::qp::SoftQp;
 use super::recv::{Consumed, Delivery, Receive, RecvGuard, RecvQueue};
+use crate::buffer::Dma;
 use crate::verbs::{AccessFlags, QpType, WcFlags, WcOpcode, WcStatus, WorkCompletion};
 
 /// Bytes a UD receive buffer reserves for the GRH.
@@ -65,6 +68,8 @@ pub(super) struct Responder<'a> {
     /// The RC peer's own receive queue, locked for the post list once a
     /// message needed a receive.
     held: Option<RecvGuard<'a>>,
+    /// The buffers the last copy locked.
+    dma: Dma<'a>,
 }
 
 impl<'a> Responder<'a> {
@@ -75,7 +80,13 @@ impl<'a> Responder<'a> {
             keys,
             src_qpn,
             held: None,
+            dma: Dma::default(),
         }
+    }
+
+    /// Unlocks the buffers the burst holds (before another lock is taken).
+    pub(super) fn release(&mut self) {
+        self.dma.release();
     }
 
     /// The key table the post list resolves with.
@@ -86,6 +97,7 @@ impl<'a> Responder<'a> {
     /// Puts the held queue's batched receive completions on `peer`'s CQ
     /// (an overrun puts the peer in the error state) and unlocks it.
     pub(super) fn deliver(&mut self, peer: Option<&Arc<SoftQp>>) {
+        self.dma.release();
         if let (Some(mut held), Some(peer)) = (self.held.take(), peer)
             && held.deliver(&peer.recv_cq)
         {
@@ -119,16 +131,34 @@ impl<'a> Responder<'a> {
         &mut self,
         peer: &'a Arc<SoftQp>,
         solicited: bool,
-        respond: impl FnOnce(&Receive) -> (WorkCompletion, Outcome),
+        respond: impl FnOnce(&Receive, &mut Dma<'a>) -> (WorkCompletion, Outcome),
     ) -> Outcome {
         let consumed = if peer.shared_rq {
-            // An SRQ's receives complete on the CQs of several QPs.
+            // An SRQ's receives complete on the CQs of several QPs, at once:
+            // its copies lock their buffers on their own, unlocked before
+            // the completion is pushed.
+            self.dma.release();
             peer.rq
-                .consume(&peer.recv_cq, solicited, Delivery::Now, respond)
+                .consume(&peer.recv_cq, solicited, Delivery::Now, |recv| {
+                    respond(recv, &mut Dma::default())
+                })
         } else {
-            let held = self.held.get_or_insert_with(|| peer.rq.lock());
-            held.consume(&peer.recv_cq, solicited, Delivery::Batched, respond)
+            if self.held.is_none() {
+                self.dma.release();
+                self.held = Some(peer.rq.lock());
+            }
+            let dma = &mut self.dma;
+            match &mut self.held {
+                Some(held) => held.consume(&peer.recv_cq, solicited, Delivery::Batched, |recv| {
+                    respond(recv, dma)
+                }),
+                None => Consumed::Closed,
+            }
         };
+        if matches!(consumed, Consumed::Used { .. }) {
+            // An error below flushes to a CQ.
+            self.dma.release();
+        }
         match consumed {
             Consumed::Used { value, overrun } => {
                 let failed = !matches!(
@@ -157,25 +187,25 @@ impl<'a> Responder<'a> {
     pub(super) fn send(
         &mut self,
         peer: &'a Arc<SoftQp>,
-        src: &SgList<'_>,
+        src: &Source<'a, '_>,
         imm: Option<u32>,
         solicited: bool,
     ) -> Outcome {
-        let (keys, src_qpn) = (self.keys, self.src_qpn);
-        self.receive(peer, solicited, |recv| {
+        let (keys, src_qpn, len) = (self.keys, self.src_qpn, src.len());
+        self.receive(peer, solicited, |recv, dma| {
             let dst = match receive_buffers(keys, recv, peer) {
                 Ok(dst) => dst,
                 Err(status) => {
                     return (failed(peer, recv.wr_id, status), done(WcStatus::RemOpErr));
                 }
             };
-            if dst.len < src.len {
+            if dst.len < len {
                 let wc = failed(peer, recv.wr_id, WcStatus::LocLenErr);
                 return (wc, done(WcStatus::RemInvReqErr));
             }
-            dst.copy_from(src, 0);
-            let wc = received(peer, recv, src_qpn, WcOpcode::Recv, src.len, imm);
-            (wc, success(src.len))
+            src.land(&dst, 0, dma);
+            let wc = received(peer, recv, src_qpn, WcOpcode::Recv, len, imm);
+            (wc, success(len))
         })
     }
 
@@ -184,51 +214,52 @@ impl<'a> Responder<'a> {
     pub(super) fn write(
         &mut self,
         peer: &'a Arc<SoftQp>,
-        src: &SgList<'_>,
+        src: &Source<'a, '_>,
         remote_addr: u64,
         rkey: u32,
         imm: Option<u32>,
         solicited: bool,
     ) -> Outcome {
+        let len = src.len();
         // A zero-length RDMA WRITE names no memory: its rkey is not checked.
-        let dst = if src.len == 0 {
+        let dst = if len == 0 {
             None
         } else {
-            match self.remote(peer, rkey, remote_addr, src.len, AccessFlags::REMOTE_WRITE) {
+            match self.remote(peer, rkey, remote_addr, len, AccessFlags::REMOTE_WRITE) {
                 Ok(dst) => Some(dst),
                 Err(status) => return done(status),
             }
         };
-        let copy = || {
+        let copy = |dma: &mut Dma<'a>| {
             if let Some(dst) = &dst {
-                dst.copy_from(src, 0);
+                src.land(dst, 0, dma);
             }
         };
         // With an immediate, the data lands only once a receive is there.
         let Some(imm) = imm else {
-            copy();
-            return success(src.len);
+            copy(&mut self.dma);
+            return success(len);
         };
         let src_qpn = self.src_qpn;
-        self.receive(peer, solicited, |recv| {
-            copy();
+        self.receive(peer, solicited, |recv, dma| {
+            copy(dma);
             let opcode = WcOpcode::RecvRdmaWithImm;
-            let wc = received(peer, recv, src_qpn, opcode, src.len, Some(imm));
-            (wc, success(src.len))
+            let wc = received(peer, recv, src_qpn, opcode, len, Some(imm));
+            (wc, success(len))
         })
     }
 
     /// RDMA READ of `remote_addr` of region `rkey` at `peer` into `dst`.
     pub(super) fn read(
-        &self,
+        &mut self,
         peer: &SoftQp,
-        dst: &SgList<'_>,
+        dst: &SgList<'a>,
         remote_addr: u64,
         rkey: u32,
     ) -> Outcome {
         if dst.len > 0 {
             match self.remote(peer, rkey, remote_addr, dst.len, AccessFlags::REMOTE_READ) {
-                Ok(src) => dst.copy_from(&src, 0),
+                Ok(src) => dst.burst_from(&src, 0, &mut self.dma),
                 Err(status) => return done(status),
             }
         }
@@ -238,9 +269,9 @@ impl<'a> Responder<'a> {
     /// An atomic `op` on the eight bytes at `remote_addr` of region `rkey`
     /// at `peer`; the old value lands in `dst`.
     pub(super) fn atomic(
-        &self,
+        &mut self,
         peer: &SoftQp,
-        dst: &SgList<'_>,
+        dst: &SgList<'a>,
         remote_addr: u64,
         rkey: u32,
         op: impl FnOnce(u64) -> u64,
@@ -255,9 +286,9 @@ impl<'a> Responder<'a> {
         let Some(seg) = target.first() else {
             return done(WcStatus::RemAccessErr);
         };
-        match seg.buffer.update_u64(seg.offset, op) {
+        match self.dma.update_u64(seg.buffer, seg.offset, op) {
             Ok(old) => {
-                dst.write_prefix(&old.to_ne_bytes());
+                dst.write_prefix(&old.to_ne_bytes(), &mut self.dma);
                 success(8)
             }
             Err(_) => done(WcStatus::RemAccessErr),
@@ -269,14 +300,15 @@ impl<'a> Responder<'a> {
     /// datagram to a missing QP, with a wrong Q_Key or without a receive is
     /// dropped and the sender still succeeds.
     pub(super) fn datagram(
-        &self,
-        src: &SgList<'_>,
+        &mut self,
+        src: &Source<'a, '_>,
         remote_qpn: u32,
         remote_qkey: u32,
         imm: Option<u32>,
         grh: bool,
     ) -> Outcome {
-        let sent = success(src.len);
+        let len = src.len();
+        let sent = success(len);
         if !self.device.port_active() {
             return sent;
         }
@@ -288,6 +320,8 @@ impl<'a> Responder<'a> {
             return sent;
         };
         let (keys, src_qpn) = (self.keys, self.src_qpn);
+        // Its completion is pushed at once: nothing stays locked meanwhile.
+        self.dma.release();
         // A datagram's receive failing does not move a UD QP to ERR; only
         // an overrun of its CQ does.
         let consumed = target
@@ -297,12 +331,14 @@ impl<'a> Responder<'a> {
                     Ok(dst) => dst,
                     Err(status) => return (failed(&target, recv.wr_id, status), ()),
                 };
-                if dst.len < GRH_BYTES + src.len {
+                if dst.len < GRH_BYTES + len {
                     return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
                 }
-                dst.write_prefix(&[0; GRH_BYTES]);
-                dst.copy_from(src, GRH_BYTES);
-                let len = GRH_BYTES + src.len;
+                let mut dma = Dma::default();
+                dst.write_prefix(&[0; GRH_BYTES], &mut dma);
+                src.land(&dst, GRH_BYTES, &mut dma);
+                drop(dma);
+                let len = GRH_BYTES + len;
                 let mut wc = received(&target, recv, src_qpn, WcOpcode::Recv, len, imm);
                 if grh {
                     wc.wc_flags |= WcFlags::GRH;

@@ -140,23 +140,8 @@ impl Buffer {
         dst_offset: usize,
         len: usize,
     ) -> Result<()> {
-        let from = src.range(src_offset, len)?;
-        let to = dst.range(dst_offset, len)?;
-        if src.same(dst) {
-            dst.lock_write().copy_within(from, to.start);
-            return Ok(());
-        }
-        // Lock in address order so that two copies in opposite directions
-        // cannot each hold one lock and wait for the other.
-        let (src_bytes, mut dst_bytes) = if src.inner.addr < dst.inner.addr {
-            let s = src.lock_read();
-            (s, dst.lock_write())
-        } else {
-            let d = dst.lock_write();
-            (src.lock_read(), d)
-        };
-        copy_bytes(&src_bytes[from], &mut dst_bytes[to]);
-        Ok(())
+        // A burst of one copy: both locked in address order, then released.
+        Dma::default().copy(src, src_offset, dst, dst_offset, len)
     }
 
     /// Replaces the native-endian `u64` at `offset` with `f(old)` under the
@@ -166,13 +151,7 @@ impl Buffer {
     /// # Errors
     /// [`Error::InvalidArgument`] when the eight bytes are out of bounds.
     pub fn update_u64(&self, offset: usize, f: impl FnOnce(u64) -> u64) -> Result<u64> {
-        let range = self.range(offset, 8)?;
-        let mut bytes = self.lock_write();
-        let mut old = [0u8; 8];
-        old.copy_from_slice(&bytes[range.clone()]);
-        let old = u64::from_ne_bytes(old);
-        bytes[range].copy_from_slice(&f(old).to_ne_bytes());
-        Ok(old)
+        Dma::default().update_u64(self, offset, f)
     }
 
     /// The allocation indexes of `len` bytes from `offset`.

@@ -152,14 +152,11 @@ impl SoftCq {
     ) -> Result<(), Overrun> {
         let mut ring = self.ring();
         let before = ring.entries.len();
-        let mut lost = false;
-        for cqe in cqes {
-            if ring.entries.len() < ring.capacity {
-                ring.entries.push_back(cqe);
-            } else {
-                lost = true;
-            }
-        }
+        let room = ring.capacity.saturating_sub(before);
+        let mut cqes = cqes.into_iter();
+        ring.entries.extend(cqes.by_ref().take(room));
+        // What does not fit is lost.
+        let lost = cqes.next().is_some();
         if lost && !ring.overrun {
             self.deferred.raise(AsyncEvent::CqErr { cq_num: self.num });
         }

@@ -155,10 +155,6 @@ impl<'a> Responder<'a> {
                 None => Consumed::Closed,
             }
         };
-        if matches!(consumed, Consumed::Used { .. }) {
-            // An error below flushes to a CQ.
-            self.dma.release();
-        }
         match consumed {
             Consumed::Used { value, overrun } => {
                 let failed = !matches!(
@@ -168,6 +164,10 @@ impl<'a> Responder<'a> {
                         ..
                     }
                 );
+                if overrun || failed {
+                    // The error state flushes to a CQ: nothing stays locked.
+                    self.dma.release();
+                }
                 if overrun {
                     peer.enter_fatal_error_as_responder(self.held.as_mut());
                 } else if failed {

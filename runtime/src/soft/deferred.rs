@@ -4,10 +4,12 @@
 //! held, so a handler may call verbs; and flushes that need a lock the
 //! code that found them could not take (a QP that failed as a responder
 //! flushes its own send queue, whose lock its peer's poster cannot take).
+//! Each thread runs what it deferred itself, so the work is done before
+//! the verb that caused it returns to its caller.
 
 use std::sync::PoisonError;
 
-use super::sync::{AtomicBool, Mutex, Ordering};
+use super::sync::{AtomicBool, Mutex, Ordering, ThreadId, thread_id};
 
 use crate::event::{AsyncEvent, EventSender};
 
@@ -22,7 +24,8 @@ enum Task {
 /// Work waiting for the current verb to return, and where events go.
 pub(super) struct Deferred {
     sender: EventSender,
-    tasks: Mutex<Vec<Task>>,
+    /// Each task with the thread that deferred it.
+    tasks: Mutex<Vec<(ThreadId, Task)>>,
     /// Whether `tasks` may hold something: every verb runs what was
     /// deferred on return, and most find nothing, without taking the lock.
     any: AtomicBool,
@@ -40,7 +43,7 @@ impl Deferred {
 
     fn push(&self, task: Task) {
         let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-        tasks.push(task);
+        tasks.push((thread_id(), task));
         self.any.store(true, Ordering::Release);
     }
 
@@ -54,19 +57,26 @@ impl Deferred {
         self.push(Task::Run(Box::new(task)));
     }
 
-    /// Runs every deferred task, and hands every raised event to the
-    /// handlers, in the order they came (including what those raise).
-    /// Call it with no lock of the device held.
+    /// Runs every task this thread deferred, and hands every event it
+    /// raised to the handlers, in the order they came (including what
+    /// those raise). Another thread's tasks are that thread's to run, on
+    /// its verb's return. Call it with no lock of the device held.
     pub(super) fn run(&self) {
-        // A task pushed by this thread is seen (program order); one pushed
-        // by another thread is run by that thread's verb on its return.
+        // This thread's own pushes are seen (program order).
         while self.any.load(Ordering::Acquire) {
-            let tasks = {
+            let me = thread_id();
+            let mine: Vec<Task> = {
                 let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
-                self.any.store(false, Ordering::Release);
-                core::mem::take(&mut *tasks)
+                let (mine, others): (Vec<_>, Vec<_>) =
+                    tasks.drain(..).partition(|(thread, _)| *thread == me);
+                *tasks = others;
+                self.any.store(!tasks.is_empty(), Ordering::Release);
+                mine.into_iter().map(|(_, task)| task).collect()
             };
-            for task in tasks {
+            if mine.is_empty() {
+                return;
+            }
+            for task in mine {
                 match task {
                     Task::Event(event) => self.sender.dispatch(&event),
                     Task::Run(run) => run(),
@@ -106,37 +116,55 @@ impl Drop for RunOnReturn<'_> {
     }
 }
 
-/// Loom model test: events raised on two threads, each running what was
-/// deferred on its return, reach the handlers exactly once.
+/// Loom model test: events raised on two threads, each running what it
+/// deferred on its return, reach the handlers exactly once, and each
+/// thread's own event before its verb returns.
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
     use std::sync::Arc;
-    use std::sync::atomic::AtomicUsize;
+
+    fn has(seen: &Mutex<Vec<AsyncEvent>>, event: AsyncEvent) -> bool {
+        seen.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&event)
+    }
 
     #[test]
-    fn every_raised_event_is_delivered_once() {
+    fn every_raised_event_is_delivered_once_by_the_thread_that_raised_it() {
         loom::model(|| {
             let sender = EventSender::default();
-            let seen = Arc::new(AtomicUsize::new(0));
-            let count = Arc::clone(&seen);
-            sender.handlers.register(Arc::new(move |_: &AsyncEvent| {
-                count.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-            }));
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let log = Arc::clone(&seen);
+            sender
+                .handlers
+                .register(Arc::new(move |event: &AsyncEvent| {
+                    log.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(*event);
+                }));
             let deferred = Arc::new(Deferred::new(sender));
+            let (down, up) = (
+                AsyncEvent::PortErr { port_num: 1 },
+                AsyncEvent::PortActive { port_num: 1 },
+            );
             let other = {
-                let deferred = Arc::clone(&deferred);
+                let (deferred, seen) = (Arc::clone(&deferred), Arc::clone(&seen));
                 loom::thread::spawn(move || {
-                    let _run = deferred.on_return();
-                    deferred.raise(AsyncEvent::PortErr { port_num: 1 });
+                    {
+                        let _run = deferred.on_return();
+                        deferred.raise(down);
+                    }
+                    assert!(has(&seen, down), "delivered before the verb returned");
                 })
             };
             {
                 let _run = deferred.on_return();
-                deferred.raise(AsyncEvent::PortActive { port_num: 1 });
+                deferred.raise(up);
             }
+            assert!(has(&seen, up), "delivered before the verb returned");
             other.join().expect("other thread");
-            assert_eq!(seen.load(core::sync::atomic::Ordering::Relaxed), 2);
+            assert_eq!(seen.lock().unwrap_or_else(PoisonError::into_inner).len(), 2);
         });
     }
 }

@@ -8,6 +8,27 @@
 //! [`DeviceBuilder`](crate::DeviceBuilder) before registration, and every
 //! handler of the device sees every event, in the order the provider
 //! dispatched them.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use ibops::AsyncEvent;
+//!
+//! let device = ibops::soft::probe("soft-events-doc")?;
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let log = Arc::clone(&seen);
+//! let id = device.register_event_handler(move |event| {
+//!     log.lock().expect("log").push(*event);
+//! });
+//! // Pull the soft device's cable, then plug it back in.
+//! ibops::soft::set_port_active(&device, false)?;
+//! ibops::soft::set_port_active(&device, true)?;
+//! assert!(device.unregister_event_handler(id));
+//! assert_eq!(
+//!     *seen.lock().expect("log"),
+//!     [AsyncEvent::PortErr { port_num: 1 }, AsyncEvent::PortActive { port_num: 1 }]
+//! );
+//! # Ok::<(), ibops::Error>(())
+//! ```
 
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};

@@ -106,9 +106,7 @@ impl Buffer {
     /// # Errors
     /// [`Error::InvalidArgument`] when the range is out of bounds.
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
-        let range = self.range(offset, data.len())?;
-        self.lock_write()[range].copy_from_slice(data);
-        Ok(())
+        Dma::default().write(self, offset, data)
     }
 
     /// A copy of every byte.

@@ -67,11 +67,19 @@ impl IdSet {
         }))
     }
 
-    /// An id no live object has.
+    /// Counts one more live object against `counter` (its kind's limit)
+    /// and gives it an id no live object has; the count is given back when
+    /// no id is free.
     ///
     /// # Errors
-    /// [`Error::LimitExceeded`] when every id is in use.
-    pub(super) fn take(&self) -> Result<u32> {
+    /// [`Error::LimitExceeded`] past the counter's limit or when every id
+    /// is in use.
+    pub(super) fn take(&self, counter: &Counter) -> Result<u32> {
+        counter.acquire()?;
+        self.take_id().inspect_err(|_| counter.release())
+    }
+
+    fn take_id(&self) -> Result<u32> {
         let mut ids = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let Ids { live, numbers } = &mut *ids;
         let id = numbers.take(live.len(), |n| live.contains(&n))?;
@@ -79,13 +87,14 @@ impl IdSet {
         Ok(id)
     }
 
-    /// Frees an id.
-    pub(super) fn release(&self, id: u32) {
+    /// Frees an object's id and its count.
+    pub(super) fn release(&self, id: u32, counter: &Counter) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .live
             .remove(&id);
+        counter.release();
     }
 }
 

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use super::cq::{Cqe, SoftCq};
 use super::deferred::Deferred;
+use super::keys::Keys;
 use super::pending::Pending;
 use super::recv::RecvQueue;
 use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering};
 use crate::error::Result;
 use crate::object::Qp;
-use crate::verbs::{AccessFlags, QpAttr, QpCap, QpState, QpType};
+use crate::verbs::{AccessFlags, QpAttr, QpCap, QpState, QpType, SendWr};
 
 /// The provider state of one QP.
 #[derive(Debug)]
@@ -80,6 +81,14 @@ impl SendQueue {
             unsignaled: 0,
             completions: Vec::new(),
         }
+    }
+
+    /// Queues `wrs`, posted on a QP of protection domain `pd`, behind the
+    /// pending sends; inline requests capture their bytes now, through
+    /// `keys`.
+    pub(super) fn wait(&mut self, keys: &Keys<'_>, pd: u32, wrs: &[SendWr]) {
+        let captured = wrs.iter().map(|wr| Pending::capture(keys, pd, wr));
+        self.pending.extend(captured);
     }
 
     /// Forgets everything (the QP went to RESET).

@@ -302,12 +302,6 @@ impl RecvQueue {
         self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sets the mode on both sides (the queue's lock held as `queue`).
-    fn set_mode(&self, queue: &mut Queue, inbox: &mut Inbox, mode: Mode) {
-        queue.mode = mode.clone();
-        inbox.mode = mode;
-    }
-
     /// Consumes the oldest receive under a lock of its own; see
     /// [`RecvGuard::consume`].
     pub(super) fn consume<T>(
@@ -342,7 +336,7 @@ impl RecvQueue {
     /// Lets the queue take receives again (its QP left RESET).
     pub(super) fn open(&self) {
         let mut guard = self.lock();
-        self.set_mode(&mut guard.queue, &mut self.lock_inbox(), Mode::Open);
+        set_mode(&mut guard.queue, &mut self.lock_inbox(), Mode::Open);
     }
 
     /// Drops every posted receive without completions and refuses posts
@@ -356,7 +350,7 @@ impl RecvQueue {
         self.taken.store(0, Ordering::Release);
         queue.done.clear();
         queue.done_solicited = false;
-        self.set_mode(queue, &mut inbox, Mode::Closed);
+        set_mode(queue, &mut inbox, Mode::Closed);
     }
 
     /// `(max_wr, limit)`.
@@ -410,7 +404,7 @@ impl RecvGuard<'_> {
         if !matches!(self.queue.mode, Mode::Open) {
             return Consumed::Closed;
         }
-        let inbox_len = if self.queue.taken.posted.is_empty() {
+        if self.queue.taken.posted.is_empty() {
             // Move the inbox over; finding it empty too marks it wanted.
             let mut inbox = self.rq.lock_inbox();
             if inbox.new.posted.is_empty() {
@@ -418,10 +412,7 @@ impl RecvGuard<'_> {
                 return Consumed::Empty;
             }
             self.queue.taken.append(&mut inbox.new);
-            0
-        } else {
-            usize::MAX
-        };
+        }
         let queue = &mut *self.queue;
         let Some(posted) = queue.taken.posted.pop_front() else {
             return Consumed::Empty;
@@ -432,7 +423,7 @@ impl RecvGuard<'_> {
             Vec::new()
         };
         self.rq.taken.store(queue.taken.len(), Ordering::Release);
-        self.check_limit(inbox_len);
+        self.check_limit();
         let (wc, value) = respond(&Receive {
             wr_id: posted.wr_id,
             first: posted.first,
@@ -452,17 +443,13 @@ impl RecvGuard<'_> {
     }
 
     /// An armed SRQ limit fires once fewer receives than it are posted:
-    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed. `inbox_len` is
-    /// how many the inbox holds, when known (`usize::MAX`: look).
-    fn check_limit(&mut self, inbox_len: usize) {
+    /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed. Only an armed
+    /// limit looks at the inbox.
+    fn check_limit(&mut self) {
         if self.queue.limit == 0 {
             return;
         }
-        let inbox_len = if inbox_len == usize::MAX {
-            self.rq.lock_inbox().new.len()
-        } else {
-            inbox_len
-        };
+        let inbox_len = self.rq.lock_inbox().new.len();
         let queue = &mut *self.queue;
         if queue.taken.len() + inbox_len < queue.limit as usize {
             queue.limit = 0;
@@ -496,9 +483,15 @@ impl RecvGuard<'_> {
         queue.taken.rest.clear();
         self.rq.taken.store(0, Ordering::Release);
         let mode = Mode::Flushing(Arc::clone(cq), qp_num);
-        self.rq.set_mode(queue, &mut inbox, mode);
+        set_mode(queue, &mut inbox, mode);
         let _ = cq.push(posted.iter().map(|p| flushed(p.wr_id, qp_num)), false);
     }
+}
+
+/// Sets the mode on both sides of a queue, both locked.
+fn set_mode(queue: &mut Queue, inbox: &mut Inbox, mode: Mode) {
+    queue.mode = mode.clone();
+    inbox.mode = mode;
 }
 
 /// The SRQ's provider state: its receive queue.

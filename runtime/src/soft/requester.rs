@@ -29,7 +29,6 @@ use super::device::{SoftDevice, soft_device};
 use super::keys::{Keys, Segment};
 use super::memory::{SgList, Source};
 use super::pd::pd_id;
-use super::pending::Pending;
 use super::qp::{RnrWait, SendQueue, SoftQp};
 use super::responder::{Outcome, Responder, done};
 use super::timer::rnr_delay;
@@ -172,9 +171,7 @@ pub(super) fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs
             if !pass.step(sq, wr, None) {
                 // Capturing inline bytes locks buffers of its own.
                 pass.requester.responder.release();
-                let keys = pass.requester.responder.keys();
-                let captured = wrs[i..].iter().map(|wr| Pending::capture(keys, qp.pd, wr));
-                sq.pending.extend(captured);
+                sq.wait(pass.requester.responder.keys(), qp.pd, &wrs[i..]);
                 return;
             }
         }
@@ -210,12 +207,9 @@ pub(super) fn rnr_due(device: &Device, qp: &Arc<SoftQp>) {
     let _deferred = soft.deferred.on_return();
     let mut sq = qp.lock_sq();
     match &mut sq.rnr {
-        Some(RnrWait { due: Some(at), .. }) if *at <= Instant::now() => {}
+        Some(RnrWait { due, .. }) if due.is_some_and(|at| at <= Instant::now()) => *due = None,
         // Flushed, reset or retried since.
         _ => return,
-    }
-    if let Some(rnr) = &mut sq.rnr {
-        rnr.due = None;
     }
     run_pending(soft, qp, &mut sq);
 }

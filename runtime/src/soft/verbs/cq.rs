@@ -23,11 +23,7 @@ pub(in crate::soft) fn create_cq(
         u64::from(attr.cqe),
         u64::from(soft.limits.max_cqe),
     )?;
-    soft.counts.cq.acquire()?;
-    let num = soft
-        .cq_nums
-        .take()
-        .inspect_err(|_| soft.counts.cq.release())?;
+    let num = soft.cq_nums.take(&soft.counts.cq)?;
     let deferred = Arc::clone(&soft.deferred);
     let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
     Ok(Created::new(CqInfo { cqe: attr.cqe }, Arc::new(cq)).numbered(num))
@@ -35,8 +31,7 @@ pub(in crate::soft) fn create_cq(
 
 pub(in crate::soft) fn destroy_cq(cq: &Cq) -> Result<()> {
     let soft = soft_device(cq.device())?;
-    soft.cq_nums.release(soft_cq(cq)?.num);
-    soft.counts.cq.release();
+    soft.cq_nums.release(soft_cq(cq)?.num, &soft.counts.cq);
     Ok(())
 }
 

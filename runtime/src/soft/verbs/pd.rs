@@ -14,20 +14,13 @@ pub(in crate::soft) fn alloc_pd(
     _: &mut Udata,
 ) -> Result<Private> {
     let soft = soft_device(device)?;
-    soft.counts.pd.acquire()?;
-    match soft.pd_ids.take() {
-        Ok(id) => Ok(Private::new(SoftPd { id })),
-        Err(err) => {
-            soft.counts.pd.release();
-            Err(err)
-        }
-    }
+    let id = soft.pd_ids.take(&soft.counts.pd)?;
+    Ok(Private::new(SoftPd { id }))
 }
 
 pub(in crate::soft) fn dealloc_pd(pd: &Pd) -> Result<()> {
     let soft = soft_device(pd.device())?;
-    soft.pd_ids.release(pd_id(pd)?);
-    soft.counts.pd.release();
+    soft.pd_ids.release(pd_id(pd)?, &soft.counts.pd);
     Ok(())
 }
 

@@ -7,7 +7,6 @@ use core::sync::atomic::Ordering;
 use crate::error::{Error, Result, WrError};
 use crate::object::{Qp, Srq};
 use crate::soft::device::{SoftDevice, soft_device};
-use crate::soft::pending::Pending;
 use crate::soft::qp::{SendQueue, SoftQp, soft_qp};
 use crate::soft::recv::{RecvQueue, soft_srq};
 use crate::soft::requester;
@@ -31,10 +30,7 @@ pub(in crate::soft) fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<()> {
     match state {
         QpState::Rts if sq.pending.is_empty() => requester::run(device, soft, &mut sq, posted),
         QpState::Rts | QpState::Sqd => {
-            let keys = device.keys.read();
-            let captured = posted.iter().map(|wr| Pending::capture(&keys, soft.pd, wr));
-            sq.pending.extend(captured);
-            drop(keys);
+            sq.wait(&device.keys.read(), soft.pd, posted);
             requester::run_pending(device, soft, &mut sq);
         }
         // ERR or SQE: a responder-side error may have left pending sends.

@@ -28,13 +28,9 @@ pub(in crate::soft) fn create_srq(
         u64::from(attr.max_sge),
         u64::from(device.limits.max_sge),
     )?;
-    device.counts.srq.acquire()?;
-    let num = device
-        .srq_nums
-        .take()
-        .inspect_err(|_| device.counts.srq.release())?;
-    let events = Arc::clone(&device.deferred);
-    let queue = RecvQueue::shared(attr.max_wr, attr.max_sge, num, events);
+    let num = device.srq_nums.take(&device.counts.srq)?;
+    let deferred = Arc::clone(&device.deferred);
+    let queue = RecvQueue::shared(attr.max_wr, attr.max_sge, num, deferred);
     queue.set_limits(None, Some(attr.srq_limit))?;
     Ok(Created::new(attr, Arc::new(queue)).numbered(num))
 }
@@ -70,9 +66,11 @@ pub(in crate::soft) fn query_srq(srq: &Srq) -> Result<SrqAttr> {
 
 pub(in crate::soft) fn destroy_srq(srq: &Srq) -> Result<()> {
     let device = soft_device(srq.device())?;
-    if let Some(num) = soft_srq(srq)?.srq_num() {
-        device.srq_nums.release(num);
+    let counted = &device.counts.srq;
+    match soft_srq(srq)?.srq_num() {
+        Some(num) => device.srq_nums.release(num, counted),
+        // Every SRQ is numbered; this is only the count's way back.
+        None => counted.release(),
     }
-    device.counts.srq.release();
     Ok(())
 }

@@ -50,12 +50,11 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
 
 /// `options.qps` connected pairs on one device.
 fn pairs(options: &Options, size: u64) -> Result<Vec<Pair>, Error> {
-    let first = Pair::new(size, options.tx_depth, RX_DEPTH)?;
-    let mut pairs = Vec::with_capacity(options.qps as usize);
+    let mut pairs = vec![Pair::new(size, options.tx_depth, RX_DEPTH)?];
     for _ in 1..options.qps {
-        pairs.push(Pair::on(&first.device, size, options.tx_depth, RX_DEPTH)?);
+        let more = Pair::on(&pairs[0].device, size, options.tx_depth, RX_DEPTH)?;
+        pairs.push(more);
     }
-    pairs.insert(0, first);
     Ok(pairs)
 }
 

@@ -104,6 +104,8 @@ impl RnrTimer {
         if started {
             state.worker = true;
         } else {
+            // With no worker the heap held nothing before this push (a
+            // worker leaves only once it is empty): this pops the new wait.
             state.due.pop();
         }
         started

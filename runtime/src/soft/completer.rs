@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::cq::Cqe;
+use super::cqe::{Cqe, Frees};
 use super::qp::{SendQueue, SoftQp};
 use super::recv::RecvGuard;
 use crate::event::AsyncEvent;
@@ -140,7 +140,10 @@ impl SendQueue {
                 qp_num: qp.qpn,
                 ..WorkCompletion::default()
             },
-            Some((Arc::clone(&self.used), frees)),
+            Some(Frees {
+                sender: self.sender,
+                slots: frees,
+            }),
         ))
     }
 }

@@ -1,101 +1,109 @@
 //! Completion queues: a bounded ring of completions with notification,
 //! resize and overrun.
 //!
-//! A send completion carries how many send-queue slots it frees (itself and
-//! the unsignaled work requests before it); polling it frees them, as a
-//! channel adapter frees send WQEs when their CQE is consumed.
+//! The ring has two ends, each behind a lock of its own: producers (the
+//! requesters and responders of the CQ's QPs) write completions in place
+//! at the tail, one reservation per batch, and publish them by moving the
+//! tail; pollers read them at the head and free their slots by moving the
+//! head. A producer and a poller share only the two positions and the
+//! slots, all atomics (the stored words are written and read relaxed, the
+//! positions published with release and read with acquire), so on two
+//! cores they never wait for each other, as a device writing CQEs and a
+//! library polling them do not. Polling an empty CQ takes no lock at all.
+//! Resize takes both locks (poller's first).
 
-use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError};
 
+use super::cqe::{Cqe, WORDS};
 use super::deferred::Deferred;
-use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
 use crate::error::{Error, Result};
 use crate::event::AsyncEvent;
 use crate::object::Cq;
-use crate::verbs::{CompletionChannel, CqNotifyFlags, WcFlags, WcOpcode, WcStatus, WorkCompletion};
+use crate::verbs::{CompletionChannel, CqNotifyFlags, WorkCompletion};
 
 /// The provider state of one CQ.
 #[derive(Debug)]
 pub(super) struct SoftCq {
-    ring: Mutex<Ring>,
-    /// How many completions the ring holds, or `usize::MAX` once it
-    /// overran: written under the lock, read without it, so that polling an
-    /// empty CQ (what a spinning poller mostly does) takes no lock and
-    /// leaves the lock to the producers, as polling a hardware CQ reads
-    /// memory only.
-    ready: AtomicUsize,
+    producer: Mutex<Producer>,
+    consumer: Mutex<Consumer>,
+    /// The position of the next completion written: every one before it
+    /// is readable. Moved by producers (under their lock) with release.
+    tail: AtomicU64,
+    /// The position of the next completion read: every slot before it is
+    /// free. Moved by pollers (under their lock) with release.
+    head: AtomicU64,
+    /// Set when a completion did not fit (and stays set).
+    overrun: AtomicBool,
     channel: Option<CompletionChannel>,
     /// The CQ's number, which its events name.
     pub(super) num: u32,
     deferred: Arc<Deferred>,
 }
 
+/// The producers' end.
 #[derive(Debug)]
-struct Ring {
-    entries: VecDeque<Cqe>,
-    capacity: usize,
+struct Producer {
+    slots: Arc<Slots>,
+    /// How many completions the CQ holds at most (its `cqe`).
+    capacity: u64,
     armed: Option<CqNotifyFlags>,
-    overrun: bool,
 }
 
-/// One completion as the ring stores it: the fields that vary, in 40 bytes
-/// rather than a `WorkCompletion`'s 48 plus the slots it frees, since every
-/// completion crosses from the producing core to the polling one. `poll`
-/// expands it.
+/// The pollers' end.
 #[derive(Debug)]
-pub(super) struct Cqe {
-    wr_id: u64,
-    byte_len: u32,
-    imm_data: u32,
-    qp_num: u32,
-    src_qp: u32,
-    status: WcStatus,
-    opcode: WcOpcode,
-    /// `WcFlags` bits (they fit a byte).
-    flags: u8,
-    /// How many send-queue slots polling this frees, in `slots`.
-    frees: u32,
-    slots: Option<Arc<AtomicU32>>,
+struct Consumer {
+    slots: Arc<Slots>,
+    /// The slot counters of the send queues whose completions come here,
+    /// by id; a detached queue's entry is `None` (ids are not reused, so
+    /// a completion left by a destroyed or reset queue frees nothing).
+    senders: Vec<Option<Arc<AtomicU32>>>,
 }
 
-impl Cqe {
-    /// The completion `wc`; polling it frees `frees.1` slots of the send
-    /// queue counter `frees.0`.
-    pub(super) fn new(wc: WorkCompletion, frees: Option<(Arc<AtomicU32>, u32)>) -> Cqe {
-        let (slots, frees) = frees.map_or((None, 0), |(slots, n)| (Some(slots), n));
-        Cqe {
-            wr_id: wc.wr_id,
-            byte_len: wc.byte_len,
-            imm_data: wc.imm_data,
-            qp_num: wc.qp_num,
-            src_qp: wc.src_qp,
-            status: wc.status,
-            opcode: wc.opcode,
-            flags: wc.wc_flags.bits() as u8,
-            frees,
-            slots,
+/// The ring's storage: a power-of-two number of slots of [`WORDS`] words,
+/// position `p` in slot `p & mask`.
+#[derive(Debug)]
+struct Slots {
+    words: Box<[AtomicU64]>,
+    mask: u64,
+}
+
+impl Slots {
+    /// Room for at least `capacity` completions.
+    fn new(capacity: u64) -> Slots {
+        let count = capacity.max(1).next_power_of_two();
+        let words = (0..count as usize * WORDS)
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Slots {
+            words,
+            mask: count - 1,
         }
     }
 
-    /// The completion as `poll` reports it: a received message also names
-    /// the one port and its LID.
-    fn expand(&self) -> WorkCompletion {
-        let received = self.status == WcStatus::Success
-            && matches!(self.opcode, WcOpcode::Recv | WcOpcode::RecvRdmaWithImm);
-        WorkCompletion {
-            wr_id: self.wr_id,
-            status: self.status,
-            opcode: self.opcode,
-            byte_len: self.byte_len,
-            imm_data: self.imm_data,
-            qp_num: self.qp_num,
-            src_qp: self.src_qp,
-            wc_flags: WcFlags::from_bits_truncate(u32::from(self.flags)),
-            slid: u16::from(received),
-            port_num: u8::from(received),
-            ..WorkCompletion::default()
+    /// How many completions it has room for.
+    fn count(&self) -> u64 {
+        self.mask + 1
+    }
+
+    fn slot(&self, pos: u64) -> &[AtomicU64] {
+        let base = (pos & self.mask) as usize * WORDS;
+        &self.words[base..base + WORDS]
+    }
+
+    /// Writes `cqe` at `pos` (published by the tail that follows).
+    #[inline]
+    fn write(&self, pos: u64, cqe: &Cqe) {
+        for (word, value) in self.slot(pos).iter().zip(cqe.encode()) {
+            word.store(value, Ordering::Relaxed);
         }
+    }
+
+    /// The completion at `pos` (published by the tail read before).
+    #[inline]
+    fn read(&self, pos: u64) -> Cqe {
+        let slot = self.slot(pos);
+        Cqe::decode(core::array::from_fn(|i| slot[i].load(Ordering::Relaxed)))
     }
 }
 
@@ -111,37 +119,61 @@ impl SoftCq {
         num: u32,
         deferred: Arc<Deferred>,
     ) -> SoftCq {
+        let capacity = capacity as u64;
+        let slots = Arc::new(Slots::new(capacity));
         SoftCq {
-            ring: Mutex::new(Ring {
-                entries: VecDeque::with_capacity(capacity.min(4096)),
+            producer: Mutex::new(Producer {
+                slots: Arc::clone(&slots),
                 capacity,
                 armed: None,
-                overrun: false,
             }),
-            ready: AtomicUsize::new(0),
+            consumer: Mutex::new(Consumer {
+                slots,
+                senders: Vec::new(),
+            }),
+            tail: AtomicU64::new(0),
+            head: AtomicU64::new(0),
+            overrun: AtomicBool::new(false),
             channel,
             num,
             deferred,
         }
     }
 
-    /// Publishes the ring's state for lock-free readers (lock held).
-    fn publish(&self, ring: &Ring) {
-        let ready = if ring.overrun {
-            usize::MAX
-        } else {
-            ring.entries.len()
-        };
-        self.ready.store(ready, Ordering::Release);
+    fn producer(&self) -> MutexGuard<'_, Producer> {
+        self.producer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn ring(&self) -> MutexGuard<'_, Ring> {
-        self.ring.lock().unwrap_or_else(PoisonError::into_inner)
+    fn consumer(&self) -> MutexGuard<'_, Consumer> {
+        self.consumer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds completions; `solicited` when one of them asks for a solicited
-    /// event. Those that do not fit are lost and the CQ is marked overrun
-    /// (the first overrun raises `CQ_ERR`).
+    /// Registers the slot counter `used` of a send queue whose completions
+    /// come here; its completions name the id returned.
+    pub(super) fn attach_sender(&self, used: Arc<AtomicU32>) -> u32 {
+        let mut consumer = self.consumer();
+        consumer.senders.push(Some(used));
+        u32::try_from(consumer.senders.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Forgets the send queue `sender`: its completions still in the ring
+    /// free nothing.
+    pub(super) fn detach_sender(&self, sender: u32) {
+        if let Some(entry) = self.consumer().senders.get_mut(sender as usize) {
+            *entry = None;
+        }
+    }
+
+    /// How many completions it holds.
+    fn held(&self) -> u64 {
+        let head = self.head.load(Ordering::Acquire);
+        self.tail.load(Ordering::Acquire).saturating_sub(head)
+    }
+
+    /// Adds completions, written in place at the tail after one look at
+    /// the head; `solicited` when one of them asks for a solicited event.
+    /// Those that do not fit are lost and the CQ is marked overrun (the
+    /// first overrun raises `CQ_ERR`).
     ///
     /// # Errors
     /// [`Overrun`] when at least one did not fit.
@@ -150,30 +182,36 @@ impl SoftCq {
         cqes: impl IntoIterator<Item = Cqe>,
         solicited: bool,
     ) -> Result<(), Overrun> {
-        let mut ring = self.ring();
-        let before = ring.entries.len();
-        let room = ring.capacity.saturating_sub(before);
+        let mut producer = self.producer();
+        // Only producers move the tail, under this lock.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let held = tail - self.head.load(Ordering::Acquire);
+        let room = usize::try_from(producer.capacity.saturating_sub(held)).unwrap_or(usize::MAX);
+        let mut end = tail;
         let mut cqes = cqes.into_iter();
-        ring.entries.extend(cqes.by_ref().take(room));
+        for cqe in cqes.by_ref().take(room) {
+            producer.slots.write(end, &cqe);
+            end += 1;
+        }
+        if end > tail {
+            self.tail.store(end, Ordering::Release);
+        }
         // What does not fit is lost.
         let lost = cqes.next().is_some();
-        if lost && !ring.overrun {
+        if lost && !self.overrun.swap(true, Ordering::AcqRel) {
             self.deferred.raise(AsyncEvent::CqErr { cq_num: self.num });
         }
-        ring.overrun |= lost;
-        self.publish(&ring);
-        let added = ring.entries.len() > before;
-        let fire = match ring.armed {
-            Some(flags) if added => {
+        let fire = match producer.armed {
+            Some(flags) if end > tail => {
                 flags.contains(CqNotifyFlags::NEXT_COMP)
                     || (flags.contains(CqNotifyFlags::SOLICITED) && solicited)
             }
             _ => false,
         };
         if fire {
-            ring.armed = None;
+            producer.armed = None;
         }
-        drop(ring);
+        drop(producer);
         if fire && let Some(channel) = &self.channel {
             channel.notify();
         }
@@ -186,19 +224,26 @@ impl SoftCq {
     /// # Errors
     /// [`Error::InvalidState`] once an overrun CQ is empty.
     pub(super) fn poll(&self, out: &mut [WorkCompletion]) -> Result<usize> {
-        if self.ready.load(Ordering::Acquire) == 0 {
+        if self.held() == 0 && !self.overrun.load(Ordering::Acquire) {
             return Ok(0);
         }
-        let mut ring = self.ring();
-        let n = out.len().min(ring.entries.len());
-        for (slot, cqe) in out.iter_mut().zip(ring.entries.drain(..n)) {
-            *slot = cqe.expand();
-            if let Some(used) = &cqe.slots {
-                used.fetch_sub(cqe.frees, Ordering::AcqRel);
+        let consumer = self.consumer();
+        // Only pollers move the head, under this lock.
+        let head = self.head.load(Ordering::Relaxed);
+        let ready = self.tail.load(Ordering::Acquire) - head;
+        let n = out.len().min(usize::try_from(ready).unwrap_or(usize::MAX));
+        for (pos, slot) in (head..).zip(&mut out[..n]) {
+            let cqe = consumer.slots.read(pos);
+            if let Some(frees) = cqe.frees()
+                && let Some(Some(used)) = consumer.senders.get(frees.sender as usize)
+            {
+                used.fetch_sub(frees.slots, Ordering::AcqRel);
             }
+            *slot = cqe.expand();
         }
-        self.publish(&ring);
-        if n == 0 && ring.overrun {
+        // The slots read are free from here on.
+        self.head.store(head + n as u64, Ordering::Release);
+        if n == 0 && self.overrun.load(Ordering::Acquire) {
             return Err(Error::InvalidState("completion queue overrun"));
         }
         Ok(n)
@@ -206,29 +251,44 @@ impl SoftCq {
 
     /// How many completions it holds, at most `max`.
     pub(super) fn peek(&self, max: usize) -> usize {
-        self.ring().entries.len().min(max)
+        usize::try_from(self.held()).unwrap_or(usize::MAX).min(max)
     }
 
     /// Arms the notification; `true` when `flags` asks to report missed
     /// events and completions are waiting.
     pub(super) fn arm(&self, flags: CqNotifyFlags) -> bool {
-        let mut ring = self.ring();
-        ring.armed = Some(flags);
-        flags.contains(CqNotifyFlags::REPORT_MISSED_EVENTS) && !ring.entries.is_empty()
+        let mut producer = self.producer();
+        producer.armed = Some(flags);
+        flags.contains(CqNotifyFlags::REPORT_MISSED_EVENTS) && self.held() > 0
     }
 
-    /// Changes the capacity.
+    /// Changes the capacity; the ring is reallocated (under both locks)
+    /// when it needs another size.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] below the completions it holds, or zero.
     pub(super) fn resize(&self, cqe: u32) -> Result<()> {
-        let mut ring = self.ring();
-        if (cqe as usize) < ring.entries.len() || cqe == 0 {
+        let mut consumer = self.consumer();
+        let mut producer = self.producer();
+        let (head, tail) = (
+            self.head.load(Ordering::Relaxed),
+            self.tail.load(Ordering::Relaxed),
+        );
+        let capacity = u64::from(cqe);
+        if capacity < tail - head || cqe == 0 {
             return Err(Error::InvalidArgument(
                 "a CQ cannot shrink below the completions it holds",
             ));
         }
-        ring.capacity = cqe as usize;
+        if capacity.next_power_of_two() != producer.slots.count() {
+            let slots = Arc::new(Slots::new(capacity));
+            for pos in head..tail {
+                slots.write(pos, &producer.slots.read(pos));
+            }
+            producer.slots = Arc::clone(&slots);
+            consumer.slots = slots;
+        }
+        producer.capacity = capacity;
         Ok(())
     }
 }
@@ -241,22 +301,229 @@ pub(super) fn soft_cq(cq: &Cq) -> Result<&Arc<SoftCq>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::EventSender;
+    use crate::soft::cqe::Frees;
 
-    #[test]
-    fn a_stored_completion_is_compact_and_expands_back() {
-        assert!(core::mem::size_of::<Cqe>() <= 40);
+    fn cq(capacity: usize) -> SoftCq {
+        let deferred = Arc::new(Deferred::new(EventSender::default()));
+        SoftCq::new(capacity, None, 1, deferred)
+    }
+
+    fn cqe(wr_id: u64, frees: Option<Frees>) -> Cqe {
         let wc = WorkCompletion {
-            wr_id: 7,
-            opcode: WcOpcode::RecvRdmaWithImm,
-            byte_len: 9,
-            imm_data: 3,
-            qp_num: 4,
-            src_qp: 5,
-            wc_flags: WcFlags::WITH_IMM,
-            slid: 1,
-            port_num: 1,
+            wr_id,
             ..WorkCompletion::default()
         };
-        assert_eq!(Cqe::new(wc, None).expand(), wc);
+        Cqe::new(wc, frees)
+    }
+
+    fn poll_ids(cq: &SoftCq, max: usize) -> Vec<u64> {
+        let mut out = vec![WorkCompletion::default(); max];
+        let n = cq.poll(&mut out).expect("poll");
+        out[..n].iter().map(|wc| wc.wr_id).collect()
+    }
+
+    #[test]
+    fn completions_keep_their_order_as_the_ring_wraps() {
+        // Capacity 3 in a ring of 4 slots: positions wrap every 4.
+        let cq = cq(3);
+        let mut next = 0;
+        for round in 0..10u64 {
+            let batch: Vec<u64> = (next..next + 1 + round % 3).collect();
+            next += batch.len() as u64;
+            cq.push(batch.iter().map(|&id| cqe(id, None)), false)
+                .expect("fits");
+            assert_eq!(cq.peek(8), batch.len());
+            assert_eq!(poll_ids(&cq, 8), batch, "round {round}");
+        }
+        assert_eq!(poll_ids(&cq, 8), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn an_overrun_keeps_what_fit_then_reports_the_error() {
+        let cq = cq(2);
+        assert!(cq.push((0..3).map(|id| cqe(id, None)), false).is_err());
+        assert_eq!(poll_ids(&cq, 8), [0, 1]);
+        let mut out = [WorkCompletion::default(); 1];
+        assert!(matches!(cq.poll(&mut out), Err(Error::InvalidState(_))));
+    }
+
+    #[test]
+    fn a_resize_moves_held_completions_to_the_new_ring_in_order() {
+        let cq = cq(4);
+        // Move the positions past the first lap so the held ones wrap.
+        cq.push((0..3).map(|id| cqe(id, None)), false)
+            .expect("fits");
+        assert_eq!(poll_ids(&cq, 3), [0, 1, 2]);
+        cq.push((3..7).map(|id| cqe(id, None)), false)
+            .expect("fits");
+        cq.resize(100).expect("grow");
+        cq.push((7..100).map(|id| cqe(id, None)), false)
+            .expect("room for 100");
+        assert_eq!(poll_ids(&cq, 98), (3..100).collect::<Vec<_>>());
+        cq.push((100..102).map(|id| cqe(id, None)), false)
+            .expect("fits");
+        assert!(cq.resize(1).is_err(), "below the completions held");
+        cq.resize(2).expect("shrink to what it holds");
+        assert!(cq.push([cqe(102, None)], false).is_err(), "full at 2");
+        assert_eq!(poll_ids(&cq, 8), [100, 101]);
+    }
+
+    #[test]
+    fn polling_a_send_completion_frees_its_slots_while_its_queue_is_attached() {
+        let cq = cq(8);
+        let used = Arc::new(AtomicU32::new(10));
+        let sender = cq.attach_sender(Arc::clone(&used));
+        let frees = |slots| Some(Frees { sender, slots });
+        cq.push([cqe(1, frees(3)), cqe(2, None)], false)
+            .expect("fits");
+        assert_eq!(used.load(Ordering::Acquire), 10, "not before it is polled");
+        assert_eq!(poll_ids(&cq, 8), [1, 2]);
+        assert_eq!(used.load(Ordering::Acquire), 7);
+        cq.push([cqe(3, frees(4))], false).expect("fits");
+        cq.detach_sender(sender);
+        assert_eq!(poll_ids(&cq, 8), [3]);
+        assert_eq!(
+            used.load(Ordering::Acquire),
+            7,
+            "a detached queue is left alone"
+        );
+        assert_ne!(cq.attach_sender(used), sender, "ids are not reused");
+    }
+
+    #[test]
+    fn a_poller_on_another_thread_sees_every_completion_once_in_order() {
+        let total: u64 = if cfg!(miri) { 60 } else { 20_000 };
+        let cq = Arc::new(cq(16));
+        let producer = {
+            let cq = Arc::clone(&cq);
+            std::thread::spawn(move || {
+                let mut next = 0;
+                while next < total {
+                    let end = (next + 5).min(total);
+                    let room = 16 - cq.peek(16) as u64;
+                    let end = end.min(next + room);
+                    cq.push((next..end).map(|id| cqe(id, None)), false)
+                        .expect("only what fits is pushed");
+                    next = end;
+                    std::thread::yield_now();
+                }
+            })
+        };
+        let mut expected = 0;
+        while expected < total {
+            for id in poll_ids(&cq, 7) {
+                assert_eq!(id, expected);
+                expected += 1;
+            }
+            std::thread::yield_now();
+        }
+        producer.join().expect("producer");
+        assert_eq!(cq.peek(16), 0);
+    }
+}
+
+/// Loom model tests of the ring's two ends: a producer and a poller on two
+/// threads, and a resize racing a push (`scripts/loom.sh`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::event::EventSender;
+    use crate::verbs::WcStatus;
+    use loom::thread;
+
+    fn cq(capacity: usize) -> Arc<SoftCq> {
+        let deferred = Arc::new(Deferred::new(EventSender::default()));
+        Arc::new(SoftCq::new(capacity, None, 1, deferred))
+    }
+
+    fn cqe(wr_id: u64) -> Cqe {
+        let wc = WorkCompletion {
+            wr_id,
+            byte_len: wr_id as u32 + 100,
+            status: WcStatus::RemAccessErr,
+            ..WorkCompletion::default()
+        };
+        Cqe::new(wc, None)
+    }
+
+    /// A CQ of one entry holding completion 1, and a thread pushing
+    /// completion 2 (which returns whether it fitted).
+    fn full_cq_and_a_second_push() -> (Arc<SoftCq>, thread::JoinHandle<bool>) {
+        let cq = cq(1);
+        cq.push([cqe(1)], false).expect("fits");
+        let producer = {
+            let cq = Arc::clone(&cq);
+            thread::spawn(move || cq.push([cqe(2)], false).is_ok())
+        };
+        (cq, producer)
+    }
+
+    /// A poll racing two pushes sees a prefix of them, each whole (every
+    /// word written before the tail published it); the rest is polled
+    /// after. (Fails, as does the next test, when the tail is published
+    /// before the words are written.)
+    #[test]
+    fn a_poll_racing_pushes_sees_whole_completions_in_order() {
+        loom::model(|| {
+            let cq = cq(2);
+            let producer = {
+                let cq = Arc::clone(&cq);
+                thread::spawn(move || {
+                    cq.push([cqe(1)], false).expect("fits");
+                    cq.push([cqe(2)], false).expect("fits");
+                })
+            };
+            let mut out = [WorkCompletion::default(); 2];
+            let first = cq.poll(&mut out).expect("poll");
+            producer.join().expect("producer");
+            let rest = cq.poll(&mut out[first..]).expect("poll");
+            assert_eq!(first + rest, 2);
+            for (i, wc) in out.iter().enumerate() {
+                let id = i as u64 + 1;
+                assert_eq!((wc.wr_id, wc.byte_len), (id, id as u32 + 100));
+                assert_eq!(wc.status, WcStatus::RemAccessErr);
+            }
+        });
+    }
+
+    /// A push into a full ring whose only slot a poller frees at the same
+    /// time either fits (after the poll) or is lost as an overrun, never
+    /// overwrites the unread completion.
+    #[test]
+    fn a_push_into_a_slot_being_freed_never_overwrites_it() {
+        loom::model(|| {
+            let (cq, producer) = full_cq_and_a_second_push();
+            let mut out = [WorkCompletion::default(); 1];
+            assert_eq!(cq.poll(&mut out).expect("poll"), 1);
+            assert_eq!(out[0].wr_id, 1, "the first completion intact");
+            let fitted = producer.join().expect("producer");
+            let second = cq.poll(&mut out);
+            if fitted {
+                assert_eq!(second.expect("poll"), 1);
+                assert_eq!(out[0].wr_id, 2);
+            } else {
+                assert!(second.is_err(), "overrun reported");
+            }
+        });
+    }
+
+    /// A resize racing a push keeps every completion: the push lands in
+    /// the old ring before it is copied, or in the new one.
+    #[test]
+    fn a_resize_racing_a_push_keeps_every_completion() {
+        loom::model(|| {
+            let (cq, producer) = full_cq_and_a_second_push();
+            cq.resize(4).expect("grow");
+            let fitted = producer.join().expect("producer");
+            let mut out = [WorkCompletion::default(); 4];
+            let n = cq.poll(&mut out).expect("poll");
+            let ids: Vec<u64> = out[..n].iter().map(|wc| wc.wr_id).collect();
+            if fitted {
+                assert_eq!(ids, [1, 2]);
+            } else {
+                assert_eq!(ids, [1], "pushed before the resize: overrun");
+            }
+        });
     }
 }

@@ -51,11 +51,12 @@
 //! (the ops the tables name) above `requester` (a send queue's post lists)
 //! above `responder` (what a message does at the QP it reaches) above
 //! `completer` (send completions, the error state and its flushes), above
-//! the state (`device`, `qp`, `recv`, `cq`, `keys`, `memory`, `pending`,
-//! `timer`, `deferred`).
+//! the state (`device`, `qp`, `recv`, `cq` with the completions it stores
+//! in `cqe`, `keys`, `memory`, `pending`, `timer`, `deferred`).
 //!
 //! Everything is `Send + Sync`; locks are taken in one order (send queue,
-//! key table, receive queue, its inbox, CQ, buffers), so posters and
+//! key table, receive queue, its inbox, CQ (its pollers' end before its
+//! producers'), buffers), so posters and
 //! pollers on many threads cannot deadlock. The crate has no `unsafe` code:
 //! registered memory is reached through [`Buffer`](crate::Buffer)'s locks,
 //! held across a post list's copies and released before any other lock.
@@ -63,6 +64,7 @@
 mod completer;
 mod counts;
 mod cq;
+mod cqe;
 mod deferred;
 mod device;
 mod keys;

@@ -5,7 +5,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError, Weak};
 use std::time::Instant;
 
-use super::cq::{Cqe, SoftCq};
+use super::cq::SoftCq;
+use super::cqe::Cqe;
 use super::deferred::Deferred;
 use super::keys::Keys;
 use super::pending::Pending;
@@ -61,6 +62,8 @@ pub(super) struct SendQueue {
     pub(super) pending: VecDeque<Pending>,
     /// Send-queue slots in use; polling a send completion frees its slots.
     pub(super) used: Arc<AtomicU32>,
+    /// The id of `used` at the send CQ, which the completions name.
+    pub(super) sender: u32,
     /// The first pending send's RNR retries, while it gets RNR NAKs.
     pub(super) rnr: Option<RnrWait>,
     /// Unsignaled work requests since the last send completion.
@@ -70,14 +73,17 @@ pub(super) struct SendQueue {
 }
 
 impl SendQueue {
-    /// An empty send queue of a QP in RESET.
-    pub(super) fn new() -> SendQueue {
+    /// An empty send queue of a QP in RESET whose completions go to
+    /// `send_cq`.
+    pub(super) fn new(send_cq: &SoftCq) -> SendQueue {
+        let used = Arc::new(AtomicU32::new(0));
         SendQueue {
             attr: QpAttr::default(),
             peer: Weak::new(),
             pending: VecDeque::new(),
             rnr: None,
-            used: Arc::new(AtomicU32::new(0)),
+            sender: send_cq.attach_sender(Arc::clone(&used)),
+            used,
             unsignaled: 0,
             completions: Vec::new(),
         }
@@ -91,9 +97,11 @@ impl SendQueue {
         self.pending.extend(captured);
     }
 
-    /// Forgets everything (the QP went to RESET).
-    pub(super) fn reset(&mut self) {
-        *self = SendQueue::new();
+    /// Forgets everything (the QP went to RESET): completions still on
+    /// `send_cq` free no slot of the new queue.
+    pub(super) fn reset(&mut self, send_cq: &SoftCq) {
+        send_cq.detach_sender(self.sender);
+        *self = SendQueue::new(send_cq);
     }
 }
 

@@ -15,7 +15,8 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError};
 
-use super::cq::{Cqe, SoftCq};
+use super::cq::SoftCq;
+use super::cqe::Cqe;
 use super::deferred::Deferred;
 use super::keys::{Keys, Resolved};
 use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering};

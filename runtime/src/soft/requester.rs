@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::completer::wc_opcode;
-use super::cq::Cqe;
+use super::cqe::Cqe;
 use super::device::{SoftDevice, soft_device};
 use super::keys::{Keys, Segment};
 use super::memory::{SgList, Source};

@@ -5,7 +5,9 @@
 //! queue's two locks, the CQ and the deferred work.
 
 #[cfg(loom)]
-pub(super) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(super) use loom::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 #[cfg(loom)]
 pub(super) use loom::sync::{Mutex, MutexGuard};
 #[cfg(loom)]
@@ -18,7 +20,9 @@ pub(super) fn thread_id() -> ThreadId {
 }
 
 #[cfg(not(loom))]
-pub(super) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(super) use core::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 #[cfg(not(loom))]
 pub(super) use std::sync::{Mutex, MutexGuard};
 #[cfg(not(loom))]

@@ -53,6 +53,33 @@ pub enum WcStatus {
 }
 
 impl WcStatus {
+    /// Every status, in declaration order: `ALL[s as usize] == s` (what a
+    /// completion stored as a byte decodes with).
+    pub(crate) const ALL: [WcStatus; 22] = [
+        WcStatus::Success,
+        WcStatus::LocLenErr,
+        WcStatus::LocQpOpErr,
+        WcStatus::LocEecOpErr,
+        WcStatus::LocProtErr,
+        WcStatus::WrFlushErr,
+        WcStatus::MwBindErr,
+        WcStatus::BadRespErr,
+        WcStatus::LocAccessErr,
+        WcStatus::RemInvReqErr,
+        WcStatus::RemAccessErr,
+        WcStatus::RemOpErr,
+        WcStatus::RetryExcErr,
+        WcStatus::RnrRetryExcErr,
+        WcStatus::LocRddViolErr,
+        WcStatus::RemInvRdReqErr,
+        WcStatus::RemAbortErr,
+        WcStatus::InvEecnErr,
+        WcStatus::InvEecStateErr,
+        WcStatus::FatalErr,
+        WcStatus::RespTimeoutErr,
+        WcStatus::GeneralErr,
+    ];
+
     /// The libibverbs name (`ibv_wc_status_str`).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -104,6 +131,20 @@ pub enum WcOpcode {
     RecvRdmaWithImm,
 }
 
+impl WcOpcode {
+    /// Every opcode, in declaration order: `ALL[o as usize] == o`.
+    pub(crate) const ALL: [WcOpcode; 8] = [
+        WcOpcode::Send,
+        WcOpcode::RdmaWrite,
+        WcOpcode::RdmaRead,
+        WcOpcode::CompSwap,
+        WcOpcode::FetchAdd,
+        WcOpcode::BindMw,
+        WcOpcode::Recv,
+        WcOpcode::RecvRdmaWithImm,
+    ];
+}
+
 bitflags! {
     /// Completion flags (`enum ibv_wc_flags`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -146,4 +187,21 @@ pub struct WorkCompletion {
     pub dlid_path_bits: u8,
     /// Port the completion arrived on.
     pub port_num: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tables_list_every_variant_at_its_discriminant() {
+        for (i, status) in WcStatus::ALL.iter().enumerate() {
+            assert_eq!(*status as usize, i, "{status:?}");
+        }
+        for (i, opcode) in WcOpcode::ALL.iter().enumerate() {
+            assert_eq!(*opcode as usize, i, "{opcode:?}");
+        }
+        assert_eq!(WcStatus::ALL.last(), Some(&WcStatus::GeneralErr));
+        assert_eq!(WcOpcode::ALL.last(), Some(&WcOpcode::RecvRdmaWithImm));
+    }
 }

@@ -70,6 +70,7 @@ pub(in crate::soft) fn create_qp(
     let pd = pd_id(pd)?;
     device.counts.qp.acquire()?;
     let deferred = Arc::clone(&device.deferred);
+    let sq = Mutex::new(SendQueue::new(&send_cq));
     let inserted = device.insert_qp(|qpn| SoftQp {
         qpn,
         qp_type: init.qp_type,
@@ -82,7 +83,7 @@ pub(in crate::soft) fn create_qp(
         shared_rq,
         live: Live::default(),
         deferred,
-        sq: Mutex::new(SendQueue::new()),
+        sq,
     });
     let qp = inserted.inspect_err(|_| device.counts.qp.release())?;
     let info = QpInfo {
@@ -106,7 +107,9 @@ pub(in crate::soft) fn drain(qp: &Qp) {
 
 pub(in crate::soft) fn destroy_qp(qp: &Qp) -> Result<()> {
     let device = soft_device(qp.device())?;
-    device.remove_qp(soft_qp(qp)?);
+    let soft = soft_qp(qp)?;
+    device.remove_qp(soft);
+    soft.send_cq.detach_sender(soft.lock_sq().sender);
     device.counts.qp.release();
     Ok(())
 }
@@ -158,7 +161,7 @@ pub(in crate::soft) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata)
     match next {
         QpState::Reset => {
             soft.set_state(QpState::Reset);
-            sq.reset();
+            sq.reset(&soft.send_cq);
             soft.set_responder_access(AccessFlags::empty());
             soft.set_qkey(0);
             soft.set_min_rnr_timer(0);

@@ -139,7 +139,7 @@ impl Device {
         self.inner
             .private
             .downcast_ref()
-            .ok_or(Error::WrongPrivate {
+            .ok_or_else(|| Error::WrongPrivate {
                 object: "device",
                 expected: core::any::type_name::<T>(),
             })

@@ -32,7 +32,9 @@ impl Private {
     /// # Errors
     /// [`Error::WrongPrivate`] when the state is of another type.
     pub fn get<T: Any>(&self, object: &'static str) -> Result<&T> {
-        self.downcast_ref().ok_or(Error::WrongPrivate {
+        // `ok_or_else`: the error is built (and dropped) only on a mismatch,
+        // not on every verb that reaches its object's state.
+        self.downcast_ref().ok_or_else(|| Error::WrongPrivate {
             object,
             expected: type_name::<T>(),
         })

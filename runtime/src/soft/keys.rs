@@ -64,9 +64,15 @@ pub(super) struct KeyTable {
 
 #[derive(Debug, Default)]
 struct Slots {
-    entries: Vec<Option<Arc<SoftMr>>>,
-    generations: Vec<u8>,
+    entries: Vec<Slot>,
     free: Vec<usize>,
+}
+
+/// One key index: its current generation and the region it holds.
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u8,
+    mr: Option<Arc<SoftMr>>,
 }
 
 impl KeyTable {
@@ -87,13 +93,12 @@ impl KeyTable {
                 });
             }
             None => {
-                slots.entries.push(None);
-                slots.generations.push(0);
+                slots.entries.push(Slot::default());
                 slots.entries.len() - 1
             }
         };
-        let key = ((index as u32) << 8) | u32::from(slots.generations[index]);
-        slots.entries[index] = Some(Arc::new(mr));
+        let key = slots.key_of(index);
+        slots.entries[index].mr = Some(Arc::new(mr));
         Ok(key)
     }
 
@@ -102,8 +107,9 @@ impl KeyTable {
         let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
         let index = (key >> 8) as usize;
         if slots.live(key).is_some() {
-            slots.entries[index] = None;
-            slots.generations[index] = slots.generations[index].wrapping_add(1);
+            let slot = &mut slots.entries[index];
+            slot.mr = None;
+            slot.generation = slot.generation.wrapping_add(1);
             slots.free.push(index);
         }
     }
@@ -119,17 +125,16 @@ impl KeyTable {
 impl Slots {
     /// The key of the region in slot `index`.
     fn key_of(&self, index: usize) -> u32 {
-        ((index as u32) << 8) | u32::from(self.generations[index])
+        ((index as u32) << 8) | u32::from(self.entries[index].generation)
     }
 
     #[inline]
     fn live(&self, key: u32) -> Option<&SoftMr> {
-        let index = (key >> 8) as usize;
-        let generation = self.generations.get(index)?;
-        if u32::from(*generation) != key & 0xff {
+        let slot = self.entries.get((key >> 8) as usize)?;
+        if u32::from(slot.generation) != key & 0xff {
             return None;
         }
-        self.entries.get(index)?.as_deref()
+        slot.mr.as_deref()
     }
 }
 
@@ -195,6 +200,7 @@ impl Keys<'_> {
     /// The region `key` (live as `mr`) reaches at `addr` with `need` rights,
     /// and its bytes there: the region itself, or for a DMA region the
     /// registered region of its PD that holds the bytes.
+    #[inline]
     fn region<'s>(
         &'s self,
         key: u32,
@@ -208,20 +214,25 @@ impl Keys<'_> {
         }
         match &mr.memory {
             Some(memory) => within(memory, mr.iova, addr, len).map(|s| (key, s)),
-            // A DMA region reaches every registered region of its PD, by
-            // the regions' own addresses.
-            None => self
-                .slots
-                .entries
-                .iter()
-                .enumerate()
-                .find_map(|(index, other)| {
-                    let other = other.as_deref()?;
-                    let memory = other.memory.as_ref().filter(|_| other.pd == mr.pd)?;
-                    let segment = within(memory, other.iova, addr, len)?;
-                    Some((self.slots.key_of(index), segment))
-                }),
+            None => self.through_dma_region(mr.pd, addr, len),
         }
+    }
+
+    /// What a DMA region of protection domain `pd` reaches at `addr`: every
+    /// registered region of its PD, by the regions' own addresses (a
+    /// search, off the common path).
+    #[cold]
+    fn through_dma_region(&self, pd: u32, addr: u64, len: usize) -> Option<(u32, Segment<'_>)> {
+        self.slots
+            .entries
+            .iter()
+            .enumerate()
+            .find_map(|(index, other)| {
+                let other = other.mr.as_deref()?;
+                let memory = other.memory.as_ref().filter(|_| other.pd == pd)?;
+                let segment = within(memory, other.iova, addr, len)?;
+                Some((self.slots.key_of(index), segment))
+            })
     }
 
     /// Resolves a receive's SGE, which the device will write, once: the
@@ -258,7 +269,8 @@ impl Keys<'_> {
             } => (key, region, offset, len, pd),
             Resolved::Invalid(status) => return Err(status),
         };
-        let live = self.slots.live(key).is_some();
+        // The key is the region's own unless it is a DMA region's.
+        let live = key == region || self.slots.live(key).is_some();
         let memory = self.slots.live(region).and_then(|mr| mr.memory.as_ref());
         match memory {
             Some(memory) if live && region_pd == pd => Ok(Segment {

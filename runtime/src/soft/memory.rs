@@ -34,21 +34,22 @@ impl<'a> SgList<'a> {
         }
     }
 
-    /// Resolves every entry (an SGE, or one resolved earlier) with
-    /// `resolve`; the first failure is returned.
-    pub(super) fn resolve<'s, T: 's>(
-        sges: impl IntoIterator<Item = &'s T>,
+    /// Resolves every entry (SGEs, or ones resolved earlier), those of
+    /// `head` then those of `tail`, with `resolve`; the first failure is
+    /// returned.
+    #[inline]
+    pub(super) fn resolve<T>(
+        head: &[T],
+        tail: &[T],
         mut resolve: impl FnMut(&T) -> Result<Segment<'a>, WcStatus>,
     ) -> Result<SgList<'a>, WcStatus> {
-        let mut sges = sges.into_iter();
-        let (_, most) = sges.size_hint();
-        if most == Some(1) {
+        match (head, tail) {
             // One entry, the common case: no loop, no vector.
-            return match sges.next() {
-                Some(one) => resolve(one).map(SgList::one),
-                None => Ok(SgList::one_empty()),
-            };
+            ([one], []) => return resolve(one).map(SgList::one),
+            ([], []) => return Ok(SgList::one_empty()),
+            _ => {}
         }
+        let mut sges = head.iter().chain(tail);
         let first = sges.next().map(&mut resolve).transpose()?;
         let mut list = SgList {
             len: first.map_or(0, |s| s.len),
@@ -195,11 +196,11 @@ mod tests {
         let a = Buffer::try_from((0u8..10).collect::<Vec<_>>()).expect("buffer");
         let b = Buffer::new(12).expect("buffer");
         let sges = [Sge::default(); 3];
-        let src = SgList::resolve(&sges[..2], |_| Ok(seg(&a, 0, 5))).expect("src");
+        let src = SgList::resolve(&sges[..1], &sges[1..2], |_| Ok(seg(&a, 0, 5))).expect("src");
         assert_eq!(src.len, 10);
         let mut parts = [seg(&b, 0, 3), seg(&b, 4, 4), seg(&b, 9, 3)].into_iter();
         let dst =
-            SgList::resolve(&sges, |_| parts.next().ok_or(WcStatus::LocProtErr)).expect("dst");
+            SgList::resolve(&sges, &[], |_| parts.next().ok_or(WcStatus::LocProtErr)).expect("dst");
         dst.copy_from(&src, 1);
         // dst bytes: [skip, 0, 1] [gap] [2, 3, 4, 0] [gap] [1, 2, 3]
         assert_eq!(b.to_vec(), [0, 0, 1, 0, 2, 3, 4, 0, 0, 1, 2, 3]);

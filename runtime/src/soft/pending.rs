@@ -47,7 +47,7 @@ impl Pending {
 
 /// A copy of the bytes `wr` gathers, if its SGEs resolve.
 fn copy_gathered(keys: &Keys<'_>, pd: u32, wr: &SendWr) -> Option<Buffer> {
-    let src = SgList::resolve(&wr.sg_list, |s| {
+    let src = SgList::resolve(&wr.sg_list, &[], |s| {
         keys.local(s.lkey, s.addr, s.length as usize, pd, false)
     })
     .ok()?;

@@ -163,15 +163,10 @@ pub(super) enum Consumed<T> {
 #[derive(Debug)]
 pub(super) struct Receive {
     pub(super) wr_id: u64,
-    first: Option<Resolved>,
-    rest: Vec<Resolved>,
-}
-
-impl Receive {
-    /// Its scatter list.
-    pub(super) fn sg_list(&self) -> impl Iterator<Item = &Resolved> {
-        self.first.iter().chain(&self.rest)
-    }
+    /// The first entry of its scatter list (none for an empty list).
+    pub(super) first: Option<Resolved>,
+    /// The entries after the first.
+    pub(super) rest: Vec<Resolved>,
 }
 
 /// QP numbers of senders to let try again: a post brought receives to a

@@ -51,7 +51,7 @@ impl<'a> Requester<'a> {
         let resolved;
         let src = match inline {
             Some(captured) => Source::Captured(captured),
-            None => match SgList::resolve(&wr.sg_list, |s| self.local(s, false)) {
+            None => match SgList::resolve(&wr.sg_list, &[], |s| self.local(s, false)) {
                 Ok(list) => {
                     resolved = list;
                     Source::Registered(&resolved)
@@ -146,7 +146,7 @@ impl<'a> Requester<'a> {
 
     /// Where a READ or an atomic writes what it fetched.
     fn scatter(&self, wr: &SendWr) -> Result<SgList<'a>, WcStatus> {
-        SgList::resolve(&wr.sg_list, |s| self.local(s, true))
+        SgList::resolve(&wr.sg_list, &[], |s| self.local(s, true))
     }
 
     /// Whether the requester may send through `ah`: an address handle of

@@ -359,7 +359,9 @@ fn receive_buffers<'k>(
     recv: &Receive,
     responder: &SoftQp,
 ) -> Result<SgList<'k>, WcStatus> {
-    SgList::resolve(recv.sg_list(), |r| keys.segment(r, responder.pd))
+    SgList::resolve(recv.first.as_slice(), &recv.rest, |r| {
+        keys.segment(r, responder.pd)
+    })
 }
 
 /// The responder's successful receive completion.

@@ -153,6 +153,7 @@ impl Buffer {
     }
 
     /// The allocation indexes of `len` bytes from `offset`.
+    #[inline]
     fn range(&self, offset: usize, len: usize) -> Result<Range<usize>> {
         match offset.checked_add(len) {
             Some(end) if end <= self.inner.len => {
@@ -226,6 +227,7 @@ impl<'a> Dma<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when a range is out of bounds.
+    #[inline(always)]
     pub(crate) fn copy(
         &mut self,
         src: &'a Buffer,
@@ -236,13 +238,38 @@ impl<'a> Dma<'a> {
     ) -> Result<()> {
         let from = src.range(src_offset, len)?;
         let to = dst.range(dst_offset, len)?;
+        // The pair the burst holds already: the common case in a post list.
+        if let Held::Pair {
+            src: s,
+            dst: d,
+            from: src_bytes,
+            to: dst_bytes,
+        } = &mut self.held
+            && s.same(src)
+            && d.same(dst)
+        {
+            copy_bytes(&src_bytes[from], &mut dst_bytes[to]);
+            return Ok(());
+        }
+        self.copy_locking(src, from, dst, to);
+        Ok(())
+    }
+
+    /// A copy between ranges checked already, locking the buffers first.
+    #[inline(never)]
+    fn copy_locking(
+        &mut self,
+        src: &'a Buffer,
+        from: Range<usize>,
+        dst: &'a Buffer,
+        to: Range<usize>,
+    ) {
         if src.same(dst) {
             self.writable(dst).copy_within(from, to.start);
-            return Ok(());
+            return;
         }
         let (src_bytes, dst_bytes) = self.pair(src, dst);
         copy_bytes(&src_bytes[from], &mut dst_bytes[to]);
-        Ok(())
     }
 
     /// [`Buffer::write`], keeping the buffer locked.

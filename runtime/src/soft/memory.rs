@@ -84,6 +84,7 @@ impl<'a> SgList<'a> {
 
     /// As [`copy_from`](Self::copy_from) in a burst: the buffers stay
     /// locked in `dma` for the next copy.
+    #[inline(always)]
     pub(super) fn burst_from(&self, src: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
         self.copy_with(src, skip, |s, so, d, dof, n| {
             let _ = dma.copy(s, so, d, dof, n);
@@ -167,6 +168,7 @@ impl<'a> Source<'a, '_> {
 
     /// Copies it into `dst` from `skip` on: in the burst `dma` when it is
     /// registered memory, on its own (the burst released) when captured.
+    #[inline(always)]
     pub(super) fn land(&self, dst: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
         match self {
             Source::Registered(src) => dst.burst_from(src, skip, dma),

@@ -60,6 +60,12 @@
 //! pollers on many threads cannot deadlock. The crate has no `unsafe` code:
 //! registered memory is reached through [`Buffer`](crate::Buffer)'s locks,
 //! held across a post list's copies and released before any other lock.
+//!
+//! A message's path keeps the layers a reader expects (requester,
+//! responder, receive queue, scatter lists, the burst's copy); the few
+//! marked `#[inline(always)]` are the ones callgrind showed the compiler
+//! leaving as calls on that path (each cut instructions per message in
+//! `ibops-perftest send_bw -s 8 --post-list 32`; BENCHMARKS.md).
 
 mod completer;
 mod counts;

@@ -390,6 +390,7 @@ impl RecvGuard<'_> {
     /// `solicited`) now or with the batch, as `delivery` says, under the
     /// queue's lock: a flush or reset comes wholly before or wholly after
     /// it. Finding no receive marks the queue as wanted.
+    #[inline(always)]
     pub(super) fn consume<T>(
         &mut self,
         cq: &SoftCq,
@@ -441,10 +442,14 @@ impl RecvGuard<'_> {
     /// An armed SRQ limit fires once fewer receives than it are posted:
     /// `SRQ_LIMIT_REACHED` is raised and the limit disarmed. Only an armed
     /// limit looks at the inbox.
+    #[inline(always)]
     fn check_limit(&mut self) {
-        if self.queue.limit == 0 {
-            return;
+        if self.queue.limit != 0 {
+            self.check_armed_limit();
         }
+    }
+
+    fn check_armed_limit(&mut self) {
         let inbox_len = self.rq.lock_inbox().new.len();
         let queue = &mut *self.queue;
         if queue.taken.len() + inbox_len < queue.limit as usize {

@@ -127,6 +127,7 @@ impl<'a> Responder<'a> {
     /// it and makes the receive's completion. A receive that fails puts
     /// the peer in the error state; without a receive the request gets an
     /// RNR NAK.
+    #[inline(always)]
     fn receive(
         &mut self,
         peer: &'a Arc<SoftQp>,
@@ -354,6 +355,7 @@ impl<'a> Responder<'a> {
 
 /// The bytes a receive of `responder` scatters into, as resolved when it
 /// was posted, checked again against the keys and the responder's PD.
+#[inline(always)]
 fn receive_buffers<'k>(
     keys: &'k Keys<'_>,
     recv: &Receive,

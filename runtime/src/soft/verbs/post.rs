@@ -10,7 +10,7 @@ use crate::soft::device::{SoftDevice, soft_device};
 use crate::soft::qp::{SendQueue, SoftQp, soft_qp};
 use crate::soft::recv::{RecvQueue, soft_srq};
 use crate::soft::requester;
-use crate::verbs::{QpState, QpType, RecvWr, SendFlags, SendWr, WrOpcode};
+use crate::verbs::{QpState, QpType, RecvWr, SendFlags, SendWr, Sge, WrOpcode};
 
 pub(in crate::soft) fn post_send(qp: &Qp, wrs: &[SendWr]) -> Result<()> {
     let device = soft_device(qp.device())?;
@@ -66,10 +66,11 @@ fn admit(
 
 /// What `post_send` refuses outright.
 fn check(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<(), WrError> {
-    if wr.sg_list.len() > qp.cap.max_send_sge as usize {
+    let sges: &[Sge] = &wr.sg_list;
+    if sges.len() > qp.cap.max_send_sge as usize {
         return Err(WrError::TooManySge);
     }
-    let total: u64 = wr.sg_list.iter().map(|s| u64::from(s.length)).sum();
+    let total = || sges.iter().map(|s| u64::from(s.length)).sum::<u64>();
     match (&wr.opcode, qp.qp_type) {
         (WrOpcode::UdSend { .. }, QpType::Ud) => {}
         (WrOpcode::UdSend { .. }, _) | (_, QpType::Ud) => return Err(WrError::InvalidOpcode),
@@ -77,13 +78,13 @@ fn check(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<(), WrError> {
             if !device.atomics {
                 return Err(WrError::InvalidOpcode);
             }
-            if wr.sg_list.len() != 1 || total != 8 {
+            if !matches!(sges, [one] if one.length == 8) {
                 return Err(WrError::InvalidField);
             }
         }
         _ => {}
     }
-    if wr.send_flags.contains(SendFlags::INLINE) && total > u64::from(qp.cap.max_inline_data) {
+    if wr.send_flags.contains(SendFlags::INLINE) && total() > u64::from(qp.cap.max_inline_data) {
         return Err(WrError::InvalidField);
     }
     Ok(())

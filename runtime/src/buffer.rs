@@ -350,7 +350,7 @@ impl<'a> Dma<'a> {
 /// Copies `src` into `dst` (of the same length). A message of a word or
 /// less, the common small RDMA message, is moved in registers rather than
 /// through a call to `memcpy`.
-#[inline]
+#[inline(always)]
 fn copy_bytes(src: &[u8], dst: &mut [u8]) {
     match (
         <&[u8; 8]>::try_from(src),

@@ -95,7 +95,7 @@ impl<'a> SgList<'a> {
     /// with `copy(src, src_offset, dst, dst_offset, len)`; every range is in
     /// bounds by construction (both lists were resolved against their
     /// regions).
-    #[inline]
+    #[inline(always)]
     fn copy_with<'s>(
         &self,
         src: &SgList<'s>,

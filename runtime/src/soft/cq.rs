@@ -16,7 +16,7 @@ use std::sync::{Arc, PoisonError};
 
 use super::cqe::{Cqe, WORDS};
 use super::deferred::Deferred;
-use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, Padded};
 use crate::error::{Error, Result};
 use crate::event::AsyncEvent;
 use crate::object::Cq;
@@ -25,14 +25,16 @@ use crate::verbs::{CompletionChannel, CqNotifyFlags, WorkCompletion};
 /// The provider state of one CQ.
 #[derive(Debug)]
 pub(super) struct SoftCq {
-    producer: Mutex<Producer>,
-    consumer: Mutex<Consumer>,
+    /// Each end on cache lines of its own: the producers' core and the
+    /// pollers' core each write only their own.
+    producer: Padded<Mutex<Producer>>,
+    consumer: Padded<Mutex<Consumer>>,
     /// The position of the next completion written: every one before it
     /// is readable. Moved by producers (under their lock) with release.
-    tail: AtomicU64,
+    tail: Padded<AtomicU64>,
     /// The position of the next completion read: every slot before it is
     /// free. Moved by pollers (under their lock) with release.
-    head: AtomicU64,
+    head: Padded<AtomicU64>,
     /// Set when a completion did not fit (and stays set).
     overrun: AtomicBool,
     channel: Option<CompletionChannel>,
@@ -122,17 +124,17 @@ impl SoftCq {
         let capacity = capacity as u64;
         let slots = Arc::new(Slots::new(capacity));
         SoftCq {
-            producer: Mutex::new(Producer {
+            producer: Padded(Mutex::new(Producer {
                 slots: Arc::clone(&slots),
                 capacity,
                 armed: None,
-            }),
-            consumer: Mutex::new(Consumer {
+            })),
+            consumer: Padded(Mutex::new(Consumer {
                 slots,
                 senders: Vec::new(),
-            }),
-            tail: AtomicU64::new(0),
-            head: AtomicU64::new(0),
+            })),
+            tail: Padded(AtomicU64::new(0)),
+            head: Padded(AtomicU64::new(0)),
             overrun: AtomicBool::new(false),
             channel,
             num,

@@ -5,7 +5,10 @@
 //! A key is `index << 8 | generation`: a freed slot gets a new generation,
 //! so a stale key does not reach the region that reuses its slot.
 
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+use super::sync::Padded;
 
 use crate::buffer::Buffer;
 use crate::error::{Error, Result};
@@ -57,15 +60,26 @@ pub(super) enum Resolved {
 /// generation.
 const MAX_INDEX: usize = 0x00ff_ffff;
 
-#[derive(Debug, Default)]
+/// How many copies of the table readers spread over.
+const SHARDS: usize = 8;
+
+/// The key table, read on every post by every thread and changed only by
+/// registration: a big-reader lock, as the kernel had. Each shard holds a
+/// copy of the slots under a lock of its own, on cache lines of its own; a
+/// reader locks its thread's shard only, so posters on different cores
+/// write no line in common, and a writer changes every copy, holding the
+/// free list that orders writers and then each shard in turn (a lookup
+/// that starts after a registration or deregistration returns sees it).
+#[derive(Debug)]
 pub(super) struct KeyTable {
-    slots: RwLock<Slots>,
+    free: Mutex<Vec<usize>>,
+    shards: [Padded<RwLock<Slots>>; SHARDS],
 }
 
+/// One copy of the slots, by key index.
 #[derive(Debug, Default)]
 struct Slots {
     entries: Vec<Slot>,
-    free: Vec<usize>,
 }
 
 /// One key index: its current generation and the region it holds.
@@ -75,6 +89,15 @@ struct Slot {
     mr: Option<Arc<SoftMr>>,
 }
 
+impl Default for KeyTable {
+    fn default() -> KeyTable {
+        KeyTable {
+            free: Mutex::default(),
+            shards: core::array::from_fn(|_| Padded(RwLock::default())),
+        }
+    }
+}
+
 impl KeyTable {
     /// Inserts `mr` under a fresh key, its lkey and rkey.
     ///
@@ -82,44 +105,79 @@ impl KeyTable {
     /// [`Error::LimitExceeded`] when every one of the 2^24 key indexes is
     /// in use (a key would otherwise wrap onto a live region's).
     pub(super) fn insert(&self, mr: SoftMr) -> Result<u32> {
-        let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
-        let index = match slots.free.pop() {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = match free.pop() {
             Some(index) => index,
-            None if slots.entries.len() > MAX_INDEX => {
-                return Err(Error::LimitExceeded {
-                    what: "memory keys",
-                    requested: slots.entries.len() as u64 + 1,
-                    limit: MAX_INDEX as u64 + 1,
-                });
-            }
             None => {
-                slots.entries.push(Slot::default());
-                slots.entries.len() - 1
+                let used = self.shard(0).entries.len();
+                if used > MAX_INDEX {
+                    return Err(Error::LimitExceeded {
+                        what: "memory keys",
+                        requested: used as u64 + 1,
+                        limit: MAX_INDEX as u64 + 1,
+                    });
+                }
+                used
             }
         };
-        let key = slots.key_of(index);
-        slots.entries[index].mr = Some(Arc::new(mr));
+        let mr = Arc::new(mr);
+        let mut key = 0;
+        self.change_every_copy(|slots| {
+            if slots.entries.len() <= index {
+                slots.entries.resize_with(index + 1, Slot::default);
+            }
+            slots.entries[index].mr = Some(Arc::clone(&mr));
+            key = slots.key_of(index);
+        });
         Ok(key)
     }
 
     /// Removes the region with `key`; a later lookup of it fails.
     pub(super) fn remove(&self, key: u32) {
-        let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.shard(0).live(key).is_none() {
+            return;
+        }
         let index = (key >> 8) as usize;
-        if slots.live(key).is_some() {
+        self.change_every_copy(|slots| {
             let slot = &mut slots.entries[index];
             slot.mr = None;
             slot.generation = slot.generation.wrapping_add(1);
-            slots.free.push(index);
+        });
+        free.push(index);
+    }
+
+    /// Applies `change` to every shard's copy, one shard at a time (the
+    /// caller holds the free list: no other writer runs meanwhile).
+    fn change_every_copy(&self, mut change: impl FnMut(&mut Slots)) {
+        for shard in &self.shards {
+            change(&mut shard.write().unwrap_or_else(PoisonError::into_inner));
         }
     }
 
-    /// A read view for the lookups of one post.
+    /// Shard `index`'s copy, read-locked.
+    fn shard(&self, index: usize) -> RwLockReadGuard<'_, Slots> {
+        self.shards[index]
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A read view for the lookups of one post: the calling thread's shard.
     pub(super) fn read(&self) -> Keys<'_> {
         Keys {
-            slots: self.slots.read().unwrap_or_else(PoisonError::into_inner),
+            slots: self.shard(reader_shard()),
         }
     }
+}
+
+/// The shard the calling thread reads: dealt out to threads in turn, at
+/// their first lookup.
+fn reader_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }
 
 impl Slots {
@@ -312,13 +370,18 @@ mod tests {
         }
     }
 
+    /// Registers all of `buffer` with local write access in PD 1.
+    fn writable(table: &KeyTable, buffer: &Buffer) -> u32 {
+        table
+            .insert(region(buffer, AccessFlags::LOCAL_WRITE))
+            .expect("key")
+    }
+
     #[test]
     fn bounds_pd_access_and_stale_keys() {
         let table = KeyTable::default();
         let buffer = Buffer::new(64).expect("buffer");
-        let key = table
-            .insert(region(&buffer, AccessFlags::LOCAL_WRITE))
-            .expect("key");
+        let key = writable(&table, &buffer);
         let base = buffer.addr();
         {
             let keys = table.read();
@@ -342,11 +405,36 @@ mod tests {
             );
         }
         table.remove(key);
-        let again = table
-            .insert(region(&buffer, AccessFlags::LOCAL_WRITE))
-            .expect("key");
+        let again = writable(&table, &buffer);
         assert_ne!(again, key, "a reused slot gets a new key");
         assert!(table.read().local(key, base, 8, 1, false).is_err());
         assert!(table.read().local(again, base, 8, 1, false).is_ok());
+    }
+
+    #[test]
+    fn every_shard_sees_a_registration_and_a_deregistration() {
+        let table = KeyTable::default();
+        let buffer = Buffer::new(8).expect("buffer");
+        let first = writable(&table, &buffer);
+        let second = writable(&table, &buffer);
+        table.remove(first);
+        for shard in 0..SHARDS {
+            let slots = table.shard(shard);
+            assert!(slots.live(first).is_none(), "shard {shard}");
+            assert!(slots.live(second).is_some(), "shard {shard}");
+        }
+        // The freed index is reused, under a new generation, in every copy.
+        let third = writable(&table, &buffer);
+        assert_eq!(third >> 8, first >> 8);
+        assert_ne!(third, first);
+        let seen_by_another_thread = std::thread::scope(|s| {
+            s.spawn(|| table.read().local(third, buffer.addr(), 8, 1, true).is_ok())
+                .join()
+                .expect("reader")
+        });
+        assert!(seen_by_another_thread);
+        for shard in 0..SHARDS {
+            assert!(table.shard(shard).live(third).is_some(), "shard {shard}");
+        }
     }
 }

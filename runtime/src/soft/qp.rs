@@ -11,7 +11,7 @@ use super::deferred::Deferred;
 use super::keys::Keys;
 use super::pending::Pending;
 use super::recv::RecvQueue;
-use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering, Padded};
 use crate::error::Result;
 use crate::object::Qp;
 use crate::verbs::{AccessFlags, QpAttr, QpCap, QpState, QpType, SendWr};
@@ -34,7 +34,9 @@ pub(super) struct SoftQp {
     pub(super) live: Live,
     /// Where its events and deferred flushes go.
     pub(super) deferred: Arc<Deferred>,
-    pub(super) sq: Mutex<SendQueue>,
+    /// On cache lines of its own: the poster's core writes it on every
+    /// post, while the peer's core reads the fields above.
+    pub(super) sq: Padded<Mutex<SendQueue>>,
 }
 
 /// The state and the responder's attributes of a QP, each an atomic

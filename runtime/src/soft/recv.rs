@@ -19,7 +19,7 @@ use super::cq::SoftCq;
 use super::cqe::Cqe;
 use super::deferred::Deferred;
 use super::keys::{Keys, Resolved};
-use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering, Padded};
 use crate::error::{Error, Result, WrError};
 use crate::event::AsyncEvent;
 use crate::object::Srq;
@@ -28,11 +28,12 @@ use crate::verbs::{RecvWr, Sge, WcOpcode, WcStatus, WorkCompletion};
 /// Posted receive work requests and the senders waiting for one.
 #[derive(Debug)]
 pub(super) struct RecvQueue {
-    state: Mutex<Queue>,
-    inbox: Mutex<Inbox>,
+    /// The consumer's side and the posters' on cache lines of their own.
+    state: Padded<Mutex<Queue>>,
+    inbox: Padded<Mutex<Inbox>>,
     /// How many receives the consumer side holds (written under `state`,
     /// read by posters for the queue's occupancy).
-    taken: AtomicUsize,
+    taken: Padded<AtomicUsize>,
     /// The capacity.
     max_wr: AtomicU32,
     /// QP numbers of the senders waiting for a receive.
@@ -198,19 +199,19 @@ impl RecvQueue {
             rest: VecDeque::new(),
         };
         RecvQueue {
-            state: Mutex::new(Queue {
+            state: Padded(Mutex::new(Queue {
                 taken: receives(),
                 limit: 0,
                 mode: mode.clone(),
                 done: Vec::new(),
                 done_solicited: false,
-            }),
-            inbox: Mutex::new(Inbox {
+            })),
+            inbox: Padded(Mutex::new(Inbox {
                 new: receives(),
                 mode,
                 wanted: false,
-            }),
-            taken: AtomicUsize::new(0),
+            })),
+            taken: Padded(AtomicUsize::new(0)),
             max_wr: AtomicU32::new(max_wr),
             waiters: Mutex::new(Vec::new()),
             max_sge,

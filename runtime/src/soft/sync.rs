@@ -33,3 +33,18 @@ pub(super) use std::thread::ThreadId;
 pub(super) fn thread_id() -> ThreadId {
     std::thread::current().id()
 }
+
+/// `T` on cache lines of its own (128 bytes: a line and the neighbour the
+/// prefetcher pairs it with), so that state one core writes does not
+/// share a line with state another core writes (false sharing).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(super) struct Padded<T>(pub(super) T);
+
+impl<T> core::ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}

@@ -12,7 +12,7 @@ use crate::soft::limits::check;
 use crate::soft::pd::pd_id;
 use crate::soft::qp::{Live, SendQueue, SoftQp, soft_qp};
 use crate::soft::recv::{RecvQueue, soft_srq};
-use crate::soft::sync::Mutex;
+use crate::soft::sync::{Mutex, Padded};
 use crate::soft::{requester, transitions};
 use crate::verbs::{
     AccessFlags, QpAttr, QpAttrMask as M, QpInfo, QpInitAttr, QpQuery, QpState, QpType, Udata,
@@ -70,7 +70,7 @@ pub(in crate::soft) fn create_qp(
     let pd = pd_id(pd)?;
     device.counts.qp.acquire()?;
     let deferred = Arc::clone(&device.deferred);
-    let sq = Mutex::new(SendQueue::new(&send_cq));
+    let sq = Padded(Mutex::new(SendQueue::new(&send_cq)));
     let inserted = device.insert_qp(|qpn| SoftQp {
         qpn,
         qp_type: init.qp_type,

@@ -49,6 +49,10 @@ struct Producer {
     slots: Arc<Slots>,
     /// How many completions the CQ holds at most (its `cqe`).
     capacity: u64,
+    /// The head as a producer last read it: never ahead of the real one,
+    /// so the room it shows is there. Producers read the pollers' line
+    /// again only when it shows too little room.
+    seen_head: u64,
     armed: Option<CqNotifyFlags>,
 }
 
@@ -62,23 +66,28 @@ struct Consumer {
     senders: Vec<Option<Arc<AtomicU32>>>,
 }
 
-/// The ring's storage: a power-of-two number of slots of [`WORDS`] words,
-/// position `p` in slot `p & mask`.
+/// The ring's storage: a power-of-two number of slots, position `p` in
+/// slot `p & mask`.
 #[derive(Debug)]
 struct Slots {
-    words: Box<[AtomicU64]>,
+    slots: Box<[Slot]>,
     mask: u64,
 }
+
+/// One stored completion, on a cache line of its own as a device's CQE
+/// is: a poller reading it pulls one line from the producer's core.
+#[derive(Debug)]
+struct Slot([AtomicU64; WORDS]);
 
 impl Slots {
     /// Room for at least `capacity` completions.
     fn new(capacity: u64) -> Slots {
         let count = capacity.max(1).next_power_of_two();
-        let words = (0..count as usize * WORDS)
-            .map(|_| AtomicU64::new(0))
+        let slots = (0..count)
+            .map(|_| Slot(core::array::from_fn(|_| AtomicU64::new(0))))
             .collect();
         Slots {
-            words,
+            slots,
             mask: count - 1,
         }
     }
@@ -88,15 +97,14 @@ impl Slots {
         self.mask + 1
     }
 
-    fn slot(&self, pos: u64) -> &[AtomicU64] {
-        let base = (pos & self.mask) as usize * WORDS;
-        &self.words[base..base + WORDS]
+    fn slot(&self, pos: u64) -> &Slot {
+        &self.slots[(pos & self.mask) as usize]
     }
 
     /// Writes `cqe` at `pos` (published by the tail that follows).
     #[inline]
     fn write(&self, pos: u64, cqe: &Cqe) {
-        for (word, value) in self.slot(pos).iter().zip(cqe.encode()) {
+        for (word, value) in self.slot(pos).0.iter().zip(cqe.encode()) {
             word.store(value, Ordering::Relaxed);
         }
     }
@@ -104,8 +112,22 @@ impl Slots {
     /// The completion at `pos` (published by the tail read before).
     #[inline]
     fn read(&self, pos: u64) -> Cqe {
-        let slot = self.slot(pos);
-        Cqe::decode(core::array::from_fn(|i| slot[i].load(Ordering::Relaxed)))
+        let Slot(words) = self.slot(pos);
+        Cqe::decode(core::array::from_fn(|i| words[i].load(Ordering::Relaxed)))
+    }
+}
+
+impl Producer {
+    /// Whether position `end` may be written: fewer than `capacity`
+    /// completions before it are unpolled. The head seen last answers
+    /// when it shows room; otherwise `head` is read again.
+    #[inline]
+    fn has_room(&mut self, end: u64, head: &AtomicU64) -> bool {
+        if end - self.seen_head < self.capacity {
+            return true;
+        }
+        self.seen_head = head.load(Ordering::Acquire);
+        end - self.seen_head < self.capacity
     }
 }
 
@@ -127,6 +149,7 @@ impl SoftCq {
             producer: Padded(Mutex::new(Producer {
                 slots: Arc::clone(&slots),
                 capacity,
+                seen_head: 0,
                 armed: None,
             })),
             consumer: Padded(Mutex::new(Consumer {
@@ -172,8 +195,8 @@ impl SoftCq {
         self.tail.load(Ordering::Acquire).saturating_sub(head)
     }
 
-    /// Adds completions, written in place at the tail after one look at
-    /// the head; `solicited` when one of them asks for a solicited event.
+    /// Adds completions, written in place at the tail and published
+    /// together; `solicited` when one of them asks for a solicited event.
     /// Those that do not fit are lost and the CQ is marked overrun (the
     /// first overrun raises `CQ_ERR`).
     ///
@@ -187,19 +210,20 @@ impl SoftCq {
         let mut producer = self.producer();
         // Only producers move the tail, under this lock.
         let tail = self.tail.load(Ordering::Relaxed);
-        let held = tail - self.head.load(Ordering::Acquire);
-        let room = usize::try_from(producer.capacity.saturating_sub(held)).unwrap_or(usize::MAX);
         let mut end = tail;
-        let mut cqes = cqes.into_iter();
-        for cqe in cqes.by_ref().take(room) {
+        // What does not fit is lost.
+        let mut lost = false;
+        for cqe in cqes {
+            if !producer.has_room(end, &self.head) {
+                lost = true;
+                break;
+            }
             producer.slots.write(end, &cqe);
             end += 1;
         }
         if end > tail {
             self.tail.store(end, Ordering::Release);
         }
-        // What does not fit is lost.
-        let lost = cqes.next().is_some();
         if lost && !self.overrun.swap(true, Ordering::AcqRel) {
             self.deferred.raise(AsyncEvent::CqErr { cq_num: self.num });
         }

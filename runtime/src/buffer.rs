@@ -219,8 +219,11 @@ enum Held<'a> {
 
 impl<'a> Dma<'a> {
     /// Unlocks what the burst holds.
+    #[inline]
     pub(crate) fn release(&mut self) {
-        self.held = Held::Nothing;
+        if !matches!(self.held, Held::Nothing) {
+            self.held = Held::Nothing;
+        }
     }
 
     /// [`Buffer::copy`], keeping the two buffers locked.

@@ -111,8 +111,12 @@ impl core::fmt::Debug for Deferred {
 pub(super) struct RunOnReturn<'a>(&'a Deferred);
 
 impl Drop for RunOnReturn<'_> {
+    /// Most verbs deferred nothing: one load, inlined into the verb.
+    #[inline]
     fn drop(&mut self) {
-        self.0.run();
+        if self.0.any.load(Ordering::Acquire) {
+            self.0.run();
+        }
     }
 }
 

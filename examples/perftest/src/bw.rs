@@ -332,8 +332,21 @@ impl<'a> Receiver<'a> {
         self.received >= self.iters
     }
 
-    /// Polls once and re-posts what was consumed; returns how many arrived.
+    /// Polls until the CQ is drained, re-posting what was consumed (as a
+    /// server thread spinning on the CQ would); returns how many arrived.
     fn step(&mut self) -> Result<u64, String> {
+        let mut arrived = 0;
+        loop {
+            let got = self.poll_once()?;
+            arrived += got;
+            if got < RX_BATCH as u64 {
+                return Ok(arrived);
+            }
+        }
+    }
+
+    /// Polls once and re-posts what was consumed; returns how many arrived.
+    fn poll_once(&mut self) -> Result<u64, String> {
         let got = self
             .end
             .recv_cq

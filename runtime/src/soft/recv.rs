@@ -409,7 +409,9 @@ impl RecvGuard<'_> {
                 inbox.wanted = true;
                 return Consumed::Empty;
             }
-            self.queue.taken.append(&mut inbox.new);
+            // Both sides' storage trade places: no receive is copied, and
+            // the inbox keeps the room the consumer's side had.
+            core::mem::swap(&mut self.queue.taken, &mut inbox.new);
         }
         let queue = &mut *self.queue;
         let Some(posted) = queue.taken.posted.pop_front() else {

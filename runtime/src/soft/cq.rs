@@ -3,9 +3,9 @@
 //!
 //! The ring has two ends, each behind a lock of its own: producers (the
 //! requesters and responders of the CQ's QPs) write completions in place
-//! at the tail, one reservation per batch, and publish them by moving the
-//! tail; pollers read them at the head and free their slots by moving the
-//! head. A producer and a poller share only the two positions and the
+//! at the tail and publish a batch with one move of the tail (reading the
+//! pollers' head only when the one they saw last shows too little room);
+//! pollers read them at the head and free their slots by moving the head. A producer and a poller share only the two positions and the
 //! slots, all atomics (the stored words are written and read relaxed, the
 //! positions published with release and read with acquire), so on two
 //! cores they never wait for each other, as a device writing CQEs and a

@@ -6,8 +6,9 @@
 //!
 //! Two locks, so that a poster and a consumer on two cores rarely meet:
 //! posts land in an *inbox* under its own short lock, and the consumer,
-//! which may hold the queue's lock for a whole post list, moves the inbox
-//! over in one go when the receives it holds run out. The queue's mode
+//! which may hold the queue's lock for a whole post list, takes the inbox
+//! in one swap of the two sides' storage when the receives it holds run
+//! out. The two sides sit on cache lines of their own. The queue's mode
 //! (closed, open, flushing) is kept on both sides and changed under both
 //! locks, so a post and a flush or reset are still ordered one way or the
 //! other, and no receive outlives a flush.
@@ -403,7 +404,7 @@ impl RecvGuard<'_> {
             return Consumed::Closed;
         }
         if self.queue.taken.posted.is_empty() {
-            // Move the inbox over; finding it empty too marks it wanted.
+            // Take the inbox; finding it empty too marks it wanted.
             let mut inbox = self.rq.lock_inbox();
             if inbox.new.posted.is_empty() {
                 inbox.wanted = true;

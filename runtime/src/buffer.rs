@@ -258,7 +258,8 @@ impl<'a> Dma<'a> {
         Ok(())
     }
 
-    /// A copy between ranges checked already, locking the buffers first.
+    /// A copy between ranges checked already, when the burst does not hold
+    /// the two buffers yet: locks them first.
     #[inline(never)]
     fn copy_locking(
         &mut self,
@@ -326,22 +327,19 @@ impl<'a> Dma<'a> {
         }
     }
 
-    /// `src`'s bytes read and `dst`'s written (two buffers): the pair held
-    /// already, or locked in address order after releasing what is held.
+    /// `src`'s bytes read and `dst`'s written (two buffers), locked in
+    /// address order after releasing what is held ([`copy`](Self::copy)
+    /// reuses a pair held already before it comes here).
     fn pair(&mut self, src: &'a Buffer, dst: &'a Buffer) -> (&[u8], &mut [u8]) {
-        let reuse =
-            matches!(&self.held, Held::Pair { src: s, dst: d, .. } if s.same(src) && d.same(dst));
-        if !reuse {
-            self.held = Held::Nothing;
-            let (from, to) = if src.inner.addr < dst.inner.addr {
-                let from = src.lock_read();
-                (from, dst.lock_write())
-            } else {
-                let to = dst.lock_write();
-                (src.lock_read(), to)
-            };
-            self.held = Held::Pair { src, dst, from, to };
-        }
+        self.held = Held::Nothing;
+        let (from, to) = if src.inner.addr < dst.inner.addr {
+            let from = src.lock_read();
+            (from, dst.lock_write())
+        } else {
+            let to = dst.lock_write();
+            (src.lock_read(), to)
+        };
+        self.held = Held::Pair { src, dst, from, to };
         match &mut self.held {
             Held::Pair { from, to, .. } => (from, to),
             // Set just above.

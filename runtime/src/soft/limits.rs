@@ -68,8 +68,14 @@ impl Default for Limits {
     }
 }
 
-/// `requested` against `limit`, named `what` in the error.
-pub(super) fn check(what: &'static str, requested: u64, limit: u64) -> Result<()> {
+/// `requested` against `limit`, named `what` in the error; either may be
+/// any unsigned width up to `u64`.
+pub(super) fn check(
+    what: &'static str,
+    requested: impl Into<u64>,
+    limit: impl Into<u64>,
+) -> Result<()> {
+    let (requested, limit) = (requested.into(), limit.into());
     if requested > limit {
         Err(Error::LimitExceeded {
             what,

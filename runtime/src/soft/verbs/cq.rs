@@ -18,11 +18,7 @@ pub(in crate::soft) fn create_cq(
     _: &mut Udata,
 ) -> Result<Created<CqInfo>> {
     let soft = soft_device(device)?;
-    check(
-        "max_cqe",
-        u64::from(attr.cqe),
-        u64::from(soft.limits.max_cqe),
-    )?;
+    check("max_cqe", attr.cqe, soft.limits.max_cqe)?;
     let num = soft.cq_nums.take(&soft.counts.cq)?;
     let deferred = Arc::clone(&soft.deferred);
     let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
@@ -52,7 +48,7 @@ pub(in crate::soft) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bo
 
 pub(in crate::soft) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
     let limit = soft_device(cq.device())?.limits.max_cqe;
-    check("max_cqe", u64::from(cqe), u64::from(limit))?;
+    check("max_cqe", cqe, limit)?;
     soft_cq(cq)?.resize(cqe)?;
     Ok(cqe)
 }

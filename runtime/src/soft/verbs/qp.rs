@@ -31,34 +31,14 @@ pub(in crate::soft) fn create_qp(
     }
     let l = &device.limits;
     let cap = init.cap;
-    check(
-        "max_send_wr",
-        u64::from(cap.max_send_wr),
-        u64::from(l.max_qp_wr),
-    )?;
-    check(
-        "max_send_sge",
-        u64::from(cap.max_send_sge),
-        u64::from(l.max_sge),
-    )?;
-    check(
-        "max_inline_data",
-        u64::from(cap.max_inline_data),
-        u64::from(l.max_inline_data),
-    )?;
+    check("max_send_wr", cap.max_send_wr, l.max_qp_wr)?;
+    check("max_send_sge", cap.max_send_sge, l.max_sge)?;
+    check("max_inline_data", cap.max_inline_data, l.max_inline_data)?;
     let (rq, shared_rq) = match &init.srq {
         Some(srq) => (Arc::clone(soft_srq(srq)?), true),
         None => {
-            check(
-                "max_recv_wr",
-                u64::from(cap.max_recv_wr),
-                u64::from(l.max_qp_wr),
-            )?;
-            check(
-                "max_recv_sge",
-                u64::from(cap.max_recv_sge),
-                u64::from(l.max_sge),
-            )?;
+            check("max_recv_wr", cap.max_recv_wr, l.max_qp_wr)?;
+            check("max_recv_sge", cap.max_recv_sge, l.max_sge)?;
             (
                 Arc::new(RecvQueue::for_qp(cap.max_recv_wr, cap.max_recv_sge)),
                 false,
@@ -209,16 +189,12 @@ fn check_values(
     if mask.contains(M::PATH_MTU) && attr.path_mtu > device.limits.mtu {
         return Err(Error::InvalidArgument("path MTU above the port's MTU"));
     }
-    let rd_atom = u64::from(device.limits.max_qp_rd_atom);
+    let rd_atom = device.limits.max_qp_rd_atom;
     if mask.contains(M::MAX_QP_RD_ATOMIC) {
-        check("max_rd_atomic", u64::from(attr.max_rd_atomic), rd_atom)?;
+        check("max_rd_atomic", attr.max_rd_atomic, rd_atom)?;
     }
     if mask.contains(M::MAX_DEST_RD_ATOMIC) {
-        check(
-            "max_dest_rd_atomic",
-            u64::from(attr.max_dest_rd_atomic),
-            rd_atom,
-        )?;
+        check("max_dest_rd_atomic", attr.max_dest_rd_atomic, rd_atom)?;
     }
     if mask.contains(M::RNR_RETRY) && attr.rnr_retry > 7 {
         return Err(Error::InvalidArgument("rnr_retry is 0..=7"));

@@ -18,16 +18,8 @@ pub(in crate::soft) fn create_srq(
 ) -> Result<Created<SrqAttr>> {
     let device = soft_device(pd.device())?;
     let attr = init.attr;
-    check(
-        "max_srq_wr",
-        u64::from(attr.max_wr),
-        u64::from(device.limits.max_srq_wr),
-    )?;
-    check(
-        "max_srq_sge",
-        u64::from(attr.max_sge),
-        u64::from(device.limits.max_sge),
-    )?;
+    check("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
+    check("max_srq_sge", attr.max_sge, device.limits.max_sge)?;
     let num = device.srq_nums.take(&device.counts.srq)?;
     let deferred = Arc::clone(&device.deferred);
     let queue = RecvQueue::shared(attr.max_wr, attr.max_sge, num, deferred);
@@ -43,11 +35,7 @@ pub(in crate::soft) fn modify_srq(
 ) -> Result<()> {
     let device = soft_device(srq.device())?;
     if mask.contains(SrqAttrMask::MAX_WR) {
-        check(
-            "max_srq_wr",
-            u64::from(attr.max_wr),
-            u64::from(device.limits.max_srq_wr),
-        )?;
+        check("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
     }
     soft_srq(srq)?.set_limits(
         mask.contains(SrqAttrMask::MAX_WR).then_some(attr.max_wr),

@@ -165,6 +165,14 @@ impl SoftCq {
         }
     }
 
+    /// A CQ of `capacity` entries on no device: its events reach no
+    /// handler (the unit and loom tests' CQ).
+    #[cfg(test)]
+    pub(super) fn detached(capacity: usize) -> SoftCq {
+        let deferred = Arc::new(Deferred::new(crate::event::EventSender::default()));
+        SoftCq::new(capacity, None, 1, deferred)
+    }
+
     fn producer(&self) -> MutexGuard<'_, Producer> {
         self.producer.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -327,12 +335,10 @@ pub(super) fn soft_cq(cq: &Cq) -> Result<&Arc<SoftCq>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::EventSender;
     use crate::soft::cqe::Frees;
 
     fn cq(capacity: usize) -> SoftCq {
-        let deferred = Arc::new(Deferred::new(EventSender::default()));
-        SoftCq::new(capacity, None, 1, deferred)
+        SoftCq::detached(capacity)
     }
 
     fn cqe(wr_id: u64, frees: Option<Frees>) -> Cqe {
@@ -454,13 +460,11 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::event::EventSender;
     use crate::verbs::WcStatus;
     use loom::thread;
 
     fn cq(capacity: usize) -> Arc<SoftCq> {
-        let deferred = Arc::new(Deferred::new(EventSender::default()));
-        Arc::new(SoftCq::new(capacity, None, 1, deferred))
+        Arc::new(SoftCq::detached(capacity))
     }
 
     fn cqe(wr_id: u64) -> Cqe {

@@ -521,13 +521,11 @@ fn flushed(wr_id: u64, qp_num: u32) -> Cqe {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
-    use crate::event::EventSender;
     use crate::soft::keys::KeyTable;
     use loom::thread;
 
     fn cq() -> Arc<SoftCq> {
-        let deferred = Arc::new(Deferred::new(EventSender::default()));
-        Arc::new(SoftCq::new(16, None, 1, deferred))
+        Arc::new(SoftCq::detached(16))
     }
 
     fn open_queue() -> Arc<RecvQueue> {

@@ -1,9 +1,9 @@
 //! Memory as the device reaches it: scatter/gather lists resolved to
 //! segments of registered buffers, and the copies between them.
 
-use super::keys::Segment;
+use super::keys::{Keys, Segment};
 use crate::buffer::{Buffer, Dma};
-use crate::verbs::WcStatus;
+use crate::verbs::{Sge, WcStatus};
 
 /// The segments of one work request's SGEs. The first is kept inline, the
 /// others in a vector, so the common single-SGE request neither allocates
@@ -37,7 +37,7 @@ impl<'a> SgList<'a> {
     /// Resolves every entry (SGEs, or ones resolved earlier), those of
     /// `head` then those of `tail`, with `resolve`; the first failure is
     /// returned.
-    #[inline]
+    #[inline(always)]
     pub(super) fn resolve<T>(
         head: &[T],
         tail: &[T],
@@ -62,6 +62,30 @@ impl<'a> SgList<'a> {
             list.rest.push(segment);
         }
         Ok(list)
+    }
+
+    /// The local bytes `sges` name for a QP of protection domain `pd`,
+    /// through `keys`; `write` when the device writes them (READ and atomic
+    /// results). Any failure is a local protection error.
+    #[inline]
+    pub(super) fn local(
+        keys: &'a Keys<'_>,
+        sges: &[Sge],
+        pd: u32,
+        write: bool,
+    ) -> Result<SgList<'a>, WcStatus> {
+        SgList::resolve(sges, &[], |s| {
+            keys.local(s.lkey, s.addr, s.length as usize, pd, write)
+        })
+    }
+
+    /// All of `buffer`, as one segment.
+    pub(super) fn whole(buffer: &'a Buffer) -> SgList<'a> {
+        SgList::one(Segment {
+            buffer,
+            offset: 0,
+            len: buffer.len(),
+        })
     }
 
     /// The first segment, if any.

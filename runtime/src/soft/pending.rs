@@ -2,7 +2,7 @@
 //! with the bytes of inline requests copied at post time: the application
 //! may reuse an inline request's buffer as soon as `post_send` returns.
 
-use super::keys::{Keys, Segment};
+use super::keys::Keys;
 use super::memory::SgList;
 use crate::buffer::Buffer;
 use crate::verbs::{SendFlags, SendWr};
@@ -35,28 +35,14 @@ impl Pending {
 
     /// The bytes an inline request captured, as a one-segment list.
     pub(super) fn inline(&self) -> Option<SgList<'_>> {
-        self.inline.as_ref().map(|buffer| {
-            SgList::one(Segment {
-                buffer,
-                offset: 0,
-                len: buffer.len(),
-            })
-        })
+        self.inline.as_ref().map(SgList::whole)
     }
 }
 
 /// A copy of the bytes `wr` gathers, if its SGEs resolve.
 fn copy_gathered(keys: &Keys<'_>, pd: u32, wr: &SendWr) -> Option<Buffer> {
-    let src = SgList::resolve(&wr.sg_list, &[], |s| {
-        keys.local(s.lkey, s.addr, s.length as usize, pd, false)
-    })
-    .ok()?;
+    let src = SgList::local(keys, &wr.sg_list, pd, false).ok()?;
     let copy = Buffer::new(src.len).ok()?;
-    let dst = SgList::one(Segment {
-        buffer: &copy,
-        offset: 0,
-        len: src.len,
-    });
-    dst.copy_from(&src, 0);
+    SgList::whole(&copy).copy_from(&src, 0);
     Some(copy)
 }

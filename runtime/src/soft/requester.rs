@@ -26,7 +26,6 @@ use std::time::Instant;
 use super::completer::wc_opcode;
 use super::cqe::Cqe;
 use super::device::{SoftDevice, soft_device};
-use super::keys::{Keys, Segment};
 use super::memory::{SgList, Source};
 use super::pd::pd_id;
 use super::qp::{RnrWait, SendQueue, SoftQp};
@@ -34,7 +33,7 @@ use super::responder::{Outcome, Responder, done};
 use super::timer::rnr_delay;
 use crate::device::Device;
 use crate::object::Ah;
-use crate::verbs::{QpState, SendFlags, SendWr, Sge, WcStatus, WrOpcode};
+use crate::verbs::{QpState, SendFlags, SendWr, WcStatus, WrOpcode};
 
 /// One requester QP's view for executing a post list.
 struct Requester<'a> {
@@ -51,7 +50,7 @@ impl<'a> Requester<'a> {
         let resolved;
         let src = match inline {
             Some(captured) => Source::Captured(captured),
-            None => match SgList::resolve(&wr.sg_list, &[], |s| self.local(s, false)) {
+            None => match SgList::local(self.responder.keys(), &wr.sg_list, self.qp.pd, false) {
                 Ok(list) => {
                     resolved = list;
                     Source::Registered(&resolved)
@@ -138,15 +137,9 @@ impl<'a> Requester<'a> {
         }
     }
 
-    /// The local bytes an SGE names; `write` when the device writes them.
-    fn local(&self, sge: &Sge, write: bool) -> Result<Segment<'a>, WcStatus> {
-        let keys: &'a Keys<'a> = self.responder.keys();
-        keys.local(sge.lkey, sge.addr, sge.length as usize, self.qp.pd, write)
-    }
-
     /// Where a READ or an atomic writes what it fetched.
     fn scatter(&self, wr: &SendWr) -> Result<SgList<'a>, WcStatus> {
-        SgList::resolve(&wr.sg_list, &[], |s| self.local(s, true))
+        SgList::local(self.responder.keys(), &wr.sg_list, self.qp.pd, true)
     }
 
     /// Whether the requester may send through `ah`: an address handle of

@@ -305,7 +305,7 @@ def main():
         "completion built and queued, send-queue slot accounting, then the CQ push; on the",
         "server, polling expands each completion and re-posting resolves each receive's",
         (f"scatter list. That is {instructions:.0f} instructions per message for both sides (the" if instructions
-         else "scatter list. That is about 860 instructions per message for both sides (the"),
+         else "scatter list. That is about 850 instructions per message for both sides (the"),
         "performance issue measured 129 for a loopback of this shape), about two thirds of",
         "them in the client's thread, which does the requester's and the responder's work",
         "and bounds the two-thread rate; the ratios above follow from it. No lock is",
@@ -315,7 +315,7 @@ def main():
         "spread thin over many small steps (callgrind shows no function above 30% and no",
         "line above 2%): moving each work request, receive and completion through `Result`s",
         "and enums of 48 to 72 bytes, and the checks themselves. Instructions per 8 B SEND on",
-        "the same harness went 1190 -> 858 over the last round (the biggest steps: the",
+        "the same harness went 1190 -> 849 over the last round (the biggest steps: the",
         "layers of a message's path inlined into one another, -150; the receive queue's",
         "swap, -48; the DMA-region search kept off the key lookup, -52). What would close",
         "more of the gap, not done: receive descriptors that carry the buffer itself, so the",

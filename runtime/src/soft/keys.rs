@@ -2,8 +2,14 @@
 //! into bytes of a [`Buffer`], with the bounds, PD and access checks a
 //! channel adapter makes.
 //!
-//! A key is `index << 8 | generation`: a freed slot gets a new generation,
-//! so a stale key does not reach the region that reuses its slot.
+//! A key is `index << 8 | generation`, as a channel adapter's: a freed
+//! slot gets a new generation, so a stale key does not reach the region
+//! that reuses its slot, until the 8-bit generation wraps (256
+//! registrations later the same key comes back, as on hardware). What the
+//! device itself keeps of a key (a posted receive's resolved scatter list)
+//! names the slot's *incarnation* instead: a 64-bit count of the slot's
+//! registrations that never repeats, so a kept reference reaches the
+//! region it was resolved against or nothing, however often the key wraps.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
@@ -39,14 +45,15 @@ pub(super) struct Segment<'a> {
 /// posted: the region it names and where its bytes lie in the region's
 /// buffer, or why it names none. At use, [`Keys::segment`] checks again
 /// that both keys are still live (a deregistered region's slot has a new
-/// generation) and that the region belongs to the receiving QP's PD.
+/// incarnation) and that the region belongs to the receiving QP's PD.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Resolved {
-    /// The bytes are `len` at `offset` of the buffer of region `region`,
-    /// reached through key `key` (the same key, but for a DMA region).
+    /// The bytes are `len` at `offset` of the buffer of the region
+    /// registered as `region`, reached through the key registered as `key`
+    /// (the same registration, but for a DMA region).
     Region {
-        key: u32,
-        region: u32,
+        key: Registration,
+        region: Registration,
         offset: usize,
         len: usize,
         pd: u32,
@@ -54,6 +61,14 @@ pub(super) enum Resolved {
     /// The SGE names no memory the device may write: the receive fails
     /// with this status when a message arrives.
     Invalid(WcStatus),
+}
+
+/// One registration of a key: the key, and the incarnation of its slot
+/// at the time (never the same for two registrations of one slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Registration {
+    key: u32,
+    incarnation: u64,
 }
 
 /// The largest slot index: a key keeps 24 bits for it above the 8-bit
@@ -82,10 +97,11 @@ struct Slots {
     entries: Vec<Slot>,
 }
 
-/// One key index: its current generation and the region it holds.
+/// One key index: how many times it was freed (its incarnation, whose low
+/// eight bits are the key's generation) and the region it holds.
 #[derive(Debug, Default)]
 struct Slot {
-    generation: u8,
+    incarnation: u64,
     mr: Option<Arc<SoftMr>>,
 }
 
@@ -142,7 +158,7 @@ impl KeyTable {
         self.change_every_copy(|slots| {
             let slot = &mut slots.entries[index];
             slot.mr = None;
-            slot.generation = slot.generation.wrapping_add(1);
+            slot.incarnation += 1;
         });
         free.push(index);
     }
@@ -183,13 +199,34 @@ fn reader_shard() -> usize {
 impl Slots {
     /// The key of the region in slot `index`.
     fn key_of(&self, index: usize) -> u32 {
-        ((index as u32) << 8) | u32::from(self.entries[index].generation)
+        ((index as u32) << 8) | (self.entries[index].incarnation & 0xff) as u32
     }
 
+    /// The region `key` names now, if it is live.
     #[inline]
     fn live(&self, key: u32) -> Option<&SoftMr> {
         let slot = self.entries.get((key >> 8) as usize)?;
-        if u32::from(slot.generation) != key & 0xff {
+        if slot.incarnation & 0xff != u64::from(key & 0xff) {
+            return None;
+        }
+        slot.mr.as_deref()
+    }
+
+    /// The registration of live key `key`.
+    fn registration(&self, key: u32) -> Option<Registration> {
+        let slot = self.entries.get((key >> 8) as usize)?;
+        Some(Registration {
+            key,
+            incarnation: slot.incarnation,
+        })
+    }
+
+    /// The region of `registration`, if it is still registered: a key
+    /// that wrapped onto a later registration of the slot names nothing.
+    #[inline]
+    fn still(&self, registration: Registration) -> Option<&SoftMr> {
+        let slot = self.entries.get((registration.key >> 8) as usize)?;
+        if slot.incarnation != registration.incarnation {
             return None;
         }
         slot.mr.as_deref()
@@ -300,21 +337,30 @@ impl Keys<'_> {
         let Some(mr) = self.slots.live(lkey) else {
             return invalid;
         };
-        match self.region(lkey, mr, addr, len, AccessFlags::LOCAL_WRITE) {
-            Some((region, segment)) => Resolved::Region {
-                key: lkey,
+        let Some((region, segment)) = self.region(lkey, mr, addr, len, AccessFlags::LOCAL_WRITE)
+        else {
+            return invalid;
+        };
+        match (
+            self.slots.registration(lkey),
+            self.slots.registration(region),
+        ) {
+            (Some(key), Some(region)) => Resolved::Region {
+                key,
                 region,
                 offset: segment.offset,
                 len: segment.len,
                 pd: mr.pd,
             },
-            None => invalid,
+            _ => invalid,
         }
     }
 
     /// The bytes a resolved receive SGE names, for a QP of protection
-    /// domain `pd`, if its keys are still live. Any failure is a local
-    /// protection error.
+    /// domain `pd`, if the registrations it was resolved against are still
+    /// there (not merely their keys: a key that wrapped onto a later
+    /// registration does not count). Any failure is a local protection
+    /// error.
     #[inline]
     pub(super) fn segment(&self, resolved: &Resolved, pd: u32) -> Result<Segment<'_>, WcStatus> {
         let (key, region, offset, len, region_pd) = match *resolved {
@@ -328,8 +374,8 @@ impl Keys<'_> {
             Resolved::Invalid(status) => return Err(status),
         };
         // The key is the region's own unless it is a DMA region's.
-        let live = key == region || self.slots.live(key).is_some();
-        let memory = self.slots.live(region).and_then(|mr| mr.memory.as_ref());
+        let live = key == region || self.slots.still(key).is_some();
+        let memory = self.slots.still(region).and_then(|mr| mr.memory.as_ref());
         match memory {
             Some(memory) if live && region_pd == pd => Ok(Segment {
                 buffer: &memory.buffer,
@@ -436,5 +482,28 @@ mod tests {
         for shard in 0..SHARDS {
             assert!(table.shard(shard).live(third).is_some(), "shard {shard}");
         }
+    }
+
+    /// Before incarnations, a receive resolved against a region reached
+    /// the region that got its key 256 registrations later.
+    #[test]
+    fn a_resolved_receive_names_its_registration_not_its_key() {
+        let table = KeyTable::default();
+        let buffer = Buffer::new(64).expect("buffer");
+        let key = writable(&table, &buffer);
+        let resolved = table.read().resolve_receive(key, buffer.addr(), 64);
+        assert!(table.read().segment(&resolved, 1).is_ok());
+        table.remove(key);
+        let mut again = writable(&table, &buffer);
+        while again != key {
+            table.remove(again);
+            again = writable(&table, &buffer);
+        }
+        assert!(table.read().local(again, buffer.addr(), 8, 1, true).is_ok());
+        assert_eq!(
+            table.read().segment(&resolved, 1).err(),
+            Some(WcStatus::LocProtErr),
+            "the same key, another registration"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use super::keys::{Keys, Segment};
 use crate::buffer::{Buffer, Dma};
+use crate::error::{Error, Result};
 use crate::verbs::{Sge, WcStatus};
 
 /// The segments of one work request's SGEs. The first is kept inline, the
@@ -97,45 +98,50 @@ impl<'a> SgList<'a> {
         self.first.iter().chain(&self.rest)
     }
 
-    /// Copies all of `src` into `self`, starting `skip` bytes into `self`
-    /// (the caller has checked that it fits), each buffer locked for its
-    /// copy.
-    pub(super) fn copy_from(&self, src: &SgList<'_>, skip: usize) {
-        self.copy_with(src, skip, |s, so, d, dof, n| {
-            let _ = Buffer::copy(s, so, d, dof, n);
-        });
+    /// Copies all of `src` into `self`, starting `skip` bytes into `self`,
+    /// each buffer locked for its copy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `src` does not fit or a range is
+    /// outside its buffer: the copy must then not complete as a success.
+    pub(super) fn copy_from(&self, src: &SgList<'_>, skip: usize) -> Result<()> {
+        self.copy_with(src, skip, Buffer::copy)
     }
 
     /// As [`copy_from`](Self::copy_from) in a burst: the buffers stay
     /// locked in `dma` for the next copy.
+    ///
+    /// # Errors
+    /// As [`copy_from`](Self::copy_from).
     #[inline(always)]
-    pub(super) fn burst_from(&self, src: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
-        self.copy_with(src, skip, |s, so, d, dof, n| {
-            let _ = dma.copy(s, so, d, dof, n);
-        });
+    pub(super) fn burst_from(
+        &self,
+        src: &SgList<'a>,
+        skip: usize,
+        dma: &mut Dma<'a>,
+    ) -> Result<()> {
+        self.copy_with(src, skip, |s, so, d, dof, n| dma.copy(s, so, d, dof, n))
     }
 
     /// Copies all of `src` into `self` from `skip` on, segment by segment,
-    /// with `copy(src, src_offset, dst, dst_offset, len)`; every range is in
-    /// bounds by construction (both lists were resolved against their
-    /// regions).
+    /// with `copy(src, src_offset, dst, dst_offset, len)`.
     #[inline(always)]
     fn copy_with<'s>(
         &self,
         src: &SgList<'s>,
         skip: usize,
-        mut copy: impl FnMut(&'s Buffer, usize, &'a Buffer, usize, usize),
-    ) {
+        mut copy: impl FnMut(&'s Buffer, usize, &'a Buffer, usize, usize) -> Result<()>,
+    ) -> Result<()> {
         if let (Some(s), Some(d), true) = (
             src.first,
             self.first,
             src.rest.is_empty() && self.rest.is_empty(),
         ) {
             // One segment each, the common case: one copy.
-            if skip + s.len <= d.len {
-                copy(s.buffer, s.offset, d.buffer, d.offset + skip, s.len);
+            if skip + s.len > d.len {
+                return Err(too_short());
             }
-            return;
+            return copy(s.buffer, s.offset, d.buffer, d.offset + skip, s.len);
         }
         let mut dst = self.segments().copied();
         let mut current = dst.next();
@@ -143,32 +149,48 @@ impl<'a> SgList<'a> {
         for s in src.segments() {
             let mut done = 0;
             while done < s.len {
-                let Some(d) = current else { return };
+                let Some(d) = current else {
+                    return Err(too_short());
+                };
                 if dst_pos >= d.len {
                     dst_pos -= d.len;
                     current = dst.next();
                     continue;
                 }
                 let n = (s.len - done).min(d.len - dst_pos);
-                copy(s.buffer, s.offset + done, d.buffer, d.offset + dst_pos, n);
+                copy(s.buffer, s.offset + done, d.buffer, d.offset + dst_pos, n)?;
                 done += n;
                 dst_pos += n;
             }
         }
+        Ok(())
     }
 
     /// Writes `bytes` at the start of the list, in the burst `dma`.
-    pub(super) fn write_prefix(&self, bytes: &[u8], dma: &mut Dma<'a>) {
+    ///
+    /// # Errors
+    /// As [`copy_from`](Self::copy_from).
+    pub(super) fn write_prefix(&self, bytes: &[u8], dma: &mut Dma<'a>) -> Result<()> {
         let mut rest = bytes;
         for d in self.segments() {
             if rest.is_empty() {
-                return;
+                break;
             }
             let n = rest.len().min(d.len);
-            let _ = dma.write(d.buffer, d.offset, &rest[..n]);
+            dma.write(d.buffer, d.offset, &rest[..n])?;
             rest = &rest[n..];
         }
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(too_short())
+        }
     }
+}
+
+/// The error of a copy whose destination list is shorter than its source.
+fn too_short() -> Error {
+    Error::InvalidArgument("the scatter list is shorter than the message")
 }
 
 /// Where a request's bytes come from: registered memory the post list
@@ -192,13 +214,16 @@ impl<'a> Source<'a, '_> {
 
     /// Copies it into `dst` from `skip` on: in the burst `dma` when it is
     /// registered memory, on its own (the burst released) when captured.
+    ///
+    /// # Errors
+    /// As [`SgList::copy_from`].
     #[inline(always)]
-    pub(super) fn land(&self, dst: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) {
+    pub(super) fn land(&self, dst: &SgList<'a>, skip: usize, dma: &mut Dma<'a>) -> Result<()> {
         match self {
             Source::Registered(src) => dst.burst_from(src, skip, dma),
             Source::Captured(src) => {
                 dma.release();
-                dst.copy_from(src, skip);
+                dst.copy_from(src, skip)
             }
         }
     }
@@ -227,7 +252,7 @@ mod tests {
         let mut parts = [seg(&b, 0, 3), seg(&b, 4, 4), seg(&b, 9, 3)].into_iter();
         let dst =
             SgList::resolve(&sges, &[], |_| parts.next().ok_or(WcStatus::LocProtErr)).expect("dst");
-        dst.copy_from(&src, 1);
+        dst.copy_from(&src, 1).expect("fits");
         // dst bytes: [skip, 0, 1] [gap] [2, 3, 4, 0] [gap] [1, 2, 3]
         assert_eq!(b.to_vec(), [0, 0, 1, 0, 2, 3, 4, 0, 0, 1, 2, 3]);
     }

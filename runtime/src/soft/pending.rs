@@ -43,6 +43,6 @@ impl Pending {
 fn copy_gathered(keys: &Keys<'_>, pd: u32, wr: &SendWr) -> Option<Buffer> {
     let src = SgList::local(keys, &wr.sg_list, pd, false).ok()?;
     let copy = Buffer::new(src.len).ok()?;
-    SgList::whole(&copy).copy_from(&src, 0);
+    SgList::whole(&copy).copy_from(&src, 0).ok()?;
     Some(copy)
 }

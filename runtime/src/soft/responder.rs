@@ -204,7 +204,11 @@ impl<'a> Responder<'a> {
                 let wc = failed(peer, recv.wr_id, WcStatus::LocLenErr);
                 return (wc, done(WcStatus::RemInvReqErr));
             }
-            src.land(&dst, 0, dma);
+            if src.land(&dst, 0, dma).is_err() {
+                // Never a success for bytes that did not land.
+                let wc = failed(peer, recv.wr_id, WcStatus::LocProtErr);
+                return (wc, done(WcStatus::RemOpErr));
+            }
             let wc = received(peer, recv, src_qpn, WcOpcode::Recv, len, imm);
             (wc, success(len))
         })
@@ -231,19 +235,24 @@ impl<'a> Responder<'a> {
                 Err(status) => return done(status),
             }
         };
-        let copy = |dma: &mut Dma<'a>| {
-            if let Some(dst) = &dst {
-                src.land(dst, 0, dma);
-            }
+        let copy = |dma: &mut Dma<'a>| match &dst {
+            Some(dst) => src.land(dst, 0, dma).is_ok(),
+            None => true,
         };
         // With an immediate, the data lands only once a receive is there.
         let Some(imm) = imm else {
-            copy(&mut self.dma);
-            return success(len);
+            return if copy(&mut self.dma) {
+                success(len)
+            } else {
+                done(WcStatus::RemAccessErr)
+            };
         };
         let src_qpn = self.src_qpn;
         self.receive(peer, solicited, |recv, dma| {
-            copy(dma);
+            if !copy(dma) {
+                let wc = failed(peer, recv.wr_id, WcStatus::RemAccessErr);
+                return (wc, done(WcStatus::RemAccessErr));
+            }
             let opcode = WcOpcode::RecvRdmaWithImm;
             let wc = received(peer, recv, src_qpn, opcode, len, Some(imm));
             (wc, success(len))
@@ -259,9 +268,13 @@ impl<'a> Responder<'a> {
         rkey: u32,
     ) -> Outcome {
         if dst.len > 0 {
-            match self.remote(peer, rkey, remote_addr, dst.len, AccessFlags::REMOTE_READ) {
-                Ok(src) => dst.burst_from(&src, 0, &mut self.dma),
+            let src = match self.remote(peer, rkey, remote_addr, dst.len, AccessFlags::REMOTE_READ)
+            {
+                Ok(src) => src,
                 Err(status) => return done(status),
+            };
+            if dst.burst_from(&src, 0, &mut self.dma).is_err() {
+                return done(WcStatus::LocProtErr);
             }
         }
         success(dst.len)
@@ -288,10 +301,10 @@ impl<'a> Responder<'a> {
             return done(WcStatus::RemAccessErr);
         };
         match self.dma.update_u64(seg.buffer, seg.offset, op) {
-            Ok(old) => {
-                dst.write_prefix(&old.to_ne_bytes(), &mut self.dma);
-                success(8)
-            }
+            Ok(old) => match dst.write_prefix(&old.to_ne_bytes(), &mut self.dma) {
+                Ok(()) => success(8),
+                Err(_) => done(WcStatus::LocProtErr),
+            },
             Err(_) => done(WcStatus::RemAccessErr),
         }
     }
@@ -336,9 +349,12 @@ impl<'a> Responder<'a> {
                     return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
                 }
                 let mut dma = Dma::default();
-                dst.write_prefix(&[0; GRH_BYTES], &mut dma);
-                src.land(&dst, GRH_BYTES, &mut dma);
+                let landed = dst.write_prefix(&[0; GRH_BYTES], &mut dma).is_ok()
+                    && src.land(&dst, GRH_BYTES, &mut dma).is_ok();
                 drop(dma);
+                if !landed {
+                    return (failed(&target, recv.wr_id, WcStatus::LocProtErr), ());
+                }
                 let len = GRH_BYTES + len;
                 let mut wc = received(&target, recv, src_qpn, WcOpcode::Recv, len, imm);
                 if grh {

@@ -14,5 +14,6 @@ mod flush_race;
 mod objects;
 mod qp_state;
 mod srq;
+mod stale;
 mod stress;
 mod ud;

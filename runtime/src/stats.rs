@@ -55,10 +55,11 @@ pub struct OpStat {
 impl OpStat {
     /// The mean time of one call (zero without calls).
     pub fn mean(&self) -> Duration {
-        u32::try_from(self.calls)
-            .ok()
-            .filter(|n| *n > 0)
-            .map_or(Duration::ZERO, |n| self.total / n)
+        if self.calls == 0 {
+            return Duration::ZERO;
+        }
+        let nanos = self.total.as_nanos() / u128::from(self.calls);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -164,5 +165,20 @@ mod tests {
         );
         assert_eq!(snap[0].mean(), Duration::from_nanos(200));
         assert_eq!(snap[1].op, OpId::PollCq);
+    }
+
+    /// Before the fix the mean was zero past `u32::MAX` calls (a busy poll
+    /// loop passes it in minutes).
+    #[test]
+    fn the_mean_holds_past_u32_max_calls() {
+        let stat = OpStat {
+            op: OpId::PollCq,
+            calls: 5_000_000_000,
+            errors: 0,
+            total: Duration::from_secs(250),
+        };
+        assert_eq!(stat.mean(), Duration::from_nanos(50));
+        let none = OpStat { calls: 0, ..stat };
+        assert_eq!(none.mean(), Duration::ZERO);
     }
 }

@@ -31,6 +31,38 @@ impl SoftQp {
             self.deferred
                 .raise(AsyncEvent::QpLastWqeReached { qp_num: self.qpn });
         }
+        self.wake_waiters();
+    }
+
+    /// Wakes the senders waiting for a receive at this QP's queue (it left
+    /// the receiving states, set before): they try again when the verb
+    /// returns and fail with `RETRY_EXC_ERR`, or find an SRQ's receive.
+    /// A sender registering after this looks again and sees the state.
+    pub(super) fn wake_waiters(&self) {
+        self.deferred.wake(self.rq.take_waiters());
+    }
+
+    /// Ends the QP (`destroy_qp`): it posts and takes nothing from now on,
+    /// and a peer's post list delivering into its receive queue is waited
+    /// for, so once this returns nothing writes its receive buffers or
+    /// completes on its CQs on its behalf (the kernel's contract, which
+    /// lets the application free that memory). Its pending sends are
+    /// dropped without completions, its send-queue id at the CQ is freed,
+    /// and the senders waiting for its receives are woken.
+    pub(super) fn close(&self) {
+        let mut sq = self.lock_sq();
+        self.set_state(QpState::Reset);
+        sq.pending.clear();
+        sq.rnr = None;
+        self.send_cq.detach_sender(sq.sender);
+        if self.shared_rq {
+            // An SRQ consumer checks the state under the SRQ's lock: taking
+            // it once waits for the one that saw this QP receive.
+            drop(self.rq.lock());
+        } else {
+            self.rq.clear();
+        }
+        self.wake_waiters();
     }
 
     /// Moves to the error state from the requester side (`sq` held):

@@ -12,6 +12,7 @@
 //! library polling them do not. Polling an empty CQ takes no lock at all.
 //! Resize takes both locks (poller's first).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, PoisonError};
 
 use super::cqe::{Cqe, WORDS};
@@ -61,9 +62,14 @@ struct Producer {
 struct Consumer {
     slots: Arc<Slots>,
     /// The slot counters of the send queues whose completions come here,
-    /// by id; a detached queue's entry is `None` (ids are not reused, so
-    /// a completion left by a destroyed or reset queue frees nothing).
+    /// by id; a detached queue's entry is `None`, so a completion left by
+    /// a destroyed or reset queue frees nothing.
     senders: Vec<Option<Arc<AtomicU32>>>,
+    /// Detached ids, oldest first, each with the tail when it was
+    /// detached: every completion naming it lies before that position
+    /// (they are made under the queue's lock, which detaching holds), so
+    /// the id is given out again once the head has passed it.
+    retired: VecDeque<(u32, u64)>,
 }
 
 /// The ring's storage: a power-of-two number of slots, position `p` in
@@ -155,6 +161,7 @@ impl SoftCq {
             consumer: Padded(Mutex::new(Consumer {
                 slots,
                 senders: Vec::new(),
+                retired: VecDeque::new(),
             })),
             tail: Padded(AtomicU64::new(0)),
             head: Padded(AtomicU64::new(0)),
@@ -169,7 +176,10 @@ impl SoftCq {
     /// handler (the unit and loom tests' CQ).
     #[cfg(test)]
     pub(super) fn detached(capacity: usize) -> SoftCq {
-        let deferred = Arc::new(Deferred::new(crate::event::EventSender::default()));
+        let deferred = Arc::new(Deferred::new(
+            crate::event::EventSender::default(),
+            |_, _| {},
+        ));
         SoftCq::new(capacity, None, 1, deferred)
     }
 
@@ -182,19 +192,41 @@ impl SoftCq {
     }
 
     /// Registers the slot counter `used` of a send queue whose completions
-    /// come here; its completions name the id returned.
+    /// come here; its completions name the id returned. An id detached
+    /// earlier is reused once no completion naming it is left to poll, so
+    /// the table holds at most the live queues and the detached ones whose
+    /// completions wait in the ring.
     pub(super) fn attach_sender(&self, used: Arc<AtomicU32>) -> u32 {
         let mut consumer = self.consumer();
+        // Only pollers move the head, under the consumer's lock.
+        let head = self.head.load(Ordering::Relaxed);
+        if let Some(&(id, detached_at)) = consumer.retired.front()
+            && detached_at <= head
+        {
+            consumer.retired.pop_front();
+            consumer.senders[id as usize] = Some(used);
+            return id;
+        }
         consumer.senders.push(Some(used));
         u32::try_from(consumer.senders.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// Forgets the send queue `sender`: its completions still in the ring
-    /// free nothing.
+    /// Forgets the send queue `sender`, whose lock the caller holds: its
+    /// completions still in the ring free nothing.
     pub(super) fn detach_sender(&self, sender: u32) {
-        if let Some(entry) = self.consumer().senders.get_mut(sender as usize) {
-            *entry = None;
+        let mut consumer = self.consumer();
+        if let Some(entry) = consumer.senders.get_mut(sender as usize)
+            && entry.take().is_some()
+        {
+            let tail = self.tail.load(Ordering::Acquire);
+            consumer.retired.push_back((sender, tail));
         }
+    }
+
+    /// How many ids the sender table holds.
+    #[cfg(test)]
+    fn sender_ids(&self) -> usize {
+        self.consumer().senders.len()
     }
 
     /// How many completions it holds.
@@ -420,7 +452,43 @@ mod tests {
             7,
             "a detached queue is left alone"
         );
-        assert_ne!(cq.attach_sender(used), sender, "ids are not reused");
+        let again = cq.attach_sender(used);
+        assert_eq!(again, sender, "reused once its completions are polled");
+    }
+
+    /// Before ids were reused, every QP creation and every reset added one
+    /// for good (2,000,000 INIT/RESET cycles: RSS 2.7 MB to 18.4 MB).
+    #[test]
+    fn a_detached_id_waits_for_its_completions_then_is_reused() {
+        let cq = cq(8);
+        let used = Arc::new(AtomicU32::new(4));
+        let first = cq.attach_sender(Arc::clone(&used));
+        cq.push(
+            [cqe(
+                1,
+                Some(Frees {
+                    sender: first,
+                    slots: 1,
+                }),
+            )],
+            false,
+        )
+        .expect("fits");
+        cq.detach_sender(first);
+        let other = Arc::new(AtomicU32::new(0));
+        let second = cq.attach_sender(Arc::clone(&other));
+        assert_ne!(second, first, "a completion still names the first");
+        assert_eq!(poll_ids(&cq, 8), [1]);
+        assert_eq!(
+            other.load(Ordering::Acquire),
+            0,
+            "frees nothing of another queue"
+        );
+        for _ in 0..10_000 {
+            let id = cq.attach_sender(Arc::clone(&used));
+            cq.detach_sender(id);
+        }
+        assert_eq!(cq.sender_ids(), 2, "bounded by the queues in use");
     }
 
     #[test]

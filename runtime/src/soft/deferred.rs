@@ -6,12 +6,22 @@
 //! flushes its own send queue, whose lock its peer's poster cannot take).
 //! Each thread runs what it deferred itself, so the work is done before
 //! the verb that caused it returns to its caller.
+//!
+//! Senders waiting for a receive at a queue that will never bring one (its
+//! QP entered the error state, was reset or destroyed) are woken here too:
+//! they try again as a verb of the device and fail as the transport would.
 
-use std::sync::PoisonError;
+use std::sync::{OnceLock, PoisonError};
 
 use super::sync::{AtomicBool, Mutex, Ordering, ThreadId, thread_id};
 
+use crate::device::{Device, WeakDevice};
 use crate::event::{AsyncEvent, EventSender};
+
+/// Lets the QP numbered by the second argument try its waiting sends again,
+/// as a verb of the device (the requester's, given at construction so that
+/// this module does not reach up to it).
+pub(super) type Wake = fn(&Device, u32);
 
 /// One piece of deferred work.
 enum Task {
@@ -19,11 +29,17 @@ enum Task {
     Event(AsyncEvent),
     /// Something to run with no lock held.
     Run(Box<dyn FnOnce() + Send>),
+    /// QPs whose waiting sends try again.
+    Wake(Vec<u32>),
 }
 
 /// Work waiting for the current verb to return, and where events go.
 pub(super) struct Deferred {
     sender: EventSender,
+    /// The registered device (set once, right after registration): the
+    /// RNR timer's and the woken senders' way back to it.
+    device: OnceLock<WeakDevice>,
+    wake: Wake,
     /// Each task with the thread that deferred it.
     tasks: Mutex<Vec<(ThreadId, Task)>>,
     /// Whether `tasks` may hold something: every verb runs what was
@@ -32,13 +48,26 @@ pub(super) struct Deferred {
 }
 
 impl Deferred {
-    /// Deferred work of the device whose handlers `sender` reaches.
-    pub(super) fn new(sender: EventSender) -> Deferred {
+    /// Deferred work of the device whose handlers `sender` reaches; woken
+    /// senders try again through `wake`.
+    pub(super) fn new(sender: EventSender, wake: Wake) -> Deferred {
         Deferred {
             sender,
+            device: OnceLock::new(),
+            wake,
             tasks: Mutex::new(Vec::new()),
             any: AtomicBool::new(false),
         }
+    }
+
+    /// Records the registered device this is the deferred work of.
+    pub(super) fn attach(&self, device: WeakDevice) {
+        let _ = self.device.set(device);
+    }
+
+    /// The registered device (a handle that does not keep it alive).
+    pub(super) fn device(&self) -> WeakDevice {
+        self.device.get().cloned().unwrap_or_default()
     }
 
     fn push(&self, task: Task) {
@@ -55,6 +84,13 @@ impl Deferred {
     /// Runs `task` when the verb returns, with no lock of the device held.
     pub(super) fn run_later(&self, task: impl FnOnce() + Send + 'static) {
         self.push(Task::Run(Box::new(task)));
+    }
+
+    /// Lets the senders numbered `qpns` try again when the verb returns.
+    pub(super) fn wake(&self, qpns: Vec<u32>) {
+        if !qpns.is_empty() {
+            self.push(Task::Wake(qpns));
+        }
     }
 
     /// Runs every task this thread deferred, and hands every event it
@@ -80,6 +116,13 @@ impl Deferred {
                 match task {
                     Task::Event(event) => self.sender.dispatch(&event),
                     Task::Run(run) => run(),
+                    Task::Wake(qpns) => {
+                        if let Some(device) = self.device.get().and_then(WeakDevice::upgrade) {
+                            for qpn in qpns {
+                                (self.wake)(&device, qpn);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -147,7 +190,7 @@ mod loom_tests {
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(*event);
                 }));
-            let deferred = Arc::new(Deferred::new(sender));
+            let deferred = Arc::new(Deferred::new(sender, |_, _| {}));
             let (down, up) = (
                 AsyncEvent::PortErr { port_num: 1 },
                 AsyncEvent::PortActive { port_num: 1 },

@@ -3,10 +3,10 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::counts::{Counter, LiveObjects};
-use super::deferred::Deferred;
+use super::deferred::{Deferred, Wake};
 use super::keys::KeyTable;
 use super::limits::Limits;
 use super::numbers::NumberSpace;
@@ -35,9 +35,6 @@ pub(super) struct SoftDevice {
     port_active: AtomicBool,
     /// Retries of sends that got an RNR NAK.
     pub(super) rnr_timer: RnrTimer,
-    /// The registered device, for the timer's retries (set once, right
-    /// after registration).
-    device: OnceLock<WeakDevice>,
 }
 
 /// The live QPs by number, and the numbers they are given.
@@ -125,6 +122,7 @@ impl SoftDevice {
         guid: u64,
         events: EventSender,
         rnr_due: RnrDue,
+        wake: Wake,
     ) -> SoftDevice {
         SoftDevice {
             limits,
@@ -139,10 +137,9 @@ impl SoftDevice {
             pd_ids: IdSet::new(PD_IDS),
             cq_nums: IdSet::new(CQ_NUMS),
             srq_nums: IdSet::new(SRQ_NUMS),
-            deferred: Arc::new(Deferred::new(events)),
+            deferred: Arc::new(Deferred::new(events, wake)),
             port_active: AtomicBool::new(true),
             rnr_timer: RnrTimer::new(rnr_due),
-            device: OnceLock::new(),
             counts: Counts {
                 pd: Counter::new("max_pd", limits.max_pd),
                 cq: Counter::new("max_cq", limits.max_cq),
@@ -168,12 +165,12 @@ impl SoftDevice {
 
     /// Records the registered device this is the state of.
     pub(super) fn attach(&self, device: WeakDevice) {
-        let _ = self.device.set(device);
+        self.deferred.attach(device);
     }
 
     /// The registered device (a handle that does not keep it alive).
     pub(super) fn device(&self) -> WeakDevice {
-        self.device.get().cloned().unwrap_or_default()
+        self.deferred.device()
     }
 
     /// Whether port 1 is active.

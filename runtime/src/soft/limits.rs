@@ -20,6 +20,8 @@ pub struct Limits {
     pub max_cq: u32,
     /// Entries per completion queue.
     pub max_cqe: u32,
+    /// Completion vectors: a CQ's `comp_vector` is below it (rxe has one).
+    pub num_comp_vectors: u32,
     /// Memory regions per device.
     pub max_mr: u32,
     /// Bytes per memory region.
@@ -50,6 +52,7 @@ impl Limits {
         max_inline_data: 256,
         max_cq: 1024,
         max_cqe: 1 << 20,
+        num_comp_vectors: 1,
         max_mr: 4096,
         max_mr_size: 1 << 32,
         max_pd: 1024,
@@ -65,6 +68,33 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits::DEFAULT
+    }
+}
+
+/// `requested` against `limit`, named `what` in the error, for a size
+/// that must be at least one (a queue of no entries is refused, as the
+/// kernel refuses it).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for zero; as [`check`] above the limit.
+pub(super) fn check_size(
+    what: &'static str,
+    requested: impl Into<u64>,
+    limit: impl Into<u64>,
+) -> Result<()> {
+    let requested = requested.into();
+    if requested == 0 {
+        return Err(Error::InvalidArgument(what_zero(what)));
+    }
+    check(what, requested, limit)
+}
+
+/// The message for a zero `what`.
+fn what_zero(what: &'static str) -> &'static str {
+    match what {
+        "max_cqe" => "a CQ needs at least one entry",
+        "max_srq_wr" => "an SRQ needs room for at least one receive",
+        _ => "a queue needs at least one entry",
     }
 }
 

@@ -249,11 +249,13 @@ mod tests {
         let sges = [Sge::default(); 3];
         let src = SgList::resolve(&sges[..1], &sges[1..2], |_| Ok(seg(&a, 0, 5))).expect("src");
         assert_eq!(src.len, 10);
-        let mut parts = [seg(&b, 0, 3), seg(&b, 4, 4), seg(&b, 9, 3)].into_iter();
+        let mut parts = [seg(&b, 0, 3), seg(&b, 4, 4), seg(&b, 8, 4)].into_iter();
         let dst =
             SgList::resolve(&sges, &[], |_| parts.next().ok_or(WcStatus::LocProtErr)).expect("dst");
         dst.copy_from(&src, 1).expect("fits");
-        // dst bytes: [skip, 0, 1] [gap] [2, 3, 4, 0] [gap] [1, 2, 3]
-        assert_eq!(b.to_vec(), [0, 0, 1, 0, 2, 3, 4, 0, 0, 1, 2, 3]);
+        // dst bytes: [skip, 0, 1] [gap] [2, 3, 4, 0] [1, 2, 3, 4]
+        assert_eq!(b.to_vec(), [0, 0, 1, 0, 2, 3, 4, 0, 1, 2, 3, 4]);
+        // One byte more than the list holds is an error, not a silent cut.
+        assert!(dst.copy_from(&src, 2).is_err());
     }
 }

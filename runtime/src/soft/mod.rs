@@ -174,6 +174,7 @@ impl SoftConfig {
             self.guid,
             events,
             requester::rnr_due,
+            requester::wake,
         ));
         Ok(builder)
     }

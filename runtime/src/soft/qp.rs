@@ -10,7 +10,7 @@ use super::cqe::Cqe;
 use super::deferred::Deferred;
 use super::keys::Keys;
 use super::pending::Pending;
-use super::recv::RecvQueue;
+use super::recv::{RecvGuard, RecvQueue};
 use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering, Padded};
 use crate::error::Result;
 use crate::object::Qp;
@@ -178,6 +178,15 @@ impl SoftQp {
     /// receive.
     pub(super) fn min_rnr_timer(&self) -> u8 {
         self.live.min_rnr_timer.load(Ordering::Acquire)
+    }
+
+    /// Its receive queue locked, if it still receives. The state is read
+    /// under the queue's lock, which [`close`](Self::close) takes after
+    /// changing it: a message either lands before the QP is destroyed or
+    /// not at all.
+    pub(super) fn lock_receiving(&self) -> Option<RecvGuard<'_>> {
+        let rq = self.rq.lock();
+        self.receives().then_some(rq)
     }
 
     pub(super) fn lock_sq(&self) -> MutexGuard<'_, SendQueue> {

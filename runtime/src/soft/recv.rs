@@ -289,7 +289,7 @@ impl RecvQueue {
         let wake = accepted > 0 && core::mem::take(&mut inbox.wanted);
         drop(inbox);
         let woken = if wake {
-            core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner))
+            self.take_waiters()
         } else {
             Vec::new()
         };
@@ -298,18 +298,6 @@ impl RecvQueue {
 
     fn lock_inbox(&self) -> MutexGuard<'_, Inbox> {
         self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Consumes the oldest receive under a lock of its own; see
-    /// [`RecvGuard::consume`].
-    pub(super) fn consume<T>(
-        &self,
-        cq: &SoftCq,
-        solicited: bool,
-        delivery: Delivery,
-        respond: impl FnOnce(&Receive) -> (WorkCompletion, T),
-    ) -> Consumed<T> {
-        self.lock().consume(cq, solicited, delivery, respond)
     }
 
     /// Remembers QP `qpn` as a sender waiting for a receive here. The
@@ -325,6 +313,13 @@ impl RecvQueue {
         }
     }
 
+    /// Takes the QP numbers of the senders waiting here: the queue's QP
+    /// left the states that receive, so they must learn it rather than
+    /// wait for a receive that will not come.
+    pub(super) fn take_waiters(&self) -> Vec<u32> {
+        core::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// Completes every posted receive with a flush error on `cq`, and every
     /// one posted from now on (the queue's QP entered the error state).
     pub(super) fn flush(&self, cq: &Arc<SoftCq>, qp_num: u32) {
@@ -338,7 +333,10 @@ impl RecvQueue {
     }
 
     /// Drops every posted receive without completions and refuses posts
-    /// until [`open`](Self::open) (the queue's QP was reset).
+    /// until [`open`](Self::open) (the queue's QP was reset or destroyed).
+    /// It waits for a post list that is delivering into the queue (which
+    /// holds its lock): once it returns, nothing writes the receives'
+    /// buffers or completes them.
     pub(super) fn clear(&self) {
         let mut guard = self.lock();
         let mut inbox = self.lock_inbox();
@@ -542,7 +540,7 @@ mod loom_tests {
     }
 
     fn take(rq: &RecvQueue, cq: &SoftCq) -> Option<u64> {
-        match rq.consume(cq, false, Delivery::Now, |recv| {
+        match rq.lock().consume(cq, false, Delivery::Now, |recv| {
             let wc = WorkCompletion {
                 wr_id: recv.wr_id,
                 ..WorkCompletion::default()

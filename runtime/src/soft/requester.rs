@@ -207,6 +207,17 @@ pub(super) fn rnr_due(device: &Device, qp: &Arc<SoftQp>) {
     run_pending(soft, qp, &mut sq);
 }
 
+/// Lets the waiting sends of the QP numbered `qpn` try again, as a verb of
+/// `device` (the queue they waited on will bring no receive: its QP left
+/// RTR and later states).
+pub(super) fn wake(device: &Device, qpn: u32) {
+    if let Ok(soft) = soft_device(device)
+        && let Some(qp) = soft.qp(qpn)
+    {
+        progress(soft, &qp);
+    }
+}
+
 /// Lets `qp`'s waiting sends try again (a receive was posted).
 pub(super) fn progress(device: &SoftDevice, qp: &Arc<SoftQp>) {
     let mut sq = qp.lock_sq();

@@ -139,10 +139,12 @@ impl<'a> Responder<'a> {
             // its copies lock their buffers on their own, unlocked before
             // the completion is pushed.
             self.dma.release();
-            peer.rq
-                .consume(&peer.recv_cq, solicited, Delivery::Now, |recv| {
+            match peer.lock_receiving() {
+                Some(mut srq) => srq.consume(&peer.recv_cq, solicited, Delivery::Now, |recv| {
                     respond(recv, &mut Dma::default())
-                })
+                }),
+                None => Consumed::Closed,
+            }
         } else {
             if self.held.is_none() {
                 self.dma.release();
@@ -338,32 +340,33 @@ impl<'a> Responder<'a> {
         self.dma.release();
         // A datagram's receive failing does not move a UD QP to ERR; only
         // an overrun of its CQ does.
-        let consumed = target
-            .rq
-            .consume(&target.recv_cq, false, Delivery::Now, |recv| {
-                let dst = match receive_buffers(keys, recv, &target) {
-                    Ok(dst) => dst,
-                    Err(status) => return (failed(&target, recv.wr_id, status), ()),
-                };
-                if dst.len < GRH_BYTES + len {
-                    return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
-                }
-                let mut dma = Dma::default();
-                let landed = dst.write_prefix(&[0; GRH_BYTES], &mut dma).is_ok()
-                    && src.land(&dst, GRH_BYTES, &mut dma).is_ok();
-                drop(dma);
-                if !landed {
-                    return (failed(&target, recv.wr_id, WcStatus::LocProtErr), ());
-                }
-                let len = GRH_BYTES + len;
-                let mut wc = received(&target, recv, src_qpn, WcOpcode::Recv, len, imm);
-                if grh {
-                    wc.wc_flags |= WcFlags::GRH;
-                }
-                (wc, ())
-            });
+        let Some(mut rq) = target.lock_receiving() else {
+            return sent;
+        };
+        let consumed = rq.consume(&target.recv_cq, false, Delivery::Now, |recv| {
+            let dst = match receive_buffers(keys, recv, &target) {
+                Ok(dst) => dst,
+                Err(status) => return (failed(&target, recv.wr_id, status), ()),
+            };
+            if dst.len < GRH_BYTES + len {
+                return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
+            }
+            let mut dma = Dma::default();
+            let landed = dst.write_prefix(&[0; GRH_BYTES], &mut dma).is_ok()
+                && src.land(&dst, GRH_BYTES, &mut dma).is_ok();
+            drop(dma);
+            if !landed {
+                return (failed(&target, recv.wr_id, WcStatus::LocProtErr), ());
+            }
+            let len = GRH_BYTES + len;
+            let mut wc = received(&target, recv, src_qpn, WcOpcode::Recv, len, imm);
+            if grh {
+                wc.wc_flags |= WcFlags::GRH;
+            }
+            (wc, ())
+        });
         if let Consumed::Used { overrun: true, .. } = consumed {
-            target.enter_fatal_error_as_responder(None);
+            target.enter_fatal_error_as_responder(Some(&mut rq));
         }
         sent
     }

@@ -20,6 +20,20 @@ pub struct SrqInitAttr {
     pub attr: SrqAttr,
 }
 
+impl SrqInitAttr {
+    /// Room for `max_wr` receives of `max_sge` entries each, the limit
+    /// disarmed.
+    pub fn new(max_wr: u32, max_sge: u32) -> SrqInitAttr {
+        SrqInitAttr {
+            attr: SrqAttr {
+                max_wr,
+                max_sge,
+                srq_limit: 0,
+            },
+        }
+    }
+}
+
 bitflags! {
     /// Which fields of [`SrqAttr`] `modify_srq` applies (`enum ib_srq_attr_mask`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

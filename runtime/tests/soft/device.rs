@@ -26,7 +26,7 @@ fn a_capability_left_out_is_not_supported_by_name() {
     assert!(!dev.ops().implemented().any(|op| op == OpId::CreateSrq));
     let pd = dev.alloc_pd().expect("pd");
     let err = pd
-        .create_srq(&SrqInitAttr::default())
+        .create_srq(&SrqInitAttr::new(16, 1))
         .expect_err("no SRQ table");
     assert_eq!(err, Error::NotSupported(OpId::CreateSrq));
     assert!(err.to_string().contains("create_srq"), "{err}");

@@ -193,7 +193,7 @@ fn dropping_the_handles_cleans_everything_up() {
     let dev = device();
     {
         let n = node(&dev, QpType::Rc, 64);
-        let srq = n.pd.create_srq(&SrqInitAttr::default()).expect("srq");
+        let srq = n.pd.create_srq(&SrqInitAttr::new(16, 1)).expect("srq");
         let ah =
             n.pd.create_ah(&AhAttr {
                 port_num: 1,
@@ -267,4 +267,53 @@ fn an_sge_outside_its_region_is_an_error() {
         dma.sge(u64::MAX, 8),
         Err(Error::InvalidArgument(_))
     ));
+}
+
+/// Sizes the kernel refuses, refused by the provider itself (reached
+/// through its ops table, not only through the API's checks), and a
+/// region ending exactly at 2^64, which is valid. Before the fix the soft
+/// device took a CQ of no entries, an SRQ of no receives or with its limit
+/// above its size, and a completion vector it does not have, and refused
+/// the region.
+#[test]
+fn sizes_the_kernel_refuses_are_refused_and_the_last_byte_of_memory_is_valid() {
+    let dev = device();
+    let mut udata = Udata::default();
+    let zero = dev
+        .ops()
+        .create_cq(&dev, &CqInitAttr::new(0), None, &mut udata);
+    assert!(matches!(zero, Err(Error::InvalidArgument(_))));
+    let mut attr = CqInitAttr::new(4);
+    attr.comp_vector = 1;
+    assert!(matches!(
+        dev.create_cq(&attr),
+        Err(Error::InvalidArgument(_))
+    ));
+    attr.comp_vector = 0;
+    dev.create_cq(&attr).expect("vector 0");
+    let pd = dev.alloc_pd().expect("pd");
+    let srq = |max_wr, srq_limit| {
+        pd.create_srq(&SrqInitAttr {
+            attr: SrqAttr {
+                max_wr,
+                max_sge: 1,
+                srq_limit,
+            },
+        })
+    };
+    assert!(matches!(srq(4, 1000), Err(Error::InvalidArgument(_))));
+    assert!(matches!(srq(0, 0), Err(Error::InvalidArgument(_))));
+    srq(4, 4).expect("a limit of max_wr");
+    let buf = Buffer::new(64).expect("buffer");
+    let memory = UserMemory::whole(&buf);
+    let top = u64::MAX - 63;
+    let mr = pd
+        .reg_mr_at(&memory, top, AccessFlags::LOCAL_WRITE)
+        .expect("ends at 2^64");
+    assert_eq!(mr.sge(0, 64).expect("sge").addr, top);
+    assert!(
+        pd.reg_mr_at(&memory, top + 1, AccessFlags::LOCAL_WRITE)
+            .is_err(),
+        "wraps"
+    );
 }

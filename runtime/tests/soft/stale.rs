@@ -1,11 +1,16 @@
 //! What a posted receive or a waiting send may still reach once the object
 //! it names is gone: nothing. A receive resolved against a region that was
 //! deregistered never writes the region that later gets its key; a send
-//! waiting for a receive learns that its peer left.
+//! waiting for a receive learns that its peer left; a destroyed QP's
+//! buffers and CQ are left alone once `destroy_qp` returns.
+
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::common::{one, rc_pair};
+use crate::common::{ALL_REMOTE, CAP, Node, device, drain, one, qp_init, rc_pair};
 
 /// Registers and deregisters `buf` in `pd` until the next registration
 /// would get `key` again (the 8-bit generation wraps), at most 256 times.
@@ -108,4 +113,163 @@ fn a_receive_posted_after_the_wrap_lands() {
         .expect("send");
     assert_eq!(one(&b.cq).status, WcStatus::Success);
     assert_eq!(buf.to_vec(), [7; 64]);
+}
+
+/// Brings `qp` to `state` with no other attribute.
+fn move_to(qp: &Qp, state: QpState) {
+    let (attr, mask) = QpAttr::to_state(state);
+    qp.modify(&attr, mask).expect("modify");
+}
+
+/// Before the fix, a SEND waiting for a receive (`rnr_retry` 7) never
+/// completed once its peer entered the error state: flushed queues woke
+/// no waiter.
+#[test]
+fn a_send_waiting_for_a_receive_fails_when_its_peer_enters_error() {
+    let (_dev, a, b) = rc_pair(64);
+    a.qp.post_send(&[SendWr::new(1, WrOpcode::Send, [a.mr.sge(0, 8).expect("sge")]).signaled()])
+        .expect("send");
+    assert!(drain(&a.cq).is_empty(), "waits for a receive");
+    move_to(&b.qp, QpState::Err);
+    let s = one(&a.cq);
+    assert_eq!((s.wr_id, s.status), (1, WcStatus::RetryExcErr));
+}
+
+/// The same with the peer destroyed, and with the peer reset.
+#[test]
+fn a_send_waiting_for_a_receive_fails_when_its_peer_is_destroyed_or_reset() {
+    for destroy in [true, false] {
+        let (_dev, a, b) = rc_pair(64);
+        a.qp.post_send(&[
+            SendWr::new(1, WrOpcode::Send, [a.mr.sge(0, 8).expect("sge")]).signaled(),
+        ])
+        .expect("send");
+        assert!(drain(&a.cq).is_empty(), "waits for a receive");
+        if destroy {
+            let Node { qp, .. } = b;
+            qp.destroy().expect("destroy");
+        } else {
+            move_to(&b.qp, QpState::Reset);
+        }
+        let s = one(&a.cq);
+        assert_eq!(
+            (s.wr_id, s.status),
+            (1, WcStatus::RetryExcErr),
+            "destroy {destroy}"
+        );
+    }
+}
+
+/// Before the fix, a peer's post list already delivering into a QP went on
+/// writing its receive buffers and completing on its CQ after
+/// `destroy_qp` returned (22-36 of ~430 rounds over 30 s). Each round
+/// races 32 SENDs of 32 KiB with the destroy of their receiver, then
+/// checks that nothing lands after the destroy returned.
+#[test]
+fn nothing_lands_after_destroy_returns() {
+    const MSG: u32 = 32 * 1024;
+    const DEPTH: u32 = 32;
+    let deadline = Instant::now() + Duration::from_secs(if cfg!(miri) { 1 } else { 8 });
+    let mut rounds: u32 = 0;
+    while rounds < 400 && Instant::now() < deadline {
+        rounds += 1;
+        let dev = device();
+        let cap = QpCap {
+            max_send_wr: DEPTH,
+            max_recv_wr: DEPTH,
+            ..CAP
+        };
+        let side = |len: usize| {
+            let pd = dev.alloc_pd().expect("pd");
+            let cq = dev.create_cq(&CqInitAttr::new(256)).expect("cq");
+            let qp = pd.create_qp(&qp_init(&cq, QpType::Rc, cap)).expect("qp");
+            let buf = Buffer::new(len).expect("buffer");
+            let mr = pd.reg_mr(&UserMemory::whole(&buf), ALL_REMOTE).expect("mr");
+            Node {
+                pd,
+                cq,
+                qp,
+                buf,
+                mr,
+            }
+        };
+        let (a, b) = (side(MSG as usize), side((MSG * DEPTH) as usize));
+        a.qp.connect_rc(b.qp.qp_num(), ALL_REMOTE, 7)
+            .expect("connect");
+        b.qp.connect_rc(a.qp.qp_num(), ALL_REMOTE, 7)
+            .expect("connect");
+        a.buf.write(0, &vec![0x5a; MSG as usize]).expect("fill");
+        let recvs: Vec<RecvWr> = (0..DEPTH)
+            .map(|i| {
+                RecvWr::new(
+                    u64::from(i),
+                    [b.mr.sge(u64::from(i * MSG), MSG).expect("sge")],
+                )
+            })
+            .collect();
+        b.qp.post_recv(&recvs).expect("recvs");
+        let sends: Vec<SendWr> = (0..DEPTH)
+            .map(|i| {
+                SendWr::new(
+                    u64::from(i),
+                    WrOpcode::Send,
+                    [a.mr.sge(0, MSG).expect("sge")],
+                )
+            })
+            .collect();
+        let (recv_cq, recv_buf) = (Arc::clone(&b.cq), b.buf.clone());
+        let Node { qp, mr, pd, .. } = b;
+        let start = Barrier::new(2);
+        thread::scope(|s| {
+            let sender = s.spawn(|| {
+                start.wait();
+                a.qp.post_send(&sends)
+            });
+            start.wait();
+            // Sweep the destroy across the post list's delivery.
+            let delay = Instant::now() + Duration::from_micros(u64::from(rounds % 64) * 20);
+            while Instant::now() < delay {
+                std::hint::spin_loop();
+            }
+            qp.destroy().expect("destroy");
+            // What landed before the destroy returned, and nothing after.
+            let completed = drain(&recv_cq).len();
+            let bytes = recv_buf.to_vec();
+            sender.join().expect("sender").expect("posted");
+            assert_eq!(
+                drain(&recv_cq).len(),
+                0,
+                "a completion after destroy (round {rounds}, {completed} before)"
+            );
+            assert!(
+                recv_buf.to_vec() == bytes,
+                "bytes written after destroy (round {rounds})"
+            );
+        });
+        drop((mr, pd));
+    }
+    assert!(rounds > 0);
+}
+
+/// `SQ_DRAINED` for RTS→SQD with `en_sqd_async_notify`; before the fix the
+/// flag was stored and no event ever came.
+#[test]
+fn sqd_with_notify_raises_sq_drained() {
+    let (dev, a, _b) = rc_pair(64);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let id = dev.register_event_handler(move |event| log.lock().expect("log").push(*event));
+    let (mut attr, mask) = QpAttr::to_state(QpState::Sqd);
+    a.qp.modify(&attr, mask).expect("SQD without notify");
+    assert!(seen.lock().expect("log").is_empty());
+    move_to(&a.qp, QpState::Rts);
+    attr.en_sqd_async_notify = true;
+    a.qp.modify(&attr, mask | QpAttrMask::EN_SQD_ASYNC_NOTIFY)
+        .expect("SQD with notify");
+    dev.unregister_event_handler(id);
+    let qp_num = a.qp.qp_num();
+    assert_eq!(
+        *seen.lock().expect("log"),
+        [AsyncEvent::SqDrained { qp_num }]
+    );
 }

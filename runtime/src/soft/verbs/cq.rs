@@ -8,7 +8,7 @@ use crate::object::{Cq, Ucontext};
 use crate::private::Created;
 use crate::soft::cq::{SoftCq, soft_cq};
 use crate::soft::device::soft_device;
-use crate::soft::limits::check;
+use crate::soft::limits::check_size;
 use crate::verbs::{CqInfo, CqInitAttr, CqNotifyFlags, Udata, WorkCompletion};
 
 pub(in crate::soft) fn create_cq(
@@ -18,7 +18,12 @@ pub(in crate::soft) fn create_cq(
     _: &mut Udata,
 ) -> Result<Created<CqInfo>> {
     let soft = soft_device(device)?;
-    check("max_cqe", attr.cqe, soft.limits.max_cqe)?;
+    check_size("max_cqe", attr.cqe, soft.limits.max_cqe)?;
+    if attr.comp_vector >= soft.limits.num_comp_vectors {
+        return Err(Error::InvalidArgument(
+            "comp_vector names a completion vector the device does not have",
+        ));
+    }
     let num = soft.cq_nums.take(&soft.counts.cq)?;
     let deferred = Arc::clone(&soft.deferred);
     let cq = SoftCq::new(attr.cqe as usize, attr.channel.clone(), num, deferred);
@@ -48,7 +53,7 @@ pub(in crate::soft) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bo
 
 pub(in crate::soft) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
     let limit = soft_device(cq.device())?.limits.max_cqe;
-    check("max_cqe", cqe, limit)?;
+    check_size("max_cqe", cqe, limit)?;
     soft_cq(cq)?.resize(cqe)?;
     Ok(cqe)
 }

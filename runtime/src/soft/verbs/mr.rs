@@ -24,7 +24,11 @@ fn register(
     let soft = soft_device(pd.device())?;
     if let Some(memory) = memory {
         check("max_mr_size", memory.length as u64, soft.limits.max_mr_size)?;
-        if iova.checked_add(memory.length as u64).is_none() {
+        // The last byte's address must exist: a region may end at 2^64.
+        if iova
+            .checked_add((memory.length as u64).saturating_sub(1))
+            .is_none()
+        {
             return Err(Error::InvalidArgument("the region wraps the address space"));
         }
     }

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Weak};
 
 use crate::error::{Error, Result};
+use crate::event::AsyncEvent;
 use crate::object::{Pd, Qp};
 use crate::private::Created;
 use crate::soft::cq::soft_cq;
@@ -87,9 +88,10 @@ pub(in crate::soft) fn drain(qp: &Qp) {
 
 pub(in crate::soft) fn destroy_qp(qp: &Qp) -> Result<()> {
     let device = soft_device(qp.device())?;
+    let _deferred = device.deferred.on_return();
     let soft = soft_qp(qp)?;
     device.remove_qp(soft);
-    soft.send_cq.detach_sender(soft.lock_sq().sender);
+    soft.close();
     device.counts.qp.release();
     Ok(())
 }
@@ -148,11 +150,23 @@ pub(in crate::soft) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata)
             if !soft.shared_rq {
                 soft.rq.clear();
             }
+            soft.wake_waiters();
         }
         QpState::Err => soft.enter_error(&mut sq),
         QpState::Rts => {
             soft.set_state(next);
             requester::run_pending(device, soft, &mut sq);
+        }
+        QpState::Sqd => {
+            soft.set_state(next);
+            // The soft device has no message in flight: a request runs
+            // whole when it executes, and one waiting for a receive (or
+            // for SQD to end) has moved nothing yet and runs whole again.
+            // So the send queue is drained as soon as it stops.
+            if cur == QpState::Rts && sq.attr.en_sqd_async_notify {
+                soft.deferred
+                    .raise(AsyncEvent::SqDrained { qp_num: soft.qpn });
+            }
         }
         QpState::Init if cur == QpState::Reset => {
             if !soft.shared_rq {

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::object::{Pd, Srq};
 use crate::private::Created;
 use crate::soft::device::soft_device;
-use crate::soft::limits::check;
+use crate::soft::limits::{check, check_size};
 use crate::soft::recv::{RecvQueue, soft_srq};
 use crate::verbs::{SrqAttr, SrqAttrMask, SrqInitAttr, Udata};
 
@@ -18,8 +18,11 @@ pub(in crate::soft) fn create_srq(
 ) -> Result<Created<SrqAttr>> {
     let device = soft_device(pd.device())?;
     let attr = init.attr;
-    check("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
+    check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
     check("max_srq_sge", attr.max_sge, device.limits.max_sge)?;
+    if attr.srq_limit > attr.max_wr {
+        return Err(Error::InvalidArgument("srq_limit above max_wr"));
+    }
     let num = device.srq_nums.take(&device.counts.srq)?;
     let deferred = Arc::clone(&device.deferred);
     let queue = RecvQueue::shared(attr.max_wr, attr.max_sge, num, deferred);
@@ -35,7 +38,7 @@ pub(in crate::soft) fn modify_srq(
 ) -> Result<()> {
     let device = soft_device(srq.device())?;
     if mask.contains(SrqAttrMask::MAX_WR) {
-        check("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
+        check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
     }
     soft_srq(srq)?.set_limits(
         mask.contains(SrqAttrMask::MAX_WR).then_some(attr.max_wr),

@@ -16,7 +16,9 @@ use std::fmt::{self, Write as _};
 use syn::punctuated::Punctuated;
 use syn::{Item, Meta, Token};
 
+use crate::c::lexer::{self, Kind, Token};
 use crate::json;
+use crate::rust_bounds;
 use crate::schema::Schema;
 
 /// What one provider sets.
@@ -41,45 +43,48 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// The fields a C source sets in its `struct ib_device_ops` initializers.
+/// The fields a C source sets in its `struct ib_device_ops` initializers,
+/// read from the shared lexer's tokens in one linear pass (a name inside a
+/// string or a comment is not code).
 ///
 /// # Errors
-/// The text has no such initializer.
+/// The text has no such initializer, or one is not closed.
 pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, ReadError> {
-    let text = &crate::c::strip_comments(text);
+    let tokens: Vec<Token<'_>> = lexer::tokens(text)
+        .into_iter()
+        .filter(Token::is_code)
+        .collect();
+    let braces = lexer::matching(&tokens, '{', '}');
     let mut fields = BTreeSet::new();
     let mut found = 0;
-    let needle = format!("struct {struct_name}");
-    let mut from = 0;
-    while let Some(at) = text[from..].find(&needle) {
-        let start = from + at + needle.len();
-        from = start;
-        let rest = &text[start..];
-        // `struct ib_device_ops NAME = {`: an initializer, not a declaration.
-        let Some(eq) = rest.find(['=', ';', '(', ')']) else {
-            break;
-        };
-        if !rest[eq..].starts_with('=') || !rest[eq + 1..].trim_start().starts_with('{') {
+    let mut at = 0;
+    while at + 1 < tokens.len() {
+        if !(tokens[at].is_ident("struct") && tokens[at + 1].is_ident(struct_name)) {
+            at += 1;
             continue;
         }
-        let body_start = start + eq + 1 + rest[eq + 1..].find('{').unwrap_or(0) + 1;
-        let Some(len) = text[body_start..].find("};") else {
+        // `struct ib_device_ops NAME = {`: an initializer, not a declaration
+        // or a parameter. The search goes on after the token that decided,
+        // so every token is looked at a bounded number of times.
+        let Some(stop) =
+            (at + 2..tokens.len()).find(|&i| ['=', ';', '(', ')'].iter().any(|&c| tokens[i].is(c)))
+        else {
+            break;
+        };
+        at = stop + 1;
+        if !tokens[stop].is('=') || !tokens.get(stop + 1).is_some_and(|t| t.is('{')) {
+            continue;
+        }
+        let Some(close) = braces[stop + 1] else {
             return Err(ReadError(format!("{name}: an initializer is not closed")));
         };
         found += 1;
-        for entry in split_entries(&text[body_start..body_start + len]) {
-            if let Some(field) = entry.strip_prefix('.') {
-                let field = field.split('=').next().unwrap_or("").trim();
-                if !field.is_empty() {
-                    fields.insert(field.to_owned());
-                }
-            } else if let Some(args) = entry.strip_prefix("INIT_RDMA_OBJ_SIZE(")
-                && let Some(ib) = args.split(',').next()
-            {
-                fields.insert(format!("size_{}", ib.trim()));
+        for entry in top_level_entries(&tokens[stop + 2..close]) {
+            if let Some(field) = initialized_field(entry) {
+                fields.insert(field);
             }
         }
-        from = body_start + len;
+        at = close + 1;
     }
     if found == 0 {
         return Err(ReadError(format!(
@@ -92,22 +97,64 @@ pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, Rea
     })
 }
 
-/// The comma-separated entries of an initializer body (comments already
-/// removed), each without whitespace.
-fn split_entries(clean: &str) -> Vec<String> {
-    crate::c::decl::split_top_level(clean)
-        .into_iter()
-        .map(|entry| entry.split_whitespace().collect::<String>())
-        .filter(|entry| !entry.is_empty())
-        .collect()
+/// The comma-separated entries of an initializer body, split at the commas
+/// outside any bracket.
+fn top_level_entries<'t, 'a>(body: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+    let mut entries = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, token) in body.iter().enumerate() {
+        if token.is('(') || token.is('[') || token.is('{') {
+            depth += 1;
+        } else if token.is(')') || token.is(']') || token.is('}') {
+            depth = depth.saturating_sub(1);
+        } else if token.is(',') && depth == 0 {
+            entries.push(&body[start..i]);
+            start = i + 1;
+        }
+    }
+    entries.push(&body[start..]);
+    entries
+}
+
+/// The field one initializer entry sets: `.name = value`, or the object
+/// size `INIT_RDMA_OBJ_SIZE(ib_qp, ...)` as `size_ib_qp`.
+fn initialized_field(entry: &[Token<'_>]) -> Option<String> {
+    match entry {
+        [dot, field, ..] if dot.is('.') && field.kind == Kind::Ident => Some(field.text.to_owned()),
+        [init, open, object, ..]
+            if init.is_ident("INIT_RDMA_OBJ_SIZE")
+                && open.is('(')
+                && object.kind == Kind::Ident =>
+        {
+            Some(format!("size_{}", object.text))
+        }
+        _ => None,
+    }
 }
 
 /// The fields a Rust source sets through `#[derive(DeviceOps)]` and
-/// `#[device_ops]` impl blocks.
+/// `#[device_ops]` impl blocks. The text is parsed within the bounds the
+/// schema loader also keeps (no input can overflow the parser's stack), on
+/// a thread whose stack holds the deepest nesting allowed.
 ///
 /// # Errors
-/// The text is not Rust, or has no derived table.
+/// The text is too long or too deeply nested, is not Rust, or has no
+/// derived table.
 pub fn read_rust(name: &str, text: &str) -> Result<Provider, ReadError> {
+    rust_bounds::check(text, rust_bounds::SOURCE_FILE)
+        .map_err(|problem| ReadError(format!("{name}: {problem}")))?;
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(rust_bounds::PARSER_STACK)
+            .spawn_scoped(scope, || read_rust_file(name, text))
+            .map_err(|e| ReadError(format!("{name}: no thread to parse it: {e}")))?
+            .join()
+            .unwrap_or_else(|_| Err(ReadError(format!("{name}: the Rust parser failed"))))
+    })
+}
+
+/// [`read_rust`] once the text is known to be within bounds.
+fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
     let file = syn::parse_file(text).map_err(|e| ReadError(format!("{name}: not Rust: {e}")))?;
     let mut fields = BTreeSet::new();
     let mut tables = 0;

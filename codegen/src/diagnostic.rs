@@ -24,10 +24,14 @@ pub struct Diagnostic {
 /// The longest quoted input a message keeps, in characters.
 const MAX_QUOTE: usize = 80;
 
-/// `message` with every backtick-quoted piece longer than 80 characters cut
-/// to its start, an ellipsis and its length: a message about a 100,000
-/// character line does not carry the line.
-pub fn cap_quotes(message: &str) -> String {
+/// `message` ready for a terminal, the one function every command's
+/// diagnostics pass through: every backtick-quoted piece longer than 80
+/// characters is cut to its start, an ellipsis and its length (a message
+/// about a 100,000 character line does not carry the line), and control
+/// and bidirectional-override characters from the input are shown as
+/// escapes (`\u{1b}`), so that text read from a patch or a mail cannot
+/// drive the terminal.
+pub fn printable(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(1024));
     for (i, piece) in message.split('`').enumerate() {
         if i > 0 {
@@ -35,22 +39,69 @@ pub fn cap_quotes(message: &str) -> String {
         }
         let quoted = i % 2 == 1;
         let len = piece.chars().count();
-        if quoted && len > MAX_QUOTE {
-            out.extend(piece.chars().take(MAX_QUOTE - 20));
-            out.push_str(&format!("… ({len} characters)"));
+        let kept = if quoted && len > MAX_QUOTE {
+            MAX_QUOTE - 20
         } else {
-            out.push_str(piece);
+            len
+        };
+        for c in piece.chars().take(kept) {
+            if is_unsafe_for_terminals(c) {
+                out.extend(c.escape_unicode());
+            } else {
+                out.push(c);
+            }
+        }
+        if kept < len {
+            out.push_str(&format!("… ({len} characters)"));
         }
     }
     out
 }
 
+/// Control characters (ESC, BEL, CR, ...) and the invisible characters
+/// that reorder or hide text on screen.
+fn is_unsafe_for_terminals(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `"s"` unless `n` is one: `1 error`, `2 errors`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Writes `lines` one per line through [`printable`], the first
+/// [`MAX_SHOWN`] of them, then how many more there were (so that a
+/// megabyte of hostile input gives a screenful, not 80,000 lines).
+///
+/// # Errors
+/// As the formatter's.
+pub fn write_capped(
+    f: &mut fmt::Formatter<'_>,
+    lines: impl IntoIterator<Item = String>,
+) -> fmt::Result {
+    let mut shown = 0;
+    let mut more = 0usize;
+    for line in lines {
+        if shown < MAX_SHOWN {
+            writeln!(f, "{}", printable(&line))?;
+            shown += 1;
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        writeln!(f, "... {more} more not shown")?;
+    }
+    Ok(())
+}
+
 impl Diagnostic {
     /// A diagnostic with a message at `span` (quoted input in it capped by
-    /// [`cap_quotes`]).
+    /// [`printable`]).
     pub fn new(message: impl Into<String>, span: Range<usize>) -> Self {
         Diagnostic {
-            message: cap_quotes(&message.into()),
+            message: printable(&message.into()),
             span,
             note: None,
             related: None,
@@ -252,11 +303,34 @@ mod tests {
     #[test]
     fn long_quotes_are_capped_short_ones_kept() {
         let long = "x".repeat(100_000);
-        let capped = cap_quotes(&format!("`{long}` is not a valid Rust type: `oops`"));
+        let capped = printable(&format!("`{long}` is not a valid Rust type: `oops`"));
         assert!(capped.len() < 200, "{capped}");
         assert!(capped.starts_with(&format!("`{}… (100000 characters)`", "x".repeat(60))));
         assert!(capped.ends_with("type: `oops`"));
-        assert_eq!(cap_quotes("`short` stays"), "`short` stays");
+        assert_eq!(printable("`short` stays"), "`short` stays");
+    }
+
+    #[test]
+    fn control_and_reordering_characters_are_escaped() {
+        let text = printable("`\u{1b}]0;owned\u{7}` and \u{202e}x\r");
+        assert_eq!(text, "`\\u{1b}]0;owned\\u{7}` and \\u{202e}x\\u{d}");
+        assert!(!text.chars().any(is_unsafe_for_terminals));
+    }
+
+    struct Lines(usize);
+
+    impl fmt::Display for Lines {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_capped(f, (0..self.0).map(|i| format!("line {i}")))
+        }
+    }
+
+    #[test]
+    fn at_most_max_shown_lines_then_a_count() {
+        let text = Lines(80_147).to_string();
+        assert_eq!(text.lines().count(), MAX_SHOWN + 1);
+        assert!(text.ends_with("... 80097 more not shown\n"), "{text}");
+        assert_eq!(Lines(3).to_string(), "line 0\nline 1\nline 2\n");
     }
 
     #[test]

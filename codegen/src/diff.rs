@@ -9,7 +9,7 @@
 //! (unless the op is mandatory); nor is an op becoming optional or moving
 //! to another group.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::json;
@@ -222,44 +222,113 @@ fn c_shape(op: &Op) -> Option<String> {
         .map(|c| c.to_string().replacen(&format!("(*{})", op.name), "(*)", 1))
 }
 
-/// Whether the removed op `old` and the added op `new` look like one op
-/// renamed.
-fn looks_renamed(old: &Op, new: &Op) -> bool {
-    let same_c = c_shape(old).is_some() && c_shape(old) == c_shape(new);
-    let shared = old
-        .name
-        .chars()
-        .zip(new.name.chars())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let similar_name = 2 * shared >= old.name.len().min(new.name.len());
-    same_c || old.doc == new.doc || (rust_shape(old) == rust_shape(new) && similar_name)
+/// Whether two names share a prefix of at least half the shorter one.
+fn similar_names(a: &str, b: &str) -> bool {
+    let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    2 * shared >= a.len().min(b.len())
+}
+
+/// How many ops of one Rust signature a removed op is compared with by
+/// name when guessing a rename: the guess stays linear in the schemas
+/// (thousands of ops of one signature would otherwise compare every pair).
+const SAME_SIGNATURE_CANDIDATES: usize = 64;
+
+/// The added ops, indexed for finding the one a removed op was renamed to.
+struct RenameTargets<'s> {
+    added: Vec<&'s Op>,
+    by_c: HashMap<String, Vec<usize>>,
+    by_doc: HashMap<&'s str, Vec<usize>>,
+    by_rust: HashMap<String, Vec<usize>>,
+    by_old_name: HashMap<&'s str, usize>,
+    taken: HashSet<usize>,
+}
+
+impl<'s> RenameTargets<'s> {
+    fn new(added: Vec<&'s Op>) -> RenameTargets<'s> {
+        let mut targets = RenameTargets {
+            by_c: HashMap::new(),
+            by_doc: HashMap::new(),
+            by_rust: HashMap::new(),
+            by_old_name: HashMap::new(),
+            taken: HashSet::new(),
+            added,
+        };
+        for (i, op) in targets.added.iter().enumerate() {
+            if let Some(old) = &op.renamed_from {
+                targets.by_old_name.entry(old.as_str()).or_insert(i);
+            }
+            if let Some(c) = c_shape(op) {
+                targets.by_c.entry(c).or_default().push(i);
+            }
+            targets.by_doc.entry(op.doc.as_str()).or_default().push(i);
+            targets.by_rust.entry(rust_shape(op)).or_default().push(i);
+        }
+        targets
+    }
+
+    /// The added op the removed op `gone` most likely became: the one its
+    /// `renamed_from` names, else the first (in schema order) with the same
+    /// C prototype or the same doc, or the same Rust signature and a
+    /// similar name; each added op is taken once.
+    fn take(&mut self, gone: &Op) -> Option<(&'s Op, bool)> {
+        let free = |i: &&usize| !self.taken.contains(*i);
+        let declared = self
+            .by_old_name
+            .get(gone.name.as_str())
+            .copied()
+            .filter(|i| !self.taken.contains(i));
+        let guessed = || {
+            let by_c = c_shape(gone)
+                .and_then(|c| self.by_c.get(&c))
+                .and_then(|l| l.iter().find(free));
+            let by_doc = self
+                .by_doc
+                .get(gone.doc.as_str())
+                .and_then(|l| l.iter().find(free));
+            let by_rust = self.by_rust.get(&rust_shape(gone)).and_then(|l| {
+                l.iter()
+                    .filter(free)
+                    .take(SAME_SIGNATURE_CANDIDATES)
+                    .find(|&&i| similar_names(&gone.name, &self.added[i].name))
+            });
+            [by_c, by_doc, by_rust].into_iter().flatten().min().copied()
+        };
+        let (at, declared) = match declared {
+            Some(at) => (at, true),
+            None => (guessed()?, false),
+        };
+        self.taken.insert(at);
+        Some((self.added[at], declared))
+    }
 }
 
 fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
-    let find = |schema: &Schema, name: &str| schema.ops.iter().position(|op| op.name == name);
+    let old_index: HashMap<&str, &Op> = old.ops.iter().map(|op| (op.name.as_str(), op)).collect();
+    let new_index: HashMap<&str, &Op> = new.ops.iter().map(|op| (op.name.as_str(), op)).collect();
     let removed: Vec<&Op> = old
         .ops
         .iter()
-        .filter(|op| find(new, &op.name).is_none())
+        .filter(|op| !new_index.contains_key(op.name.as_str()))
         .collect();
     let added: Vec<&Op> = new
         .ops
         .iter()
-        .filter(|op| find(old, &op.name).is_none())
+        .filter(|op| !old_index.contains_key(op.name.as_str()))
         .collect();
+    let mut targets = RenameTargets::new(added.clone());
     let mut renamed_to: HashSet<&str> = HashSet::new();
     for gone in &removed {
-        match added
-            .iter()
-            .find(|op| !renamed_to.contains(op.name.as_str()) && looks_renamed(gone, op))
-        {
-            Some(to) => {
+        match targets.take(gone) {
+            Some((to, declared)) => {
                 renamed_to.insert(&to.name);
                 changes.push(Change {
                     kind: ChangeKind::OpRenamed,
                     name: format!("{} -> {}", gone.name, to.name),
-                    detail: "likely: a removal and an addition that look alike".to_owned(),
+                    detail: if declared {
+                        format!("`{}` says `renamed_from = \"{}\"`", to.name, gone.name)
+                    } else {
+                        "likely: a removal and an addition that look alike".to_owned()
+                    },
                     breaking: true,
                 });
             }
@@ -287,7 +356,7 @@ fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
         });
     }
     for op in &new.ops {
-        let Some(before) = find(old, &op.name).map(|i| &old.ops[i]) else {
+        let Some(&before) = old_index.get(op.name.as_str()) else {
             continue;
         };
         let (was, is) = (rust_shape(before), rust_shape(op));

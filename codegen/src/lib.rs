@@ -21,6 +21,7 @@ pub mod diff;
 pub mod emit;
 mod json;
 mod output;
+mod rust_bounds;
 pub mod schema;
 mod write;
 

@@ -274,7 +274,11 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
 
 fn main() -> ExitCode {
     run(&cli().get_matches()).unwrap_or_else(|e| {
-        eprintln!("{e}");
+        // Every line through the one shared function: an error quoting
+        // input (a file name, a line of C) cannot drive the terminal.
+        for line in e.to_string().lines() {
+            eprintln!("{}", ibops_codegen::diagnostic::printable(line));
+        }
         ExitCode::from(2)
     })
 }

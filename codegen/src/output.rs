@@ -54,14 +54,7 @@ impl fmt::Display for Error {
                 "{}: refusing to write the skeleton over the header it is imported from",
                 path.display()
             ),
-            Error::Import { path, errors } => {
-                for (i, (line, message)) in errors.errors.iter().enumerate() {
-                    let sep = if i > 0 { "\n" } else { "" };
-                    let message = crate::diagnostic::cap_quotes(message);
-                    write!(f, "{sep}{}:{line}: error: {message}", path.display())?;
-                }
-                Ok(())
-            }
+            Error::Import { path, errors } => errors.write_located(f, &path.display().to_string()),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! complete are they renamed over their targets. A failure at any step
 //! removes every temporary and puts back each file already replaced, so a
 //! run changes every file or none. Temporaries that a killed run left
-//! behind are removed first.
+//! behind are removed first. Files get the mode a user expects (see
+//! [`stage`]).
 
 use std::fs;
 use std::io::{self, Write};
@@ -86,11 +87,20 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<TempPath, WriteError> {
     fs::create_dir_all(dir).map_err(failed(dir))?;
     let prefix = tmp_prefix(path);
     remove_leftovers(dir, &prefix);
-    let mut tmp = Builder::new()
-        .prefix(&prefix)
-        .suffix(TMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(failed(path))?;
+    // The mode a user expects: a file that exists keeps its own; a new
+    // one gets what `open` gives any new file, 0666 less the umask (the
+    // temporary's private 0600 would otherwise survive the rename).
+    let kept = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = Builder::new();
+    builder.prefix(&prefix).suffix(TMP_SUFFIX);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(failed(path))?;
+    if let Some(permissions) = kept {
+        tmp.as_file()
+            .set_permissions(permissions)
+            .map_err(failed(path))?;
+    }
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(failed(path))?;

@@ -226,7 +226,12 @@ fn import_c_reports_each_bad_member_with_its_line_and_writes_nothing() {
     assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert_eq!(
+        lines[2],
+        format!("2 errors in {}", header.display()),
+        "{stderr}"
+    );
     assert!(lines[0].ends_with("bad.h:3: error: `int (broken)(int)` is neither a field nor a function pointer `RET (*name)(PARAMS)`"), "{stderr}");
     assert!(lines[1].contains("bad.h:5: error:"), "{stderr}");
     assert!(!out.exists());
@@ -308,4 +313,61 @@ fn check_c_exits_1_on_an_error_and_0_on_warnings_only() {
     let out = codegen(&["check-c", &broken.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("error: no `SET_OBJ_SIZE(.., ib_qp)`"));
+}
+
+/// Before `coverage` took the loader's bounds, a deeply nested Rust file
+/// aborted it with a stack overflow (exit 134): types 2000 levels deep,
+/// parentheses 5000, blocks 10,000. Now each is refused with a message,
+/// and a file nested as deep as the bound allows is still read.
+#[test]
+fn coverage_refuses_rust_nested_too_deep_and_reads_up_to_the_bound() {
+    let root = workspace("coverage_deep");
+    let shapes = [
+        (
+            "types",
+            format!("type T = {}u8{};", "Vec<".repeat(2000), ">".repeat(2000)),
+        ),
+        (
+            "parens",
+            format!("const X: u8 = {}1{};", "(".repeat(5000), ")".repeat(5000)),
+        ),
+        (
+            "blocks",
+            format!("fn f() {}{}", "{".repeat(10_000), "}".repeat(10_000)),
+        ),
+    ];
+    for (what, source) in shapes {
+        let file = root.join(format!("{what}.rs"));
+        fs::write(&file, source).expect("write");
+        let out = codegen(&["coverage", &file.to_string_lossy()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(
+            stderr.contains("levels deep; at most 256 are allowed"),
+            "{what}: {stderr}"
+        );
+    }
+    let at_bound = format!(
+        "#[derive(DeviceOps)]\n#[device_ops(query_device)]\nstruct T;\nfn f() -> u8 {{ {}1{} }}\n",
+        "(".repeat(250),
+        ")".repeat(250)
+    );
+    let file = root.join("at_bound.rs");
+    fs::write(&file, at_bound).expect("write");
+    let out = codegen(&["coverage", &file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Before the shared lexer, a character literal `'"'` read as the start
+/// of a string, so a commented-out entry after it counted as implemented.
+#[test]
+fn coverage_skips_comments_after_a_quote_character() {
+    let text_c = "static const char q = '\"';\nstatic const struct ib_device_ops o = {\n\t.query_device = q,\n\t/* .post_send = x, */\n};\n";
+    let provider = ibops_codegen::coverage::read_c("q", text_c, "ib_device_ops").expect("reads");
+    assert!(provider.fields.contains("query_device"));
+    assert!(
+        !provider.fields.contains("post_send"),
+        "{:?}",
+        provider.fields
+    );
 }

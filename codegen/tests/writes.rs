@@ -3,7 +3,7 @@
 //! whole run written or nothing, and no skeleton written over its input.
 
 use std::fs;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 const FIXTURE: &str = include_str!("../../tests/fixtures/small.toml");
@@ -128,4 +128,55 @@ fn import_c_refuses_to_overwrite_its_own_input() {
     let skeleton = root.join("skeleton.toml");
     ibops_codegen::import_c(&header, "demo_ops", Some(&skeleton)).expect("another file");
     assert!(skeleton.exists());
+}
+
+/// The mode `open` gives a new file here: 0666 less the process's umask.
+fn new_file_mode(dir: &Path) -> u32 {
+    let probe = dir.join("probe");
+    fs::write(&probe, "").expect("probe");
+    let mode = fs::metadata(&probe).expect("probe").permissions().mode() & 0o777;
+    fs::remove_file(&probe).expect("remove probe");
+    mode
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+/// Before the fix, `generate`, `emit-c` and `import-c --out` left their
+/// files with the temporaries' mode 0600: C emitted into a kernel tree
+/// could not be read by a build container or another user. A new file
+/// now gets 0666 less the umask; a file that exists keeps its mode.
+#[test]
+fn new_files_get_the_umask_mode_and_existing_ones_keep_theirs() {
+    let root = workspace("modes");
+    let expected = new_file_mode(&root);
+    assert_ne!(expected, 0o600, "the test needs a umask that is not 077");
+    let out = root.join("c");
+    ibops_codegen::generate_c(&root, Path::new("ops.toml"), &out).expect("emit-c");
+    for name in ["demo_ops.h", "demo_ops.c"] {
+        assert_eq!(mode(&out.join(name)), expected, "{name}");
+    }
+    let outcomes = ibops_codegen::generate(&root, Path::new("ops.toml")).expect("generate");
+    for outcome in &outcomes {
+        assert_eq!(
+            mode(&root.join(&outcome.path)),
+            expected,
+            "{}",
+            outcome.path.display()
+        );
+    }
+    let header = out.join("demo_ops.h");
+    fs::set_permissions(&header, fs::Permissions::from_mode(0o640)).expect("chmod");
+    fs::write(&header, "stale").expect("make it stale");
+    ibops_codegen::generate_c(&root, Path::new("ops.toml"), &out).expect("emit-c again");
+    assert!(
+        fs::read_to_string(&header)
+            .expect("header")
+            .contains("struct demo_ops {")
+    );
+    assert_eq!(mode(&header), 0o640, "an existing file keeps its mode");
+    let skeleton = root.join("skeleton.toml");
+    ibops_codegen::import_c(&header, "demo_ops", Some(&skeleton)).expect("import-c");
+    assert_eq!(mode(&skeleton), expected);
 }

@@ -258,3 +258,53 @@ fn seed_to_today_in_one_diff() {
     let same = diff("a", &today(), "b", &today());
     assert!(same.changes.is_empty() && !same.is_breaking());
 }
+
+/// Before the shared lexer, `function()` counted braces inside strings: a
+/// `pr_debug("} merging ops\n");` at the top of the real function turned
+/// "142 merge lines, 0 errors" into "0 merge lines, 146 errors"; and a
+/// character literal `'"'` earlier in the file read as the start of a
+/// string, so no comment after it was stripped.
+#[test]
+fn strings_and_character_literals_do_not_derail_the_reader() {
+    let top = "\tstruct ib_device_ops *dev_ops = &dev->ops;\n";
+    let text = planted(
+        top,
+        &format!("\tpr_debug(\"}} merging ops {{ '\\n\");\n{top}"),
+    );
+    let report = check_today(&text);
+    assert_eq!(errors(&report), Vec::<String>::new(), "{report}");
+    assert_eq!(report.checked, 130 + 12);
+    let quote = format!("static const char quote = '\"';\n{DEVICE_C}");
+    let hidden = "\tSET_DEVICE_OP(dev_ops, add_gid);\n";
+    let commented = quote.replacen(hidden, "\t/* SET_DEVICE_OP(dev_ops, add_gid); */\n", 1);
+    assert!(commented != quote, "fixture lacks {hidden:?}");
+    let errors = errors(&check_today(&commented));
+    assert_mentions(&errors, "no `SET_DEVICE_OP(.., add_gid)`");
+}
+
+/// Each line of the report is capped, escaped and counted: a merge line
+/// with a terminal escape sequence in it reaches the terminal as `\u{1b}`,
+/// and 80,000 duplicate lines print 50 findings and a count.
+#[test]
+fn the_report_is_capped_and_escaped() {
+    let line = "\tSET_DEVICE_OP(dev_ops, add_gid);\n";
+    let hostile = planted(
+        line,
+        &format!("{line}\tSET_DEVICE_OP(dev_ops, x\u{1b}[31mred\u{7});\n"),
+    );
+    let shown = check_today(&hostile).to_string();
+    assert!(
+        !shown.contains('\u{1b}') && shown.contains("x\\u{1b}[31mred\\u{7}"),
+        "{shown}"
+    );
+    let many = planted(line, &line.repeat(80_000));
+    let report = check_today(&many);
+    assert!(report.findings.len() >= 79_999);
+    let shown = report.to_string();
+    assert!(
+        shown.lines().count() <= 52,
+        "{} lines",
+        shown.lines().count()
+    );
+    assert!(shown.contains("more not shown"), "{shown}");
+}

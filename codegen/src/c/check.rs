@@ -10,10 +10,13 @@
 //! the function is read, comments skipped, each finding reported at its
 //! line.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::decl::CDecl;
 use super::import::Imported;
+use super::lexer::{self, Kind, Token};
+use crate::diagnostic::plural;
 use crate::schema::{MemberPolicy, Schema};
 
 /// How serious a finding is: errors fail the check, warnings do not.
@@ -28,7 +31,8 @@ pub enum Severity {
 /// One finding, at a line of the checked text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    /// The line (1-based; 0 for the function as a whole).
+    /// The line (1-based; 0 for the function or struct as a whole, printed
+    /// without a line).
     pub line: usize,
     /// Error or warning.
     pub severity: Severity,
@@ -46,7 +50,7 @@ pub struct Report {
     /// How many things were checked: merge lines of the function, or
     /// members of a struct.
     pub checked: usize,
-    /// What `checked` counts.
+    /// What `checked` counts, singular (`merge line`).
     pub unit: &'static str,
 }
 
@@ -63,22 +67,28 @@ impl Report {
 /// `FILE:LINE: error: message` lines, then a count.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for finding in &self.findings {
+        let lines = self.findings.iter().map(|finding| {
             let word = match finding.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let message = crate::diagnostic::cap_quotes(&finding.message);
-            writeln!(f, "{}:{}: {word}: {message}", self.file, finding.line)?;
-        }
+            match finding.line {
+                // The function or the struct as a whole.
+                0 => format!("{}: {word}: {}", self.file, finding.message),
+                line => format!("{}:{line}: {word}: {}", self.file, finding.message),
+            }
+        });
+        crate::diagnostic::write_capped(f, lines)?;
+        let (errors, warnings) = (self.count(Severity::Error), self.count(Severity::Warning));
         write!(
             f,
-            "{}: {} {}, {} errors, {} warnings",
-            self.file,
+            "{}: {} {}{}, {errors} error{}, {warnings} warning{}",
+            crate::diagnostic::printable(&self.file),
             self.checked,
             self.unit,
-            self.count(Severity::Error),
-            self.count(Severity::Warning)
+            plural(self.checked),
+            plural(errors),
+            plural(warnings),
         )
     }
 }
@@ -103,9 +113,9 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         file: file.to_owned(),
         findings: Vec::new(),
         checked: 0,
-        unit: "merge lines",
+        unit: "merge line",
     };
-    let Some((params, body, body_line)) = function(text, "ib_set_device_ops") else {
+    let Some((params, statements, body_line)) = function(text, "ib_set_device_ops") else {
         report.findings.push(Finding {
             line: 0,
             severity: Severity::Error,
@@ -114,7 +124,6 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         return report;
     };
     let incoming = incoming_param(&params);
-    let statements = statements(&body, body_line);
     let ops = merge_lines(&statements, "SET_DEVICE_OP");
     let sizes = merge_lines(&statements, "SET_OBJ_SIZE");
     report.checked = ops.len() + sizes.len();
@@ -174,16 +183,18 @@ fn lines_against(
     body_line: usize,
     out: &mut Vec<Finding>,
 ) {
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    // Sets, not lists: a text of many lines stays linear.
+    let expected_set: HashSet<&str> = expected.iter().copied().collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     for l in lines {
-        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == l.name) {
+        if let Some(first) = seen.get(l.name.as_str()) {
             out.push(error(
                 l.line,
                 format!("`{mac}(.., {})` again (first at line {first})", l.name),
             ));
             continue;
         }
-        seen.push((&l.name, l.line));
+        seen.insert(&l.name, l.line);
         if policy_merged.contains(&l.name.as_str()) {
             out.push(error(
                 l.line,
@@ -192,7 +203,7 @@ fn lines_against(
                     l.name
                 ),
             ));
-        } else if !expected.contains(&l.name.as_str()) {
+        } else if !expected_set.contains(l.name.as_str()) {
             out.push(error(
                 l.line,
                 format!("`{mac}(.., {})` names no member of the schema", l.name),
@@ -211,10 +222,7 @@ fn lines_against(
             });
         }
     }
-    for name in expected
-        .iter()
-        .filter(|n| !lines.iter().any(|l| l.name == **n))
-    {
+    for name in expected.iter().filter(|n| !seen.contains_key(**n)) {
         out.push(error(
             body_line,
             format!(
@@ -357,89 +365,47 @@ fn merge_lines(statements: &[Statement], mac: &str) -> Vec<MergeLine> {
         .collect()
 }
 
-/// The parameter list, the body (between its braces) and the body's first
-/// line of the definition of `name` in `text`.
-fn function(text: &str, name: &str) -> Option<(String, String, usize)> {
-    let code = super::strip_comments(text);
-    let mut from = 0;
-    while let Some(found) = code[from..].find(name) {
-        let at = from + found;
-        from = at + name.len();
-        let rest = &code[from..];
-        let Some(params) = rest.trim_start().strip_prefix('(') else {
-            continue;
-        };
-        let close = params.find(')')?;
-        let after = params[close + 1..].trim_start();
-        if !after.starts_with('{') {
-            continue; // a call or a declaration
+/// The parameter list, the body's statements and the body's first line of
+/// the definition of `name` in `text`. Read from the shared lexer's tokens
+/// with every bracket matched in one pass, so the search is linear however
+/// many calls, declarations or stray names come before the definition.
+fn function(text: &str, name: &str) -> Option<(String, Vec<Statement>, usize)> {
+    let tokens: Vec<Token<'_>> = lexer::tokens(text)
+        .into_iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .collect();
+    let parens = lexer::matching(&tokens, '(', ')');
+    let braces = lexer::matching(&tokens, '{', '}');
+    (0..tokens.len()).find_map(|at| {
+        if !tokens[at].is_ident(name) || !tokens.get(at + 1)?.is('(') {
+            return None;
         }
-        let open = code.len() - after.len();
-        let mut depth = 0usize;
-        for (i, c) in code[open..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        let body = code[open + 1..open + i].to_owned();
-                        let line = code[..open].matches('\n').count() + 1;
-                        return Some((params[..close].to_owned(), body, line));
-                    }
-                }
-                _ => {}
-            }
+        let close = parens[at + 1]?;
+        // A call or a declaration has no body.
+        if !tokens.get(close + 1)?.is('{') {
+            return None;
         }
-        return None;
-    }
-    None
+        let end = braces[close + 1]?;
+        let params = lexer::join(&tokens[at + 2..close]);
+        let body = &tokens[close + 2..end];
+        Some((params, statements(body), tokens[close + 1].line))
+    })
 }
 
-/// The statements of `body` (ending at `;`), skipping preprocessor lines,
-/// each with its starting line.
-fn statements(body: &str, first_line: usize) -> Vec<Statement> {
-    let mut out = Vec::new();
-    let mut line = first_line;
-    let mut current = String::new();
-    let mut start = line;
-    let mut in_directive = false;
-    let mut at_line_start = true;
-    for c in body.chars() {
-        if c == '\n' {
-            line += 1;
-            // A directive ends at an unescaped newline.
-            if in_directive && !current.trim_end().ends_with('\\') {
-                in_directive = false;
-                current.clear();
-            }
-            at_line_start = true;
-            current.push(' ');
-            continue;
-        }
-        if at_line_start && !c.is_whitespace() {
-            at_line_start = false;
-            if c == '#' {
-                in_directive = true;
-                current.clear();
-            }
-        }
-        if in_directive {
-            current.push(c);
-            continue;
-        }
-        if current.trim().is_empty() && !c.is_whitespace() {
-            start = line;
-        }
-        current.push(c);
-        if c == ';' || c == '{' || c == '}' {
-            let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
-            if text.len() > 1 {
-                out.push(Statement { text, line: start });
-            }
-            current.clear();
-        }
-    }
-    out
+/// The statements of a body (ending at `;`, `{` or `}`), preprocessor lines
+/// skipped, each with its starting line.
+fn statements(body: &[Token<'_>]) -> Vec<Statement> {
+    body.split_inclusive(|t| t.is(';') || t.is('{') || t.is('}'))
+        .filter_map(|piece| {
+            let code: Vec<Token<'_>> = piece.iter().copied().filter(Token::is_code).collect();
+            let first = code.first()?;
+            // A lone brace is no statement.
+            (code.len() > 1).then(|| Statement {
+                text: lexer::join(&code),
+                line: first.line,
+            })
+        })
+        .collect()
 }
 
 /// Compares the struct a header declares (imported) with the schema: the
@@ -523,6 +489,6 @@ pub fn check_struct(file: &str, imported: &Imported, schema: &Schema) -> Report 
         file: file.to_owned(),
         findings: out,
         checked: imported.members.len(),
-        unit: "struct members",
+        unit: "struct member",
     }
 }

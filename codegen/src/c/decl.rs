@@ -82,7 +82,7 @@ pub struct DeclError(pub String);
 /// The message, with long quoted input capped.
 impl fmt::Display for DeclError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::diagnostic::cap_quotes(&self.0))
+        f.write_str(&crate::diagnostic::printable(&self.0))
     }
 }
 

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use super::decl::{self, CDecl, FnPointer};
+use super::lexer::{self, Kind, Token};
 
 /// The members of one imported struct.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,18 +42,31 @@ pub struct ImportErrors {
     pub errors: Vec<(usize, String)>,
 }
 
+impl ImportErrors {
+    /// `FILE:LINE: error: message` lines (`FILE: error: ...` for the whole
+    /// input), capped and escaped, then the count.
+    ///
+    /// # Errors
+    /// As the formatter's.
+    pub fn write_located(&self, f: &mut fmt::Formatter<'_>, file: &str) -> fmt::Result {
+        let lines = self.errors.iter().map(|(line, message)| match line {
+            0 => format!("{file}: error: {message}"),
+            _ => format!("{file}:{line}: error: {message}"),
+        });
+        crate::diagnostic::write_capped(f, lines)?;
+        let n = self.errors.len();
+        write!(f, "{n} error{} in {file}", crate::diagnostic::plural(n))
+    }
+}
+
+/// `line N: message` lines, capped and escaped.
 impl fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (line, message)) in self.errors.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            if *line > 0 {
-                write!(f, "line {line}: ")?;
-            }
-            f.write_str(&crate::diagnostic::cap_quotes(message))?;
-        }
-        Ok(())
+        let lines = self.errors.iter().map(|(line, message)| match line {
+            0 => message.clone(),
+            _ => format!("line {line}: {message}"),
+        });
+        crate::diagnostic::write_capped(f, lines)
     }
 }
 
@@ -64,13 +78,14 @@ impl std::error::Error for ImportErrors {}
 /// The struct is not found or not closed, or members cannot be parsed
 /// (every such member is reported, with its line).
 pub fn import(text: &str, struct_name: &str) -> Result<Imported, ImportErrors> {
-    let Some(body_start) = find_struct(text, struct_name) else {
+    let tokens = lexer::tokens(text);
+    let Some(body) = find_struct(&tokens, struct_name) else {
         return Err(ImportErrors {
             errors: vec![(0, format!("no `struct {struct_name} {{` found"))],
         });
     };
-    let mut scanner = Scanner::new(text, body_start);
-    scanner.run();
+    let mut scanner = Scanner::default();
+    scanner.run(&tokens[body..], text.lines().count().max(1));
     if scanner.errors.is_empty() {
         Ok(Imported {
             struct_name: struct_name.to_owned(),
@@ -83,35 +98,21 @@ pub fn import(text: &str, struct_name: &str) -> Result<Imported, ImportErrors> {
     }
 }
 
-/// The byte offset just after the `{` of `struct name {`, if present.
-fn find_struct(text: &str, name: &str) -> Option<usize> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut from = 0;
-    while let Some(found) = text[from..].find("struct") {
-        let at = from + found;
-        from = at + "struct".len();
-        if text[..at].chars().next_back().is_some_and(is_word) {
-            continue;
-        }
-        let rest = text[from..].trim_start();
-        let Some(after_name) = rest.strip_prefix(name) else {
-            continue;
-        };
-        if after_name.chars().next().is_some_and(is_word) {
-            continue;
-        }
-        if let Some(body) = after_name.trim_start().strip_prefix('{') {
-            return Some(text.len() - body.len());
-        }
-    }
-    None
+/// The index of the first token after the `{` of `struct name {`, if
+/// present (comments may stand between the three).
+fn find_struct(tokens: &[Token<'_>], name: &str) -> Option<usize> {
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| tokens[i].kind != Kind::Comment)
+        .collect();
+    code.windows(3).find_map(|w| {
+        let [s, n, open] = [w[0], w[1], w[2]].map(|i| &tokens[i]);
+        (s.is_ident("struct") && n.is_ident(name) && open.is('{')).then_some(w[2] + 1)
+    })
 }
 
-/// A one-pass scanner over the struct body.
-struct Scanner<'a> {
-    text: &'a str,
-    pos: usize,
-    line: usize,
+/// One pass over the tokens of the struct body.
+#[derive(Default)]
+struct Scanner {
     members: Vec<ImportedMember>,
     errors: Vec<(usize, String)>,
     /// The comment waiting for the next member.
@@ -120,128 +121,62 @@ struct Scanner<'a> {
     conditions: Vec<(usize, String)>,
     /// The line on which the previous member ended.
     last_member_line: usize,
-    /// Whether only whitespace precedes `pos` on its line (kept as the
-    /// scanner moves, so a `#` is classified without looking back).
-    line_blank: bool,
 }
 
-impl<'a> Scanner<'a> {
-    fn new(text: &'a str, pos: usize) -> Self {
-        let line = text[..pos].matches('\n').count() + 1;
-        let line_blank = text[..pos]
-            .rsplit('\n')
-            .next()
-            .is_some_and(|before| before.trim().is_empty());
-        Scanner {
-            text,
-            pos,
-            line,
-            members: Vec::new(),
-            errors: Vec::new(),
-            doc: None,
-            conditions: Vec::new(),
-            last_member_line: 0,
-            line_blank,
-        }
-    }
-
-    fn rest(&self) -> &'a str {
-        &self.text[self.pos..]
-    }
-
-    /// Advances over `len` bytes, counting lines and noting whether the
-    /// current line is still blank. Linear in `len`.
-    fn advance(&mut self, len: usize) -> &'a str {
-        let taken = &self.text[self.pos..self.pos + len];
-        for byte in taken.bytes() {
-            if byte == b'\n' {
-                self.line += 1;
-                self.line_blank = true;
-            } else if !byte.is_ascii_whitespace() {
-                self.line_blank = false;
-            }
-        }
-        self.pos += len;
-        taken
-    }
-
-    fn run(&mut self) {
-        let mut decl = String::new();
-        // Whether `decl` holds more than whitespace (tracked, not
-        // re-trimmed per character: the scan stays linear).
-        let mut decl_started = false;
-        let mut decl_line = 0;
+impl Scanner {
+    /// Reads members up to the struct's closing `}`; `last_line` is where
+    /// the input ends, for a struct that is not closed.
+    fn run(&mut self, body: &[Token<'_>], last_line: usize) {
+        let mut decl: Vec<Token<'_>> = Vec::new();
         let mut braces = 0usize;
-        loop {
-            let rest = self.rest();
-            let Some(c) = rest.chars().next() else {
-                self.errors.push((
-                    self.line,
-                    "the struct is not closed: no `}` before the end of the input".to_owned(),
-                ));
-                return;
-            };
-            if rest.starts_with("/*") || rest.starts_with("//") {
-                let line = self.line;
-                let Some(comment) = self.comment() else {
+        for token in body {
+            match token.kind {
+                Kind::Comment => {
+                    if !is_closed_comment(token.text) {
+                        self.errors
+                            .push((token.line, "comment is not closed".to_owned()));
+                        return;
+                    }
+                    if decl.is_empty() {
+                        let comment = comment_text(token.text);
+                        self.comment_before_member(token.line, comment);
+                    }
+                }
+                Kind::Directive => self.directive(token.text, token.line),
+                _ if token.is('}') && braces == 0 => {
+                    if let Some(first) = decl.first() {
+                        let text = lexer::join(&decl);
+                        self.errors
+                            .push((first.line, format!("`{text}` has no closing `;`")));
+                    }
+                    if let Some((line, cond)) = self.conditions.last() {
+                        self.errors.push((
+                            *line,
+                            format!("`{cond}` is not closed by `#endif` inside the struct"),
+                        ));
+                    }
                     return;
-                };
-                if decl_started {
-                    decl.push(' ');
-                } else {
-                    self.comment_before_member(line, comment);
                 }
-            } else if c == '#' && self.line_blank {
-                self.directive();
-            } else if c == '}' && braces == 0 {
-                if decl_started {
-                    self.errors
-                        .push((decl_line, format!("`{}` has no closing `;`", decl.trim())));
-                }
-                if let Some((line, cond)) = self.conditions.last() {
-                    self.errors.push((
-                        *line,
-                        format!("`{cond}` is not closed by `#endif` inside the struct"),
-                    ));
-                }
-                return;
-            } else if c == ';' && braces == 0 {
                 // A `;` ends a member even inside an unclosed parenthesis,
                 // so one broken prototype does not swallow the rest.
-                self.advance(1);
-                self.member(&decl, decl_line);
-                decl.clear();
-                decl_started = false;
-            } else {
-                if !decl_started && !c.is_whitespace() {
-                    decl_line = self.line;
-                    decl_started = true;
+                _ if token.is(';') && braces == 0 => {
+                    self.member(&decl, token.line);
+                    decl.clear();
                 }
-                match c {
-                    '{' => braces += 1,
-                    '}' => braces -= 1,
-                    _ => {}
+                _ => {
+                    if token.is('{') {
+                        braces += 1;
+                    } else if token.is('}') {
+                        braces -= 1;
+                    }
+                    decl.push(*token);
                 }
-                decl.push_str(self.advance(c.len_utf8()));
             }
         }
-    }
-
-    /// Consumes a comment and returns its text without markers, or reports
-    /// an unterminated one.
-    fn comment(&mut self) -> Option<String> {
-        let rest = self.rest();
-        if rest.starts_with("//") {
-            let len = rest.find('\n').unwrap_or(rest.len());
-            return Some(self.advance(len)[2..].trim().to_owned());
-        }
-        let line = self.line;
-        let Some(end) = rest[2..].find("*/") else {
-            self.errors.push((line, "comment is not closed".to_owned()));
-            return None;
-        };
-        let raw = self.advance(end + 4);
-        Some(comment_text(&raw[2..raw.len() - 2]))
+        self.errors.push((
+            last_line,
+            "the struct is not closed: no `}` before the end of the input".to_owned(),
+        ));
     }
 
     /// A comment on the line where a member ended belongs to that member
@@ -256,17 +191,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// A preprocessor line (with its continuations): conditions are tracked.
-    fn directive(&mut self) {
-        let line = self.line;
-        let rest = self.rest();
-        let mut len = 0;
-        for l in rest.split_inclusive('\n') {
-            len += l.len();
-            if !l.trim_end().ends_with('\\') {
-                break;
-            }
-        }
-        let text = self.advance(len).replace("\\\n", " ");
+    fn directive(&mut self, raw: &str, line: usize) {
+        let text = raw.replace("\\\n", " ");
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let keyword = text.trim_start_matches('#').trim_start();
         let word = keyword.split_whitespace().next().unwrap_or("");
@@ -285,21 +211,23 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn member(&mut self, text: &str, line: usize) {
+    /// The member declared by `decl`, whose `;` is on `end_line`.
+    fn member(&mut self, decl: &[Token<'_>], end_line: usize) {
         let doc = self.doc.take();
-        if text.trim().is_empty() {
+        let Some(first) = decl.first() else {
             return;
-        }
-        if text.contains('{') {
+        };
+        let (text, line) = (lexer::join(decl), first.line);
+        if decl.iter().any(|t| t.is('{')) {
             self.errors.push((
                 line,
                 "a nested struct or union member is not supported".to_owned(),
             ));
             return;
         }
-        match decl::parse(text) {
+        match decl::parse(&text) {
             Ok(decl) => {
-                self.last_member_line = self.line;
+                self.last_member_line = end_line;
                 self.members.push(ImportedMember {
                     decl,
                     doc,
@@ -312,9 +240,23 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// A block comment's text: the leading `*` of each line and the blank
-/// first and last lines removed, relative indentation kept.
-fn comment_text(inner: &str) -> String {
+/// Whether a comment token is whole: a line comment, or a block comment
+/// that reaches its `*/`.
+fn is_closed_comment(text: &str) -> bool {
+    text.starts_with("//") || (text.len() >= 4 && text.ends_with("*/"))
+}
+
+/// A comment's text without its markers: for a block comment the leading
+/// `*` of each line and the blank first and last lines removed, relative
+/// indentation kept.
+fn comment_text(comment: &str) -> String {
+    if let Some(line) = comment.strip_prefix("//") {
+        return line.trim().to_owned();
+    }
+    let inner = comment
+        .strip_prefix("/*")
+        .and_then(|c| c.strip_suffix("*/"))
+        .unwrap_or(comment);
     let inner = inner.strip_prefix('*').unwrap_or(inner);
     let lines: Vec<&str> = inner
         .lines()

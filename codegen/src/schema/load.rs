@@ -13,6 +13,7 @@ use super::table::{SpannedStr, TableReader};
 use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema};
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
+use crate::rust_bounds;
 
 /// Reads and validates the schema text `source` of the file `file_name`.
 ///
@@ -243,8 +244,20 @@ fn read_op(
     let returns = t.string("returns", true);
     let mandatory = t.boolean("mandatory", false);
     let c = t.string("c", false);
+    let renamed_from = t.string("renamed_from", false);
     unfinished(&mut t);
     let name = name.filter(|n| check_ident(n, "op", &mut t) && not_reserved(n, &mut t));
+    let renamed_from = match renamed_from {
+        Some(old) if !check_ident(&old, "renamed_from", &mut t) => None,
+        Some(old) if name.as_ref().is_some_and(|n| n.value == old.value) => {
+            t.error(Diagnostic::new(
+                format!("op `{}` is renamed from its own name", old.value),
+                old.span.clone(),
+            ));
+            None
+        }
+        other => Some(other.map(|old| old.value.to_owned())),
+    };
     let group = group.filter(|g| {
         let known = groups.contains(&g.value);
         if !known {
@@ -276,6 +289,7 @@ fn read_op(
         returns: returns?,
         mandatory,
         c: c?,
+        renamed_from: renamed_from?,
     };
     warnings.extend(shape::mismatches(&op).map(|m| Diagnostic::new(m, name.span.clone())));
     Some(op)
@@ -360,7 +374,7 @@ fn parse_rust<T: syn::parse::Parse>(
     what: &str,
     t: &mut TableReader<'_, '_>,
 ) -> Option<T> {
-    if let Err(problem) = check_nesting(text) {
+    if let Err(problem) = rust_bounds::check(text, rust_bounds::SCHEMA_SNIPPET) {
         t.error(Diagnostic::new(
             format!("this Rust {what} {problem}"),
             within.sub_span(text),
@@ -377,46 +391,6 @@ fn parse_rust<T: syn::parse::Parse>(
             None
         }
     }
-}
-
-/// The longest Rust type or expression the schema takes, in bytes.
-const MAX_RUST_LEN: usize = 512;
-/// The deepest nesting of brackets and prefix operators (`&`, `*`, `!`,
-/// `-`) the schema takes: the parser recurses once per level, and input
-/// nested thousands deep would overflow its stack.
-const MAX_NESTING: usize = 32;
-
-/// Refuses Rust text too long or too deeply nested to parse safely.
-fn check_nesting(text: &str) -> Result<(), String> {
-    if text.len() > MAX_RUST_LEN {
-        return Err(format!(
-            "is {} bytes long; at most {MAX_RUST_LEN} are allowed",
-            text.len()
-        ));
-    }
-    let (mut brackets, mut prefix, mut deepest) = (0usize, 0usize, 0usize);
-    let mut previous = ' ';
-    for c in text.chars() {
-        match c {
-            '<' | '(' | '[' | '{' => brackets += 1,
-            '>' if previous == '-' => {}
-            '>' | ')' | ']' | '}' => brackets = brackets.saturating_sub(1),
-            _ => {}
-        }
-        match c {
-            '&' | '*' | '!' | '-' => prefix += 1,
-            c if c.is_whitespace() => {}
-            _ => prefix = 0,
-        }
-        deepest = deepest.max(brackets + prefix);
-        previous = c;
-    }
-    if deepest > MAX_NESTING {
-        return Err(format!(
-            "is nested {deepest} levels deep; at most {MAX_NESTING} are allowed"
-        ));
-    }
-    Ok(())
 }
 
 /// Checks that a name is a plain Rust identifier and not a keyword.

@@ -170,6 +170,10 @@ pub struct Op {
     pub mandatory: bool,
     /// The C function-pointer member the op mirrors, if the schema gives one.
     pub c: Option<FnPointer>,
+    /// The name the op had before it was renamed (`renamed_from`): the
+    /// derive then answers the old name with the new one, and `diff`
+    /// reports the rename from it instead of guessing.
+    pub renamed_from: Option<String>,
 }
 
 /// One parameter of an op.

@@ -583,6 +583,40 @@ mod loom_tests {
         });
     }
 
+    /// A sender that found no receive registers and looks again while the
+    /// queue's QP enters the error state: either its second look sees the
+    /// queue closed, or the flush's taking of the waiters names it. (Fails,
+    /// with "a waiter left behind", when the waiters are taken before the
+    /// mode changes.)
+    #[test]
+    fn a_waiter_racing_a_flush_is_woken_or_sees_it() {
+        loom::model(|| {
+            let (rq, cq) = (open_queue(), cq());
+            let flusher = {
+                let (rq, cq) = (Arc::clone(&rq), Arc::clone(&cq));
+                thread::spawn(move || {
+                    rq.flush(&cq, 9);
+                    rq.take_waiters()
+                })
+            };
+            let closed = |rq: &RecvQueue| {
+                matches!(
+                    rq.lock().consume(&cq, false, Delivery::Now, |recv| {
+                        (WorkCompletion::default(), recv.wr_id)
+                    }),
+                    Consumed::Closed
+                )
+            };
+            let mut saw_closed = closed(&rq);
+            if !saw_closed {
+                rq.add_waiter(7);
+                saw_closed = closed(&rq);
+            }
+            let woken = flusher.join().expect("flusher");
+            assert!(saw_closed || woken.contains(&7), "a waiter left behind");
+        });
+    }
+
     /// A post racing a flush completes exactly once, with a flush error:
     /// before the flush it is flushed with the queue, after it at once.
     #[test]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs every cargo-fuzz target of fuzz/ for SECONDS each
-# (default 600), two at a time, on the nightly toolchain. Corpora start from
+# Builds and runs every cargo-fuzz target of fuzz/ (or those named after
+# SECONDS) for SECONDS each (default 600), two at a time, on the nightly toolchain. Corpora start from
 # the real inputs (the schemas, the C fixtures, the seed's header) and grow
 # in fuzz/corpus/TARGET; a crash is left in fuzz/artifacts/TARGET and ends
 # the script with status 1. Prints each target's executions and time.
@@ -10,7 +10,9 @@ seconds=${1:-600}
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
-targets=(schema c_decl import_c check_c derive_attr)
+targets=(schema c_decl import_c check_c derive_attr coverage_c coverage_rust)
+# Run only the targets named after the seconds, if any.
+if [ $# -gt 1 ]; then targets=("${@:2}"); fi
 
 # Seed corpora from the real inputs, once.
 seed() {
@@ -24,6 +26,8 @@ seed() {
 seed schema ops.toml schemas/seed.toml tests/fixtures/small.toml
 seed import_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main.c
 seed check_c tests/fixtures/linux-next/device.c
+seed coverage_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main.c
+seed coverage_rust runtime/src/soft/ops.rs examples/provider/src/main.rs
 mkdir -p fuzz/corpus/c_decl fuzz/corpus/derive_attr
 if [ -z "$(ls -A fuzz/corpus/c_decl)" ]; then
     grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' |

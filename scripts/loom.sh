@@ -7,4 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUSTFLAGS="--cfg loom ${RUSTFLAGS:-}" CARGO_TARGET_DIR=target/loom \
-    cargo test -p ibops --lib --release -- loom_tests "$@"
+    cargo test --locked -p ibops --lib --release -- loom_tests "$@"

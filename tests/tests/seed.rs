@@ -1,8 +1,11 @@
 //! `schemas/seed.toml` against the seed patch that introduced `struct
-//! ib_device_ops`: the round trip through the C importer (the same 86 ops,
-//! order and C prototypes) and the emitted `SET_DEVICE_OP` lines against
-//! the seed's, byte for byte; and today's `ops.toml` against the kernel's
-//! 17 mandatory ops, which have not changed since.
+//! ib_device_ops`, through a fixture of ours written from its facts
+//! (`tests/fixtures/seed/ib_device_ops.c`: the 86 ops in order with their C
+//! prototypes, which of them the patch documented, and its `SET_DEVICE_OP`
+//! lines): the round trip through the C importer (the same ops, order and
+//! prototypes) and the emitted `SET_DEVICE_OP` lines against the seed's,
+//! byte for byte; and today's `ops.toml` against the kernel's 17 mandatory
+//! ops, which have not changed since.
 
 use std::path::Path;
 
@@ -10,16 +13,8 @@ use ibops::{OPS, OpId};
 use ibops_codegen::c::decl::{CDecl, normalize};
 use ibops_codegen::c::{emit_c, import};
 
-const PATCH: &str = include_str!("../../../shared/seeds/000_d0a910357091c73c.txt");
-
-/// The C the patch adds: the mail quoting `> > ` and the diff's `+` stripped.
-fn added_c() -> String {
-    PATCH
-        .lines()
-        .filter_map(|l| l.strip_prefix("> > +"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+/// The seed's struct and merge lines, as the fixture states them.
+const SEED: &str = include_str!("../fixtures/seed/ib_device_ops.c");
 
 fn schema() -> ibops_codegen::Schema {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -29,7 +24,7 @@ fn schema() -> ibops_codegen::Schema {
 
 #[test]
 fn importing_the_seed_reproduces_the_schemas_ops_and_prototypes() {
-    let imported = import::import(&added_c(), "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
+    let imported = import::import(SEED, "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
     let seed: Vec<(String, String)> = imported
         .members
         .iter()
@@ -54,7 +49,7 @@ fn importing_the_seed_reproduces_the_schemas_ops_and_prototypes() {
 
 #[test]
 fn imported_skeleton_keeps_the_seeds_comments_as_docs() {
-    let imported = import::import(&added_c(), "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
+    let imported = import::import(SEED, "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
     let documented: Vec<&str> = imported
         .members
         .iter()
@@ -80,9 +75,8 @@ fn imported_skeleton_keeps_the_seeds_comments_as_docs() {
 
 #[test]
 fn emitted_set_device_op_lines_are_the_seeds() {
-    let seed: Vec<&str> = PATCH
+    let seed: Vec<&str> = SEED
         .lines()
-        .filter_map(|l| l.strip_prefix("> > +"))
         .filter(|l| l.starts_with("\tSET_DEVICE_OP("))
         .collect();
     assert_eq!(seed.len(), 86);

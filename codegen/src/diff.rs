@@ -166,10 +166,11 @@ impl fmt::Display for SchemaDiff {
         let breaking = self.changes.iter().filter(|c| c.breaking).count();
         writeln!(
             f,
-            "{} -> {}: {} changes, {breaking} breaking for providers",
+            "{} -> {}: {} change{}, {breaking} breaking for providers",
             self.old,
             self.new,
-            self.changes.len()
+            self.changes.len(),
+            crate::diagnostic::plural(self.changes.len())
         )?;
         for c in &self.changes {
             let mark = if c.breaking { "breaking" } else { "        " };
@@ -475,5 +476,45 @@ fn obj_sizes(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
             detail: format!("obj_size({} = ...)", size.key),
             breaking: false,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A schema of one op, with an optional `renamed_from`.
+    fn one_op(name: &str, doc: &str, renamed_from: Option<&str>) -> Schema {
+        let renamed =
+            renamed_from.map_or(String::new(), |old| format!("renamed_from = \"{old}\"\n"));
+        let text = format!(
+            "struct = \"s\"\ngroups = [\"port\"]\n[[op]]\nname = \"{name}\"\ngroup = \"port\"\n{renamed}doc = \"{doc}\"\nparams = [\"device: &Device\"]\nreturns = \"Result<u32, Error>\"\n"
+        );
+        crate::schema::load("s.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Before `renamed_from`, a rename whose names, docs and prototypes
+    /// all changed read as a removal and an addition.
+    #[test]
+    fn a_declared_rename_is_reported_whatever_else_changed() {
+        let old = one_op("query_port_fec", "Old words.", None);
+        let guessed = diff(
+            "old",
+            &old,
+            "new",
+            &one_op("get_port_fec", "New words.", None),
+        );
+        assert_eq!(guessed.count(ChangeKind::OpRenamed), 0);
+        assert_eq!(guessed.count(ChangeKind::OpRemoved), 1);
+        let new = one_op("get_port_fec", "New words.", Some("query_port_fec"));
+        let declared = diff("old", &old, "new", &new);
+        assert_eq!(declared.count(ChangeKind::OpRenamed), 1, "{declared}");
+        assert_eq!(declared.changes[0].name, "query_port_fec -> get_port_fec");
+        assert_eq!(declared.count(ChangeKind::OpAdded), 0);
+        assert!(
+            declared
+                .to_string()
+                .starts_with("old -> new: 1 change, 1 breaking")
+        );
     }
 }

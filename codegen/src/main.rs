@@ -3,11 +3,17 @@
 //! source, `import-c` turns a C struct into an `ops.toml` skeleton, `diff`
 //! tells what changed between two schemas and `check-c` audits a
 //! hand-written `ib_set_device_ops()`.
+//!
+//! It works anywhere: the schema is `--schema`, else the `ops.toml` of the
+//! workspace around the current directory (searched upward), else, for the
+//! commands that only read a schema, today's linux-next one built into the
+//! binary. Each command says on standard error which schema it uses.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
+use ibops_codegen::SchemaSource;
 
 fn path_arg(name: &'static str, value_name: &'static str, help: &'static str) -> Arg {
     Arg::new(name)
@@ -20,19 +26,18 @@ fn cli() -> Command {
     let schema = path_arg(
         "schema",
         "FILE",
-        "The schema, relative to --root unless absolute",
+        "The schema (default: the workspace's ops.toml, searched upward; outside a workspace, the built-in linux-next one)",
     )
-    .long("schema")
-    .default_value("ops.toml");
+    .long("schema");
     let root = path_arg(
         "root",
         "DIR",
-        "The workspace root the generated paths are relative to",
+        "Where relative paths and the generated files start (default: the workspace around the current directory)",
     )
-    .long("root")
-    .default_value(".");
+    .long("root");
     Command::new("ibops-codegen")
-        .about("Generates the ibops device-ops plumbing from ops.toml")
+        .about("Generates the ibops device-ops plumbing from ops.toml, and audits C against it")
+        .version(env!("CARGO_PKG_VERSION"))
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(
@@ -59,8 +64,12 @@ fn cli() -> Command {
             Command::new("diff")
                 .about("What changed between two schemas; exit 1 when a change breaks providers")
                 .arg(path_arg("old", "OLD", "The old schema").required(true))
-                .arg(path_arg("new", "NEW", "The new schema").required(true))
-                .arg(root.clone())
+                .arg(path_arg(
+                    "new",
+                    "NEW",
+                    "The new schema (default: as --schema's default)",
+                ))
+                .args([schema.clone(), root.clone()])
                 .arg(json_flag()),
         )
         .subcommand(
@@ -109,10 +118,10 @@ fn cli() -> Command {
                     Arg::new("struct")
                         .long("struct")
                         .value_name("NAME")
-                        .required(true)
-                        .help("The struct to import, e.g. ib_device_ops"),
+                        .help("The struct to import (default: the schema's, e.g. ib_device_ops)"),
                 )
-                .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out")),
+                .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out"))
+                .args([schema.clone(), root.clone()]),
         )
 }
 
@@ -162,16 +171,81 @@ fn print_outcomes(outcomes: &[ibops_codegen::FileOutcome]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Loads the command's schema and prints its warnings on standard error.
+/// Where relative paths start: `--root`, else the current directory.
+fn base(args: &ArgMatches) -> PathBuf {
+    args.get_one::<PathBuf>("root")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The schema a command reads: `--schema` (relative to `--root`); else
+/// `--root`'s `ops.toml`, or without `--root` the one of the workspace
+/// around the current directory (searched upward); else, when `builtin`
+/// allows it, the built-in one.
+///
+/// # Errors
+/// No workspace and no built-in fallback.
+fn schema_source(args: &ArgMatches, builtin: bool) -> Result<SchemaSource, ibops_codegen::Error> {
+    if let Some(path) = args.get_one::<PathBuf>("schema") {
+        return Ok(SchemaSource::File {
+            root: base(args),
+            path: path.clone(),
+        });
+    }
+    let start = std::path::absolute(base(args)).unwrap_or_else(|_| base(args));
+    // An explicit --root is the workspace: no search above it.
+    let found = match args.get_one::<PathBuf>("root") {
+        Some(root) => root
+            .join(ibops_codegen::source::SCHEMA_FILE)
+            .is_file()
+            .then(|| SchemaSource::File {
+                root: root.clone(),
+                path: PathBuf::from(ibops_codegen::source::SCHEMA_FILE),
+            }),
+        None => SchemaSource::find_upward(&start),
+    };
+    match found {
+        Some(found) => Ok(found),
+        None if builtin => Ok(SchemaSource::Builtin),
+        None => Err(ibops_codegen::Error::NoWorkspace(start)),
+    }
+}
+
+/// Where `generate` and `check` put the generated files: `--root`, else
+/// the workspace the schema was found in, else the current directory.
+fn output_root(args: &ArgMatches, source: &SchemaSource) -> PathBuf {
+    match (args.get_one::<PathBuf>("root"), source.root()) {
+        (Some(root), _) => root.clone(),
+        (None, Some(root)) if args.get_one::<PathBuf>("schema").is_none() => root.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Loads `source`, saying which schema it is, and prints its warnings on
+/// standard error.
 ///
 /// # Errors
 /// The schema cannot be read or is invalid.
-fn schema_with_warnings(args: &ArgMatches) -> Result<ibops_codegen::Schema, ibops_codegen::Error> {
-    let schema = ibops_codegen::load_schema(&path(args, "root"), &path(args, "schema"))?;
+fn load(source: &SchemaSource) -> Result<ibops_codegen::Schema, ibops_codegen::Error> {
+    eprintln!("schema: {source}");
+    let schema = source.load()?;
     for warning in &schema.warnings {
         eprintln!("{warning}");
     }
     Ok(schema)
+}
+
+/// The schema of a command that only reads one (built-in fallback).
+fn reading_schema(args: &ArgMatches) -> Result<ibops_codegen::Schema, ibops_codegen::Error> {
+    load(&schema_source(args, true)?)
+}
+
+/// A schema named on the command line, relative to `--root`.
+fn named_schema(args: &ArgMatches, path: &Path) -> SchemaSource {
+    SchemaSource::File {
+        root: base(args),
+        path: path.to_owned(),
+    }
 }
 
 fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
@@ -180,29 +254,41 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
     };
     match command {
         "generate" => {
-            ibops_codegen::generate_from(&path(args, "root"), &schema_with_warnings(args)?)
+            let source = schema_source(args, false)?;
+            let schema = load(&source)?;
+            ibops_codegen::generate_from(&output_root(args, &source), &schema)
                 .map(|outcomes| print_outcomes(&outcomes))
         }
-        "emit-c" => {
-            ibops_codegen::generate_c_from(&schema_with_warnings(args)?, &path(args, "out"))
-                .map(|outcomes| print_outcomes(&outcomes))
-        }
+        "emit-c" => ibops_codegen::generate_c_from(&reading_schema(args)?, &path(args, "out"))
+            .map(|outcomes| print_outcomes(&outcomes)),
         "import-c" => {
-            let name = args.get_one::<String>("struct").map_or("", String::as_str);
             let out = args.get_one::<PathBuf>("out");
+            let name = match args.get_one::<String>("struct") {
+                Some(name) => name.clone(),
+                None => reading_schema(args)?.struct_name,
+            };
             let skeleton =
-                ibops_codegen::import_c(&path(args, "header"), name, out.map(PathBuf::as_path))?;
+                ibops_codegen::import_c(&path(args, "header"), &name, out.map(PathBuf::as_path))?;
             if out.is_none() {
                 print_out(&skeleton);
             }
             Ok(ExitCode::SUCCESS)
         }
         "diff" => {
-            let diff = ibops_codegen::diff_schemas(
-                &path(args, "root"),
-                &path(args, "old"),
-                &path(args, "new"),
-            )?;
+            let old_path = path(args, "old");
+            let new = match args.get_one::<PathBuf>("new") {
+                Some(new) => named_schema(args, new),
+                None => schema_source(args, true)?,
+            };
+            let old = named_schema(args, &old_path);
+            let diff = ibops_codegen::diff::diff(
+                &old_path.display().to_string(),
+                &old.load()?,
+                &args
+                    .get_one::<PathBuf>("new")
+                    .map_or_else(|| new.to_string(), |p| p.display().to_string()),
+                &load(&new)?,
+            );
             if args.get_flag("json") {
                 print_out(&format!("{}\n", diff.to_json()));
             } else {
@@ -221,8 +307,7 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
                 .flatten()
                 .map(|arg| provider_source(arg))
                 .collect();
-            let coverage =
-                ibops_codegen::coverage_of(&path(args, "root"), &path(args, "schema"), &sources)?;
+            let coverage = ibops_codegen::coverage_from(&reading_schema(args)?, &sources)?;
             if args.get_flag("json") {
                 print_out(&format!("{}\n", coverage.to_json()));
             } else if args.get_flag("html") {
@@ -234,9 +319,8 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
         }
         "check-c" => {
             let header = args.get_one::<PathBuf>("struct_header");
-            let reports = ibops_codegen::check_c(
-                &path(args, "root"),
-                &path(args, "schema"),
+            let reports = ibops_codegen::check_c_from(
+                &reading_schema(args)?,
                 &path(args, "device_c"),
                 header.map(PathBuf::as_path),
             )?;
@@ -252,8 +336,9 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
             })
         }
         "check" => {
-            let stale =
-                ibops_codegen::check_from(&path(args, "root"), &schema_with_warnings(args)?);
+            let source = schema_source(args, false)?;
+            let schema = load(&source)?;
+            let stale = ibops_codegen::check_from(&output_root(args, &source), &schema);
             if stale.is_empty() {
                 print_out("all generated files are up to date\n");
                 return Ok(ExitCode::SUCCESS);
@@ -262,8 +347,9 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
                 eprintln!("stale: {}\n{}", file.path.display(), file.diff);
             }
             eprintln!(
-                "{} generated file(s) are stale: run `{}`",
+                "error: {} generated file{} stale\nhint: run `{}`",
                 stale.len(),
+                if stale.len() == 1 { " is" } else { "s are" },
                 ibops_codegen::emit::GENERATE_COMMAND
             );
             Ok(ExitCode::FAILURE)

@@ -13,6 +13,7 @@ use crate::diagnostic::SchemaErrors;
 use crate::diff::SchemaDiff;
 use crate::emit::{GeneratedFile, emit_all};
 use crate::schema;
+use crate::source::SCHEMA_FILE;
 use crate::write::{Pending, WriteError, write_files};
 
 /// Why `generate` or `check` could not run.
@@ -40,21 +41,43 @@ pub enum Error {
         /// What could not be parsed, with line numbers.
         errors: ImportErrors,
     },
+    /// `generate` or `check` ran outside any workspace: no `ops.toml` in
+    /// this directory or above it.
+    NoWorkspace(PathBuf),
 }
 
+/// Every message starts with `error:` (or `FILE:LINE: error:`) and says
+/// what to do where the fix is not plain from the message.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Io { path, source } => {
+                write!(f, "error: {}: {source}", path.display())?;
+                if source.kind() == io::ErrorKind::NotFound {
+                    write!(
+                        f,
+                        "\nhint: check the path (relative paths start at --root, or at the current directory without it)"
+                    )?;
+                }
+                Ok(())
+            }
             Error::Schema(errors) => errors.fmt(f),
-            Error::MissingC(missing) => missing.fmt(f),
-            Error::Coverage(e) => e.fmt(f),
+            Error::MissingC(missing) => write!(
+                f,
+                "error: {missing}\nhint: give each a `c = \"...\"` key with its C declaration"
+            ),
+            Error::Coverage(e) => write!(f, "error: {e}"),
             Error::OverwritesInput(path) => write!(
                 f,
-                "{}: refusing to write the skeleton over the header it is imported from",
+                "error: {}: refusing to write the skeleton over the header it is imported from\nhint: choose another --out",
                 path.display()
             ),
             Error::Import { path, errors } => errors.write_located(f, &path.display().to_string()),
+            Error::NoWorkspace(dir) => write!(
+                f,
+                "error: no {SCHEMA_FILE} in {} or any parent directory\nhint: run inside an ibops workspace, or pass --schema FILE (and --root DIR for where the generated files go)",
+                dir.display()
+            ),
         }
     }
 }
@@ -68,6 +91,7 @@ impl std::error::Error for Error {
             Error::Coverage(e) => Some(e),
             Error::OverwritesInput(_) => None,
             Error::Import { errors, .. } => Some(errors),
+            Error::NoWorkspace(_) => None,
         }
     }
 }
@@ -225,12 +249,24 @@ pub fn check_c(
     device_c: &Path,
     struct_header: Option<&Path>,
 ) -> Result<Vec<crate::c::check::Report>, Error> {
-    let schema = load_schema(root, schema_path)?;
+    check_c_from(&load_schema(root, schema_path)?, device_c, struct_header)
+}
+
+/// [`check_c`] for a schema already loaded.
+///
+/// # Errors
+/// A file cannot be read, or the struct cannot be imported from
+/// `struct_header`.
+pub fn check_c_from(
+    schema: &schema::Schema,
+    device_c: &Path,
+    struct_header: Option<&Path>,
+) -> Result<Vec<crate::c::check::Report>, Error> {
     let text = fs::read_to_string(device_c).map_err(io_error(device_c))?;
     let mut reports = vec![crate::c::check::check(
         &device_c.display().to_string(),
         &text,
-        &schema,
+        schema,
     )];
     if let Some(header) = struct_header {
         let text = fs::read_to_string(header).map_err(io_error(header))?;
@@ -243,7 +279,7 @@ pub fn check_c(
         reports.push(crate::c::check::check_struct(
             &header.display().to_string(),
             &imported,
-            &schema,
+            schema,
         ));
     }
     Ok(reports)
@@ -260,7 +296,17 @@ pub fn coverage_of(
     schema_path: &Path,
     sources: &[(String, PathBuf)],
 ) -> Result<crate::coverage::Coverage, Error> {
-    let schema = load_schema(root, schema_path)?;
+    coverage_from(&load_schema(root, schema_path)?, sources)
+}
+
+/// [`coverage_of`] for a schema already loaded.
+///
+/// # Errors
+/// A source cannot be read or has no table.
+pub fn coverage_from(
+    schema: &schema::Schema,
+    sources: &[(String, PathBuf)],
+) -> Result<crate::coverage::Coverage, Error> {
     let mut providers = Vec::with_capacity(sources.len());
     for (name, path) in sources {
         let text = fs::read_to_string(path).map_err(io_error(path))?;
@@ -271,7 +317,7 @@ pub fn coverage_of(
         };
         providers.push(provider.map_err(Error::Coverage)?);
     }
-    Ok(crate::coverage::coverage(&schema, &providers))
+    Ok(crate::coverage::coverage(schema, &providers))
 }
 
 /// Writes each file under `root` whose content changed, all or none.

@@ -371,3 +371,94 @@ fn coverage_skips_comments_after_a_quote_character() {
         provider.fields
     );
 }
+
+/// Runs the binary in `dir` with `args`, no `--root`.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run ibops-codegen")
+}
+
+/// A folder outside any ibops workspace, laid out as a kernel tree, with
+/// the linux-next merge function at its real path.
+fn kernel_tree() -> PathBuf {
+    let tree = std::env::temp_dir().join(format!("ibops-kernel-tree-{}", std::process::id()));
+    let core = tree.join("drivers/infiniband/core");
+    fs::create_dir_all(&core).expect("tree");
+    fs::copy(
+        repo().join("tests/fixtures/linux-next/device.c"),
+        core.join("device.c"),
+    )
+    .expect("copy");
+    tree
+}
+
+/// Before the built-in schema, `check-c` in a kernel tree answered
+/// `./ops.toml: No such file or directory (os error 2)`.
+#[test]
+fn check_c_works_in_a_kernel_tree_with_the_builtin_schema() {
+    let tree = kernel_tree();
+    // No ops.toml above the temporary tree: the test runs outside any workspace.
+    assert_eq!(ibops_codegen::SchemaSource::find_upward(&tree), None);
+    let out = run_in(&tree, &["check-c", "drivers/infiniband/core/device.c"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.starts_with("schema: the built-in linux-next ops.toml of ibops-codegen "),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("142 merge lines, 0 errors, 5 warnings"),
+        "{stdout}"
+    );
+    // `generate` needs a workspace: an error that says what to do.
+    let out = run_in(&tree, &["generate"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: no ops.toml in "), "{stderr}");
+    assert!(
+        stderr.contains("hint: run inside an ibops workspace, or pass --schema FILE"),
+        "{stderr}"
+    );
+    let _ = fs::remove_dir_all(&tree);
+}
+
+/// `generate` and `check` find the workspace's `ops.toml` from any folder
+/// below it, as cargo finds `Cargo.toml`, and say which schema they use.
+#[test]
+fn check_finds_the_schema_upward_from_a_subfolder() {
+    let root = workspace("upward");
+    assert_eq!(run(&root, "generate").status.code(), Some(0));
+    let deep = root.join("runtime/src/generated");
+    let out = run_in(&deep, &["check"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("schema: {}", root.join("ops.toml").display())),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout), "all generated files are up to date\n");
+}
+
+#[test]
+fn version_and_errors_say_what_to_do() {
+    let out = run_in(&repo(), &["--version"]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("ibops-codegen {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run_in(&repo(), &["check-c", "no/such/device.c"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("schema: "))
+        .collect();
+    assert!(
+        errors[0].starts_with("error: no/such/device.c: "),
+        "{stderr}"
+    );
+    assert!(errors[1].starts_with("hint: "), "{stderr}");
+}

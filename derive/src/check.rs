@@ -179,6 +179,13 @@ fn member_value(entry: &Entry, kind: MemberKind, cx: &mut Ctxt) -> Option<TokenS
 
 fn unknown(entry: &Entry, cx: &mut Ctxt) {
     let key = entry.key.to_string();
+    // A renamed op is answered with its new name, whatever the spelling
+    // distance between the two.
+    if let Some(new) = table::renamed(&key) {
+        let message = format!("`{key}` was renamed to `{}`", new.name);
+        cx.error_spanned_by(&entry.key, message);
+        return;
+    }
     let message = match entry.origin {
         Origin::Attribute => {
             let candidates = OPS

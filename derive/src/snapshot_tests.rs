@@ -119,6 +119,20 @@ fn impl_block_form() {
     )));
 }
 
+/// Before `renamed_from`, a provider still naming an op by its old name
+/// got a "did you mean" of some other op close in spelling.
+#[test]
+fn a_renamed_op_is_answered_with_its_new_name() {
+    let out = expand::derive(quote! {
+        #[device_ops(alloc_hw_stats)]
+        struct Old;
+    });
+    assert_eq!(
+        errors(out),
+        ["`alloc_hw_stats` was renamed to `alloc_hw_port_stats`"]
+    );
+}
+
 #[test]
 fn all_errors_are_reported_at_once_with_a_stub_impl() {
     let out = expand::derive(quote! {

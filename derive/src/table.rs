@@ -13,6 +13,9 @@ pub(crate) struct OpSpec {
     pub(crate) name: &'static str,
     /// Whether registration requires it.
     pub(crate) mandatory: bool,
+    /// The name it had before it was renamed (`renamed_from` in the
+    /// schema).
+    pub(crate) renamed_from: Option<&'static str>,
 }
 
 /// What value `#[device_ops(member = ...)]` takes.
@@ -52,6 +55,11 @@ pub(crate) fn obj_size(key: &str) -> Option<&'static ObjSizeSpec> {
 /// The op called `name`.
 pub(crate) fn op(name: &str) -> Option<&'static OpSpec> {
     OPS.iter().find(|op| op.name == name)
+}
+
+/// The op that was called `old` before it was renamed.
+pub(crate) fn renamed(old: &str) -> Option<&'static OpSpec> {
+    OPS.iter().find(|op| op.renamed_from == Some(old))
 }
 
 /// The member called `name`.

@@ -230,8 +230,15 @@ fn seed_to_today_in_one_diff() {
         .changes
         .iter()
         .find(|c| c.kind == ChangeKind::OpRenamed)
-        .map(|c| c.name.as_str());
-    assert_eq!(renamed, Some("alloc_hw_stats -> alloc_hw_port_stats"));
+        .map(|c| (c.name.as_str(), c.detail.as_str()));
+    // Declared in ops.toml, not guessed.
+    assert_eq!(
+        renamed,
+        Some((
+            "alloc_hw_stats -> alloc_hw_port_stats",
+            "`alloc_hw_port_stats` says `renamed_from = \"alloc_hw_stats\"`"
+        ))
+    );
     assert!(d.is_breaking());
     // Additions break no provider; removals, renames and signatures do.
     for c in &d.changes {

@@ -10,7 +10,11 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
     let ops = schema.ops.iter().map(|op| {
         let name = &op.name;
         let mandatory = op.mandatory;
-        quote!(OpSpec { name: #name, mandatory: #mandatory },)
+        let renamed_from = match &op.renamed_from {
+            Some(old) => quote!(Some(#old)),
+            None => quote!(None),
+        };
+        quote!(OpSpec { name: #name, mandatory: #mandatory, renamed_from: #renamed_from },)
     });
     let members = schema.members.iter().map(|m| {
         let name = &m.name;

@@ -9,514 +9,642 @@ pub(crate) const OPS: &[OpSpec] = &[
     OpSpec {
         name: "post_send",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "post_recv",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "drain_rq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "drain_sq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "poll_cq",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "peek_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "req_notify_cq",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "post_srq_recv",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "process_mad",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_device",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_device",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_dev_fw_str",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_vector_affinity",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_port",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_port_speed",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_port",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_port_immutable",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_link_layer",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_netdev",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_rdma_netdev",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "rdma_netdev_get_params",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_gid",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "add_gid",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "del_gid",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_pkey",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_ucontext",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_ucontext",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "mmap",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "mmap_free",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "mmap_get_pfns",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "pgoff_to_mmap_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "disassociate_ucontext",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_pd",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_pd",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_ah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_user_ah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_ah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_ah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_ah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_srq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_srq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_srq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_srq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_qp",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_qp",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_qp",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_qp",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_cq",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_user_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_cq",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "resize_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "pre_destroy_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "post_destroy_cq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_dma_mr",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "reg_user_mr",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "reg_user_mr_dmabuf",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "rereg_user_mr",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dereg_mr",
         mandatory: true,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_mr",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_mr_integrity",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "advise_mr",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "map_mr_sg",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "check_mr_status",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_mw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_mw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "attach_mcast",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "detach_mcast",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_xrcd",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_xrcd",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_flow",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_flow",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_flow_action",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "set_vf_link_state",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_vf_config",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_vf_stats",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_vf_guid",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "set_vf_guid",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_wq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_wq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_wq",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_rwq_ind_table",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_rwq_ind_table",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_dm",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_dm",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_dmah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_dmah",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "reg_dm_mr",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "create_counters",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "destroy_counters",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "read_counters",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "map_mr_sg_pi",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_hw_device_stats",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "alloc_hw_port_stats",
         mandatory: false,
+        renamed_from: Some("alloc_hw_stats"),
     },
     OpSpec {
         name: "get_hw_stats",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "modify_hw_stat",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_mr_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_mr_entry_raw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_cq_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_cq_entry_raw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_qp_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_qp_entry_raw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_cm_id_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_srq_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_res_srq_entry_raw",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "enable_driver",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "dealloc_driver",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_add_ref",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_rem_ref",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_get_qp",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_connect",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_accept",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_reject",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_create_listen",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "iw_destroy_listen",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_bind_qp",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_unbind_qp",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_dealloc",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_alloc_stats",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_update_stats",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "counter_init",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "fill_stat_mr_entry",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "query_ucontext",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "get_numa_node",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "add_sub_dev",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "del_sub_dev",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "ufile_hw_cleanup",
         mandatory: false,
+        renamed_from: None,
     },
     OpSpec {
         name: "report_port_event",
         mandatory: false,
+        renamed_from: None,
     },
 ];
 /// Every non-function member, in struct order.

@@ -24,6 +24,7 @@ mod output;
 mod rust_bounds;
 pub mod schema;
 pub mod source;
+pub mod suggest;
 mod write;
 
 pub use diagnostic::{Diagnostic, SchemaErrors};

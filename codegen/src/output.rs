@@ -44,6 +44,9 @@ pub enum Error {
     /// `generate` or `check` ran outside any workspace: no `ops.toml` in
     /// this directory or above it.
     NoWorkspace(PathBuf),
+    /// `generate` was given a schema whose ops name types `ibops` does not
+    /// export (its `extra_types`); nothing was written.
+    NoRust(Vec<String>),
 }
 
 /// Every message starts with `error:` (or `FILE:LINE: error:`) and says
@@ -78,6 +81,11 @@ impl fmt::Display for Error {
                 "error: no {SCHEMA_FILE} in {} or any parent directory\nhint: run inside an ibops workspace, or pass --schema FILE (and --root DIR for where the generated files go)",
                 dir.display()
             ),
+            Error::NoRust(types) => write!(
+                f,
+                "error: this schema's ops name types ibops does not export ({}): it generates no runtime code\nhint: generate from a schema without `extra_types`, such as ops.toml; emit-c, diff and check-c read this one",
+                types.join(", ")
+            ),
         }
     }
 }
@@ -91,7 +99,7 @@ impl std::error::Error for Error {
             Error::Coverage(e) => Some(e),
             Error::OverwritesInput(_) => None,
             Error::Import { errors, .. } => Some(errors),
-            Error::NoWorkspace(_) => None,
+            Error::NoWorkspace(_) | Error::NoRust(_) => None,
         }
     }
 }
@@ -162,6 +170,9 @@ pub fn generate(root: &Path, schema_path: &Path) -> Result<Vec<FileOutcome>, Err
 /// # Errors
 /// A failed write (every file is then as it was).
 pub fn generate_from(root: &Path, schema: &schema::Schema) -> Result<Vec<FileOutcome>, Error> {
+    if !schema.generates_rust() {
+        return Err(Error::NoRust(schema.extra_types.clone()));
+    }
     write_all(root, emit_all(schema))
 }
 

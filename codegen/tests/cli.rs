@@ -462,3 +462,21 @@ fn version_and_errors_say_what_to_do() {
     );
     assert!(errors[1].starts_with("hint: "), "{stderr}");
 }
+
+/// The seed names types ibops no longer exports (its `extra_types`): it
+/// reads for `diff`, `emit-c` and `check-c`, and `generate` refuses it
+/// instead of writing runtime code that cannot compile.
+#[test]
+fn a_schema_with_extra_types_generates_no_runtime_code() {
+    let root = workspace("extra_types");
+    fs::copy(repo().join("schemas/seed.toml"), root.join("seed.toml")).expect("copy");
+    let out = Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
+        .args(["generate", "--schema", "seed.toml", "--root"])
+        .arg(&root)
+        .output()
+        .expect("run");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: this schema's ops name types ibops does not export (Fmr, FmrAttr, FlowActionEspAttr)"), "{stderr}");
+    assert!(snapshot(&root).is_empty(), "nothing written");
+}

@@ -377,3 +377,24 @@ fn diagnostics_are_capped_in_number_and_width() {
     let widest = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert!(widest <= 130, "a quoted line is {widest} characters wide");
 }
+
+/// Before the type check, `returns = "Result<FecMode, Error>"` generated,
+/// and the error came later from rustc inside `dispatch.rs`.
+#[test]
+fn a_type_ibops_does_not_export_is_refused_with_a_suggestion() {
+    let e = errors(&with(
+        "\"Result<usize, Error>\"",
+        "\"Result<FecMode, Eror>\"",
+    ));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].starts_with(
+            "t.toml:18:19: unknown type `FecMode`: `ibops::prelude` does not export it"
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("t.toml:18:28: unknown type `Eror`: `ibops::prelude` does not export it; did you mean `Error`?"),
+        "{e:?}"
+    );
+}

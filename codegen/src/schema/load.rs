@@ -14,6 +14,9 @@ use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema}
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 use crate::rust_bounds;
+use crate::suggest;
+
+use super::known_types;
 
 /// Reads and validates the schema text `source` of the file `file_name`.
 ///
@@ -76,6 +79,12 @@ fn read_root(
         .unwrap_or(OpMerge::KeepFirst);
     let groups = root.strings("groups", true);
     let objects = root.strings("objects", false);
+    let extra_types = root.strings("extra_types", false);
+    let extra_types: Vec<&str> = extra_types
+        .iter()
+        .filter(|o| check_ident(o, "extra type", &mut root))
+        .map(|o| o.value)
+        .collect();
     let objects: Vec<String> = objects
         .iter()
         .filter(|o| check_ident(o, "object type", &mut root))
@@ -101,7 +110,7 @@ fn read_root(
         .map(|(items, _)| {
             items
                 .iter()
-                .filter_map(|t| read_op(t, &group_names, diags, warnings))
+                .filter_map(|t| read_op(t, &group_names, &extra_types, diags, warnings))
                 .collect()
         })
         .unwrap_or_default();
@@ -141,6 +150,7 @@ fn read_root(
         members,
         ops,
         obj_sizes,
+        extra_types: extra_types.iter().map(|t| (*t).to_owned()).collect(),
         warnings: Vec::new(),
     })
 }
@@ -233,6 +243,7 @@ fn read_obj_size(
 fn read_op(
     (table, span): &(&DeTable<'_>, Range<usize>),
     groups: &[&str],
+    extra_types: &[&str],
     diags: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Option<Op> {
@@ -269,8 +280,8 @@ fn read_op(
         }
         known
     });
-    let params = params.and_then(|p| read_params(&p, &mut t));
-    let returns = returns.and_then(|s| parse_rust::<syn::Type>(&s, s.value, "return type", &mut t));
+    let params = params.and_then(|p| read_params(&p, extra_types, &mut t));
+    let returns = returns.and_then(|s| parse_type(&s, s.value, "return type", extra_types, &mut t));
     let doc = doc.and_then(|d| non_empty(d, &mut t));
     let c = match (c, &name) {
         (Some(c), Some(name)) => c_decl(&c, name.value, true, &mut t).map(|d| match d {
@@ -326,7 +337,11 @@ fn c_decl(
 }
 
 /// Parameters written `"name: Type"`; all of them are checked before failing.
-fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<Vec<Param>> {
+fn read_params(
+    items: &[SpannedStr<'_>],
+    extra_types: &[&str],
+    t: &mut TableReader<'_, '_>,
+) -> Option<Vec<Param>> {
     let mut params = Vec::with_capacity(items.len());
     let mut ok = true;
     let mut names = Vec::with_capacity(items.len());
@@ -351,7 +366,7 @@ fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<
         if name_ok {
             names.push(("parameter", name.value, name.span.clone()));
         }
-        let ty = parse_rust::<syn::Type>(item, ty_text, "type", t);
+        let ty = parse_type(item, ty_text, "type", extra_types, t);
         match (name_ok, ty) {
             (true, Some(ty)) => params.push(Param {
                 name: name.value.to_owned(),
@@ -365,6 +380,47 @@ fn read_params(items: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> Option<
         ok = false;
     }
     ok.then_some(params)
+}
+
+/// Parses `text` (part of the string `within`) as a Rust type that names
+/// only types the generated code can reach (or the schema's
+/// `extra_types`); each unknown name is reported at its place with the
+/// closest known one.
+fn parse_type(
+    within: &SpannedStr<'_>,
+    text: &str,
+    what: &str,
+    extra_types: &[&str],
+    t: &mut TableReader<'_, '_>,
+) -> Option<syn::Type> {
+    let ty = parse_rust::<syn::Type>(within, text, what, t)?;
+    let mut unknown = known_types::unknown_in(&ty);
+    unknown.retain(|name| !extra_types.contains(&name.as_str()));
+    for name in &unknown {
+        let at = word_at(text, name).map_or(text, |at| &text[at..at + name.len()]);
+        t.error(
+            Diagnostic::new(
+                format!(
+                    "unknown type `{name}`: `ibops::prelude` does not export it{}",
+                    suggest::did_you_mean(name, known_types::all())
+                ),
+                within.sub_span(at),
+            )
+            .with_note(
+                "an op's types are ibops's (runtime/src/verbs/, one file per concept) or the language's; add a new one there first",
+            ),
+        );
+    }
+    unknown.is_empty().then_some(ty)
+}
+
+/// Where `word` first stands in `text` as a whole word.
+fn word_at(text: &str, word: &str) -> Option<usize> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).map(|(at, _)| at).find(|&at| {
+        !text[..at].chars().next_back().is_some_and(is_word)
+            && !text[at + word.len()..].chars().next().is_some_and(is_word)
+    })
 }
 
 /// Parses `text` (part of the string `within`) as Rust syntax of kind `what`.

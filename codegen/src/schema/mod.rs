@@ -3,6 +3,7 @@
 //! [`load`] is the only way to build one, so every emitter can rely on
 //! a schema that is complete and consistent.
 
+pub mod known_types;
 mod load;
 mod shape;
 mod table;
@@ -107,6 +108,10 @@ pub struct Schema {
     pub ops: Vec<Op>,
     /// Object sizes (`DECLARE_RDMA_OBJ_SIZE`), in struct order, after the ops.
     pub obj_sizes: Vec<ObjSize>,
+    /// Types the ops name that `ibops` does not export (`extra_types`): a
+    /// historical table's, such as the seed's FMR types. A schema with any
+    /// generates no runtime code ([`Schema::generates_rust`]).
+    pub extra_types: Vec<String>,
     /// What looks wrong but does not stop generation, each as
     /// `file:line:col: warning: message` (an op's Rust shape that does not
     /// fit its C prototype).
@@ -183,6 +188,14 @@ pub struct Param {
     pub name: String,
     /// Rust type.
     pub ty: syn::Type,
+}
+
+impl Schema {
+    /// Whether the runtime's Rust can be generated from it: every type its
+    /// ops name is one `ibops` exports.
+    pub fn generates_rust(&self) -> bool {
+        self.extra_types.is_empty()
+    }
 }
 
 impl Op {

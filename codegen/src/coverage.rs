@@ -10,7 +10,7 @@
 //! lacks, and the names a provider sets that are no field of the schema
 //! (typos, or ops of another kernel).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use syn::punctuated::Punctuated;
@@ -20,6 +20,7 @@ use crate::c::lexer::{self, Kind, Token};
 use crate::json;
 use crate::rust_bounds;
 use crate::schema::Schema;
+use crate::suggest;
 
 /// What one provider sets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,6 +247,9 @@ pub struct Coverage {
     pub missing_mandatory: Vec<(String, Vec<String>)>,
     /// For each provider, the names it sets that are no field of the schema.
     pub unknown: Vec<(String, Vec<String>)>,
+    /// For a name of `unknown` that looks like a typo, the schema's field
+    /// it is closest to.
+    pub suggestions: BTreeMap<String, String>,
 }
 
 /// One row of the matrix.
@@ -303,18 +307,30 @@ pub fn coverage(schema: &Schema, providers: &[Provider]) -> Coverage {
             (p.name.clone(), missing)
         })
         .collect();
-    let unknown = providers
+    let unknown: Vec<(String, Vec<String>)> = providers
         .iter()
         .map(|p| {
             let names = p.fields.iter().filter(|f| !known(f)).cloned().collect();
             (p.name.clone(), names)
         })
         .collect();
+    let fields = || {
+        let ops = schema.ops.iter().map(|op| op.name.as_str());
+        ops.chain(schema.members.iter().map(|m| m.name.as_str()))
+    };
+    let suggestions = unknown
+        .iter()
+        .flat_map(|(_, names)| names)
+        // As many as a report shows: thousands of strangers stay quick.
+        .take(crate::diagnostic::MAX_SHOWN)
+        .filter_map(|name| Some((name.clone(), suggest::closest(name, fields())?.to_owned())))
+        .collect();
     Coverage {
         providers: providers.iter().map(|p| p.name.clone()).collect(),
         ops,
         missing_mandatory,
         unknown,
+        suggestions,
     }
 }
 
@@ -369,6 +385,16 @@ impl Coverage {
             ("unimplemented", strings(&unimplemented)),
             ("missing_mandatory", by_provider(&self.missing_mandatory)),
             ("unknown", by_provider(&self.unknown)),
+            (
+                "suggestions",
+                json::object(
+                    &self
+                        .suggestions
+                        .iter()
+                        .map(|(name, field)| (name.as_str(), json::string(field)))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
         ])
     }
 
@@ -489,6 +515,13 @@ impl fmt::Display for Coverage {
         for (p, names) in &self.unknown {
             if !names.is_empty() {
                 any = true;
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|n| match self.suggestions.get(n) {
+                        Some(field) => format!("{n} (did you mean {field}?)"),
+                        None => n.clone(),
+                    })
+                    .collect();
                 writeln!(
                     f,
                     "{p} sets names that are not in the schema: {}",

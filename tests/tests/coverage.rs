@@ -119,3 +119,27 @@ fn a_text_without_a_table_is_an_error() {
         ["poll_cq", "post_send", "size_ib_qp"]
     );
 }
+
+/// Before suggestions, a misspelt field was only listed as unknown.
+#[test]
+fn a_misspelt_field_gets_a_suggestion() {
+    let text =
+        "static const struct ib_device_ops o = {\n\t.qurey_device = q,\n\t.post_send = p,\n};\n";
+    let provider = read_c("typo", text, "ib_device_ops").expect("reads");
+    let schema = ibops_codegen::load_schema(&root(), Path::new("ops.toml")).expect("schema");
+    let c = ibops_codegen::coverage::coverage(&schema, &[provider]);
+    assert_eq!(
+        c.suggestions.get("qurey_device").map(String::as_str),
+        Some("query_device")
+    );
+    assert!(
+        c.to_string().contains(
+            "typo sets names that are not in the schema: qurey_device (did you mean query_device?)"
+        ),
+        "{c}"
+    );
+    assert!(
+        c.to_json()
+            .contains("\"suggestions\":{\"qurey_device\":\"query_device\"}")
+    );
+}

@@ -315,3 +315,17 @@ fn the_report_is_capped_and_escaped() {
     );
     assert!(shown.contains("more not shown"), "{shown}");
 }
+
+/// Before suggestions, a misspelt merge line was only "names no member".
+#[test]
+fn a_misspelt_merge_line_gets_a_suggestion() {
+    let text = planted(
+        "\tSET_DEVICE_OP(dev_ops, query_gid);\n",
+        "\tSET_DEVICE_OP(dev_ops, query_gdi);\n",
+    );
+    let errors = errors(&check_today(&text));
+    assert_mentions(
+        &errors,
+        "`SET_DEVICE_OP(.., query_gdi)` names no member of the schema; did you mean `query_gid`?",
+    );
+}

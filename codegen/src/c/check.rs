@@ -18,6 +18,7 @@ use super::import::Imported;
 use super::lexer::{self, Kind, Token};
 use crate::diagnostic::plural;
 use crate::schema::{MemberPolicy, Schema};
+use crate::suggest;
 
 /// How serious a finding is: errors fail the check, warnings do not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,6 +187,7 @@ fn lines_against(
     // Sets, not lists: a text of many lines stays linear.
     let expected_set: HashSet<&str> = expected.iter().copied().collect();
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut strangers = 0;
     for l in lines {
         if let Some(first) = seen.get(l.name.as_str()) {
             out.push(error(
@@ -204,9 +206,20 @@ fn lines_against(
                 ),
             ));
         } else if !expected_set.contains(l.name.as_str()) {
+            // Suggestions for as many names as a report shows: hostile
+            // text with thousands of strangers stays linear and quick.
+            let hint = if strangers < crate::diagnostic::MAX_SHOWN {
+                suggest::did_you_mean(&l.name, expected.iter().copied())
+            } else {
+                String::new()
+            };
+            strangers += 1;
             out.push(error(
                 l.line,
-                format!("`{mac}(.., {})` names no member of the schema", l.name),
+                format!(
+                    "`{mac}(.., {})` names no member of the schema{hint}",
+                    l.name
+                ),
             ));
         }
     }

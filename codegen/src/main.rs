@@ -121,6 +121,15 @@ fn cli() -> Command {
                         .help("The struct to import (default: the schema's, e.g. ib_device_ops)"),
                 )
                 .arg(path_arg("out", "FILE", "Write the skeleton here instead").long("out"))
+                .arg(
+                    path_arg(
+                        "merge_into",
+                        "SCHEMA",
+                        "Print only what this schema lacks or declares differently, keeping its Rust signatures, docs and groups",
+                    )
+                    .long("merge-into")
+                    .conflicts_with("struct"),
+                )
                 .args([schema.clone(), root.clone()]),
         )
 }
@@ -262,13 +271,22 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
         "emit-c" => ibops_codegen::generate_c_from(&reading_schema(args)?, &path(args, "out"))
             .map(|outcomes| print_outcomes(&outcomes)),
         "import-c" => {
-            let out = args.get_one::<PathBuf>("out");
-            let name = match args.get_one::<String>("struct") {
-                Some(name) => name.clone(),
-                None => reading_schema(args)?.struct_name,
+            let out = args.get_one::<PathBuf>("out").map(PathBuf::as_path);
+            let header = path(args, "header");
+            let skeleton = match (
+                args.get_one::<PathBuf>("merge_into"),
+                args.get_one::<String>("struct"),
+            ) {
+                (Some(existing), _) => {
+                    let existing = load(&named_schema(args, existing))?;
+                    ibops_codegen::import_c_into(&header, &existing, out)?
+                }
+                (None, Some(name)) => ibops_codegen::import_c(&header, name, out)?,
+                (None, None) => {
+                    let name = reading_schema(args)?.struct_name;
+                    ibops_codegen::import_c(&header, &name, out)?
+                }
             };
-            let skeleton =
-                ibops_codegen::import_c(&path(args, "header"), &name, out.map(PathBuf::as_path))?;
             if out.is_none() {
                 print_out(&skeleton);
             }

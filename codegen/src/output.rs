@@ -208,6 +208,34 @@ pub fn generate_c_from(schema: &schema::Schema, out_dir: &Path) -> Result<Vec<Fi
 /// cannot be parsed (each reported with `header:line`; nothing written),
 /// `out` is the header itself, or the write fails.
 pub fn import_c(header: &Path, struct_name: &str, out: Option<&Path>) -> Result<String, Error> {
+    import_with(header, struct_name, out, |imported, source| {
+        imported.to_skeleton(source)
+    })
+}
+
+/// As [`import_c`] with `--merge-into`: only the entries `existing` lacks
+/// or declares differently (its struct is the one imported).
+///
+/// # Errors
+/// As [`import_c`].
+pub fn import_c_into(
+    header: &Path,
+    existing: &schema::Schema,
+    out: Option<&Path>,
+) -> Result<String, Error> {
+    import_with(header, &existing.struct_name, out, |imported, source| {
+        imported.merge_skeleton(source, existing)
+    })
+}
+
+/// Reads `header`, imports `struct_name` and renders it with `render`;
+/// with `out`, also writes the text there atomically.
+fn import_with(
+    header: &Path,
+    struct_name: &str,
+    out: Option<&Path>,
+    render: impl FnOnce(&crate::c::import::Imported, &str) -> String,
+) -> Result<String, Error> {
     if let Some(out) = out.filter(|out| same_file(header, out)) {
         return Err(Error::OverwritesInput(out.to_owned()));
     }
@@ -217,7 +245,7 @@ pub fn import_c(header: &Path, struct_name: &str, out: Option<&Path>) -> Result<
             path: header.to_owned(),
             errors,
         })?;
-    let skeleton = imported.to_skeleton(&header.display().to_string());
+    let skeleton = render(&imported, &header.display().to_string());
     if let Some(out) = out {
         write_atomic(out, &skeleton)?;
     }

@@ -12,6 +12,7 @@ use std::fmt;
 
 use super::decl::{self, CDecl, FnPointer};
 use super::lexer::{self, Kind, Token};
+use crate::schema::{AttrKind, MemberPolicy};
 
 /// The members of one imported struct.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,6 +229,7 @@ impl Scanner {
         match decl::parse(&text) {
             Ok(decl) => {
                 self.last_member_line = end_line;
+                let doc = doc.map(|d| without_kernel_doc_name(&d, decl.name()));
                 self.members.push(ImportedMember {
                     decl,
                     doc,
@@ -237,6 +239,19 @@ impl Scanner {
             }
             Err(e) => self.errors.push((line, e.to_string())),
         }
+    }
+}
+
+/// A doc without kernel-doc's `@name:` (or `name -`) lead naming the
+/// member it documents.
+fn without_kernel_doc_name(doc: &str, name: &str) -> String {
+    let rest = doc.strip_prefix('@').unwrap_or(doc);
+    let stripped = rest
+        .strip_prefix(name)
+        .and_then(|r| r.strip_prefix(':').or_else(|| r.strip_prefix(" -")));
+    match stripped {
+        Some(r) if !r.trim().is_empty() => r.trim_start().to_owned(),
+        _ => doc.to_owned(),
     }
 }
 
@@ -300,9 +315,10 @@ impl Imported {
                 CDecl::Field { name, text } => {
                     out.push_str(&format!(
                         "[[member]]\nname = {}\n{TODO_MEMBER}\
-                         # TODO: type, empty, policy (\"keep-first\", \"conflict\", \"overwrite\" or \"or\")\n\
-                         # and attr (\"path\", \"int\" or \"flag\")\n",
-                        toml_string(name)
+                         # TODO: type, empty, policy ({}) and attr ({})\n",
+                        toml_string(name),
+                        choices(MemberPolicy::ALL.iter().map(|(n, _)| *n)),
+                        choices(AttrKind::ALL.iter().map(|(n, _)| *n)),
                     ));
                     out.push_str(&format!("doc = {}\n", toml_doc(member.doc.as_deref())));
                     out.push_str(&format!("c = {}\n", toml_string(text)));
@@ -319,7 +335,16 @@ impl Imported {
     }
 }
 
-fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
+/// `"a", "b" or "c"`: the names a key takes, from the schema model itself.
+fn choices<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
+pub(super) fn op_skeleton(f: &FnPointer, doc: Option<&str>) -> String {
     let returns = match f.returns.as_str() {
         "void" => "\"()\"".to_owned(),
         other => format!(
@@ -351,7 +376,7 @@ const TODO_SIZE: &str =
 const TODO_MEMBER: &str =
     "todo = \"the Rust type, its empty value, the merge policy and the attribute kind\"\n";
 
-fn toml_doc(doc: Option<&str>) -> String {
+pub(super) fn toml_doc(doc: Option<&str>) -> String {
     match doc {
         Some(doc) if doc.contains('\n') => format!("\"\"\"\n{}\"\"\"", escape(doc, false) + "\n"),
         Some(doc) => toml_string(doc),
@@ -360,7 +385,7 @@ fn toml_doc(doc: Option<&str>) -> String {
 }
 
 /// A TOML basic string.
-fn toml_string(s: &str) -> String {
+pub(super) fn toml_string(s: &str) -> String {
     format!("\"{}\"", escape(s, true))
 }
 
@@ -427,10 +452,8 @@ struct demo_ops {
         );
         let m = &imported.members;
         assert_eq!(m[0].doc.as_deref(), Some("The owner."));
-        assert_eq!(
-            m[1].doc.as_deref(),
-            Some("post_send - posts\n  indented detail")
-        );
+        // Kernel-doc's `post_send - ` lead is not part of the doc.
+        assert_eq!(m[1].doc.as_deref(), Some("posts\n  indented detail"));
         assert_eq!(m[1].line, 10);
         assert_eq!(m[2].conditions, ["#ifdef CONFIG_NET"]);
         assert_eq!(m[3].conditions, ["#ifdef CONFIG_NET ... #else"]);
@@ -504,5 +527,36 @@ struct demo_ops {
         let text = "struct s_ext { int (*a)(void); };\nstruct s { int (*b)(void); };";
         let imported = import(text, "s").expect("imports");
         assert_eq!(names(&imported), ["b"]);
+    }
+
+    /// Before the fix the skeleton's docs kept kernel-doc's `@name:` lead.
+    #[test]
+    fn kernel_doc_leads_naming_the_member_are_dropped() {
+        assert_eq!(
+            without_kernel_doc_name("@query_port: Query a port.", "query_port"),
+            "Query a port."
+        );
+        assert_eq!(
+            without_kernel_doc_name("query_port - Query a port.", "query_port"),
+            "Query a port."
+        );
+        assert_eq!(
+            without_kernel_doc_name("@other: Kept.", "query_port"),
+            "@other: Kept."
+        );
+        assert_eq!(
+            without_kernel_doc_name("@query_port:", "query_port"),
+            "@query_port:"
+        );
+    }
+
+    #[test]
+    fn the_skeleton_offers_the_models_choices() {
+        let imported = import("struct s {\n\tint flag;\n};", "s").expect("imports");
+        let skeleton = imported.to_skeleton("s.h");
+        assert!(
+            skeleton.contains("policy (\"keep-first\", \"conflict\", \"overwrite\", \"or\" or \"like-ops\") and attr (\"path\", \"int\", \"flag\" or \"static\")"),
+            "{skeleton}"
+        );
     }
 }

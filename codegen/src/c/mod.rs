@@ -13,6 +13,7 @@ mod header;
 pub mod import;
 mod layout;
 pub(crate) mod lexer;
+mod merge_into;
 mod source;
 
 use std::fmt;

@@ -2,12 +2,19 @@
 //!
 //! The Rust signatures are idiomatic, not transliterated (a `bad_wr`
 //! out-pointer becomes an error's index, a count and an array become one
-//! slice), so the parameter counts legitimately differ. What is checked is
-//! what no idiomatic rewrite does: a Rust op with no parameters for a C
-//! prototype that has some (a skeleton filled mechanically), two or more
-//! Rust parameters beyond the C ones, a C result that is data (a pointer) with no
-//! Rust result, and a Rust result for a C prototype that returns nothing
-//! and has no out-parameter to spare.
+//! slice, a create op's allocated object becomes the parent and the
+//! creation context), so the parameter counts legitimately differ. One
+//! rule, with R Rust parameters and C parameters in the prototype (`void`
+//! counts none), warns on exactly what no idiomatic rewrite does:
+//!
+//! | case | warns when |
+//! |---|---|
+//! | a skeleton filled mechanically | R = 0 and C > 0 |
+//! | parameters from nowhere | R > C + 1 (one more is the create ops' parent and context) |
+//! | a data result dropped | C returns a pointer and Rust returns no data |
+//! | a result from nowhere | C returns `void`, Rust returns data, and C <= R (no out-parameter to spare) |
+//!
+//! The tests below sit on both sides of each bound.
 
 use syn::{GenericArgument, PathArguments, Type};
 
@@ -72,5 +79,68 @@ fn result_ok(ty: &Type) -> Option<&Type> {
     match args.args.first() {
         Some(GenericArgument::Type(ok)) => Some(ok),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::c::decl::{CDecl, parse};
+    use crate::schema::Param;
+
+    /// An op `f` with `rust` parameters returning `returns`, mirroring `c`.
+    fn op(rust: usize, returns: &str, c: &str) -> Op {
+        let Ok(CDecl::FnPointer(c)) = parse(c) else {
+            panic!("{c} is a prototype");
+        };
+        Op {
+            name: "f".to_owned(),
+            group: "g".to_owned(),
+            doc: "d".to_owned(),
+            params: (0..rust)
+                .map(|i| Param {
+                    name: format!("p{i}"),
+                    ty: syn::parse_quote!(u32),
+                })
+                .collect(),
+            returns: syn::parse_str(returns).expect("a type"),
+            mandatory: false,
+            c: Some(c),
+            renamed_from: None,
+        }
+    }
+
+    fn warns(op: &Op) -> usize {
+        mismatches(op).count()
+    }
+
+    #[test]
+    fn no_rust_parameters_for_c_ones() {
+        assert_eq!(warns(&op(0, "Result<(), Error>", "int (*f)(int a);")), 1);
+        assert_eq!(warns(&op(1, "Result<(), Error>", "int (*f)(int a);")), 0);
+        assert_eq!(warns(&op(0, "Result<(), Error>", "int (*f)(void);")), 0);
+    }
+
+    #[test]
+    fn one_rust_parameter_more_than_c_and_no_more() {
+        // A one-parameter `void` prototype: two Rust parameters fit, three
+        // do not; the same bound as for any other prototype.
+        assert_eq!(warns(&op(2, "()", "void (*f)(int a);")), 0);
+        assert_eq!(warns(&op(3, "()", "void (*f)(int a);")), 1);
+        assert_eq!(warns(&op(1, "()", "void (*f)(void);")), 0);
+        assert_eq!(warns(&op(2, "()", "void (*f)(void);")), 1);
+    }
+
+    #[test]
+    fn a_pointer_result_needs_a_rust_result() {
+        assert_eq!(warns(&op(1, "()", "void *(*f)(int a);")), 1);
+        assert_eq!(warns(&op(1, "Option<u32>", "void *(*f)(int a);")), 0);
+    }
+
+    #[test]
+    fn a_rust_result_needs_a_c_result_or_an_out_parameter() {
+        assert_eq!(warns(&op(1, "u32", "void (*f)(int a);")), 1);
+        assert_eq!(warns(&op(1, "u32", "void (*f)(int a, int *out);")), 0);
+        assert_eq!(warns(&op(1, "Result<(), Error>", "void (*f)(int a);")), 0);
     }
 }

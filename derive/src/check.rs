@@ -24,13 +24,15 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
     let mut seen: Vec<Ident> = Vec::new();
     for entry in entries {
         let key = entry.key.to_string();
-        if seen.contains(&entry.key) {
+        if let Some(first) = seen.iter().find(|s| **s == entry.key) {
             let what = if table::member(&key).is_some() {
                 "member"
             } else {
                 "op"
             };
             cx.error_spanned_by(&entry.key, format!("duplicate {what} `{key}`"));
+            // A second error at the first, as a note would be.
+            cx.error_spanned_by(first, format!("`{key}` is first named here"));
             continue;
         }
         if key == "obj_size" && entry.origin == Origin::Attribute {

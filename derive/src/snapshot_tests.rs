@@ -145,6 +145,7 @@ fn all_errors_are_reported_at_once_with_a_stub_impl() {
         [
             "unknown op or key `post_sned`; did you mean `post_send`?",
             "duplicate op `poll_cq`",
+            "`poll_cq` is first named here",
             "unknown op or key `mandatroy`; did you mean `mandatory`?",
             "member `driver_id` takes a path to a constant, e.g. `DriverId::Soft`, not a literal",
             "member `uverbs_abi_ver` takes an integer literal, e.g. `1`",

@@ -87,7 +87,8 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
 }
 
 /// `obj_size(ah = MyAh, qp = MyQp)`: each key an object size of the
-/// schema, each set to `Some(ObjSize::of::<Type>())`.
+/// schema, each set to `Some(ObjSize::declared::<Type>("the attribute at
+/// FILE:LINE"))`.
 fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
     let Some(list) = &entry.list else {
         cx.error_spanned_by(
@@ -116,8 +117,18 @@ fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
         }
         let field = Ident::new(size.field, pair.key.span());
         let ty = &pair.ty;
+        // The attribute, and where it is, for the run-time error of a
+        // create op that returns another state type.
+        let declared = format!(
+            "#[device_ops(obj_size({key} = {}))]",
+            quote::ToTokens::to_token_stream(ty)
+                .to_string()
+                .replace(' ', "")
+        );
         let value = quote_spanned!(ty.span()=>
-            ::core::option::Option::Some(::ibops::ObjSize::of::<#ty>()));
+        ::core::option::Option::Some(::ibops::ObjSize::declared::<#ty>(
+            ::core::concat!(#declared, " at ", ::core::file!(), ":", ::core::line!())
+        )));
         table.fields.push((field, value));
     }
 }

@@ -142,6 +142,8 @@ impl Device {
             .ok_or_else(|| Error::WrongPrivate {
                 object: "device",
                 expected: core::any::type_name::<T>(),
+                found: self.inner.private.type_name(),
+                declared_by: None,
             })
     }
 

@@ -38,8 +38,13 @@ pub enum Error {
     WrongPrivate {
         /// The object kind (`"qp"`, `"cq"`, ...).
         object: &'static str,
-        /// The type the provider asked for.
+        /// The type the provider asked for, or its table declared.
         expected: &'static str,
+        /// The type the state actually is.
+        found: &'static str,
+        /// The attribute that declared `expected` (`#[device_ops(obj_size(
+        /// cq = MyCq))] at src/lib.rs:12`), when an object size did.
+        declared_by: Option<&'static str>,
     },
     /// Two ops tables could not be merged.
     Merge(MergeConflict),
@@ -87,8 +92,20 @@ impl fmt::Display for Error {
             Error::BadWr { index, reason } => {
                 write!(f, "work request {index} was not posted: {reason}")
             }
-            Error::WrongPrivate { object, expected } => {
-                write!(f, "provider state of this {object} is not a `{expected}`")
+            Error::WrongPrivate {
+                object,
+                expected,
+                found,
+                declared_by,
+            } => {
+                write!(
+                    f,
+                    "provider state of this {object} is a `{found}`, not a `{expected}`"
+                )?;
+                match declared_by {
+                    Some(by) => write!(f, " as declared by {by}"),
+                    None => Ok(()),
+                }
             }
             Error::Merge(conflict) => conflict.fmt(f),
             Error::MissingMandatory(ops) => {

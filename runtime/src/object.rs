@@ -92,6 +92,8 @@ impl<K: ObjectKind> Object<K> {
             Some(size) if !size.describes(&object.private) => Err(Error::WrongPrivate {
                 object: K::NAME,
                 expected: size.type_name(),
+                found: object.private.type_name(),
+                declared_by: size.declared_by(),
             }),
             _ => Ok(object),
         }

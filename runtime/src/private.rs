@@ -37,6 +37,8 @@ impl Private {
         self.downcast_ref().ok_or_else(|| Error::WrongPrivate {
             object,
             expected: type_name::<T>(),
+            found: self.type_name,
+            declared_by: None,
         })
     }
 

@@ -179,8 +179,15 @@ fn an_object_whose_state_is_not_the_declared_type_is_refused() {
     assert!(size.type_name().ends_with("DeclaredPd"));
     let err = dev.alloc_pd().expect_err("u32 is not DeclaredPd");
     assert!(
-        matches!(err, Error::WrongPrivate { object: "pd", expected } if expected.ends_with("DeclaredPd")),
+        matches!(err, Error::WrongPrivate { object: "pd", expected, found: "u32", .. } if expected.ends_with("DeclaredPd")),
         "{err:?}"
+    );
+    // Before the fix the message named neither the type stored nor the
+    // attribute that declared the expected one.
+    assert_eq!(
+        err.to_string(),
+        "provider state of this pd is a `u32`, not a `dispatch::DeclaredPd` as declared by \
+         #[device_ops(obj_size(pd = DeclaredPd))] at runtime/tests/dispatch.rs:158"
     );
     // The provider's state is released through its destroy op.
     assert_eq!(DEALLOCS.load(std::sync::atomic::Ordering::Relaxed), 1);

@@ -18,6 +18,7 @@ pub struct ObjSize {
     align: usize,
     type_id: fn() -> TypeId,
     type_name: fn() -> &'static str,
+    declared_by: Option<&'static str>,
 }
 
 impl ObjSize {
@@ -28,7 +29,23 @@ impl ObjSize {
             align: align_of::<T>(),
             type_id: TypeId::of::<T>,
             type_name: type_name::<T>,
+            declared_by: None,
         }
+    }
+
+    /// As [`of`](Self::of), remembering the attribute that declared it
+    /// (the derive passes `#[device_ops(obj_size(qp = T))] at FILE:LINE`),
+    /// which the error of a mismatched state names.
+    pub const fn declared<T: Any + Send + Sync>(by: &'static str) -> ObjSize {
+        ObjSize {
+            declared_by: Some(by),
+            ..ObjSize::of::<T>()
+        }
+    }
+
+    /// The attribute that declared it, if the derive did.
+    pub const fn declared_by(&self) -> Option<&'static str> {
+        self.declared_by
     }
 
     /// The state's size in bytes.

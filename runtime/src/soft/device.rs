@@ -21,7 +21,6 @@ use crate::event::{AsyncEvent, EventSender};
 pub(super) struct SoftDevice {
     pub(super) limits: Limits,
     pub(super) atomics: bool,
-    pub(super) srq: bool,
     pub(super) guid: u64,
     pub(super) keys: KeyTable,
     qps: RwLock<Qps>,
@@ -118,7 +117,6 @@ impl SoftDevice {
     pub(super) fn new(
         limits: Limits,
         atomics: bool,
-        srq: bool,
         guid: u64,
         events: EventSender,
         rnr_due: RnrDue,
@@ -127,7 +125,6 @@ impl SoftDevice {
         SoftDevice {
             limits,
             atomics,
-            srq,
             guid,
             keys: KeyTable::default(),
             qps: RwLock::new(Qps {

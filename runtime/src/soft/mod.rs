@@ -170,7 +170,6 @@ impl SoftConfig {
         builder.ports(1).private(SoftDevice::new(
             self.limits,
             self.atomics,
-            self.srq,
             self.guid,
             events,
             requester::rnr_due,

@@ -127,3 +127,31 @@ fn devices_objects_and_buffers_are_send_and_sync() {
     send_sync::<Buffer>();
     send_sync::<Registry>();
 }
+
+/// Before the fix, a device without the AH table reported `max_ah` 4096
+/// (`devinfo -v -d soft1`). Over every soft configuration, what
+/// `query_device` says the device can do agrees with its ops table.
+#[test]
+fn capabilities_agree_with_the_ops_in_every_configuration() {
+    for bits in 0..8u8 {
+        let mut config = SoftConfig::new(unique_name("caps"));
+        (config.srq, config.ud, config.atomics) = (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0);
+        let dev = config.probe().expect("probe");
+        let has = |op| dev.ops().implemented().any(|o| o == op);
+        let attr = dev.query_device().expect("query");
+        let what = format!("srq {} ud {} atomics {}", config.srq, config.ud, config.atomics);
+        assert_eq!(attr.max_ah > 0, has(OpId::CreateAh), "{what}");
+        assert_eq!(attr.max_srq > 0, has(OpId::CreateSrq), "{what}");
+        assert_eq!(attr.max_srq_wr > 0, has(OpId::CreateSrq), "{what}");
+        assert_eq!(attr.max_srq_sge > 0, has(OpId::CreateSrq), "{what}");
+        assert_eq!(
+            attr.device_cap_flags.contains(DeviceCapFlags::SRQ_RESIZE),
+            has(OpId::ModifySrq),
+            "{what}"
+        );
+        assert_eq!(attr.max_mw > 0, has(OpId::AllocMw), "{what}");
+        assert_eq!(attr.atomic_cap != AtomicCap::None, config.atomics, "{what}");
+        assert_eq!(has(OpId::CreateSrq), config.srq, "{what}");
+        assert_eq!(has(OpId::CreateAh), config.ud, "{what}");
+    }
+}

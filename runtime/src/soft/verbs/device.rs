@@ -2,6 +2,7 @@
 
 use crate::device::Device;
 use crate::error::{Error, Result};
+use crate::ops::OpId;
 use crate::soft::device::soft_device;
 use crate::verbs::{
     AtomicCap, DeviceAttr, DeviceCapFlags, Gid, GidType, LinkLayer, PortAttr, PortCapFlags,
@@ -24,14 +25,21 @@ fn check_port(port_num: u8) -> Result<()> {
     }
 }
 
+/// The device's attributes. What it can do follows its ops table, not the
+/// configuration read separately: a limit of objects the table cannot
+/// create is 0 (a device without AH ops reports `max_ah` 0, as
+/// `ibv_devinfo` users read it).
 pub(in crate::soft) fn query_device(device: &Device, _: &mut Udata) -> Result<DeviceAttr> {
     let soft = soft_device(device)?;
     let l = &soft.limits;
+    let ops = device.ops();
+    let has = |op: OpId| ops.is_set(op);
+    let limit = |op: OpId, value: u32| if has(op) { value } else { 0 };
     let mut caps = DeviceCapFlags::RESIZE_MAX_WR
         | DeviceCapFlags::CURR_QP_STATE_MOD
         | DeviceCapFlags::SYS_IMAGE_GUID
         | DeviceCapFlags::RC_RNR_NAK_GEN;
-    caps.set(DeviceCapFlags::SRQ_RESIZE, soft.srq);
+    caps.set(DeviceCapFlags::SRQ_RESIZE, has(OpId::ModifySrq));
     Ok(DeviceAttr {
         atomic_cap: if soft.atomics {
             AtomicCap::Hca
@@ -56,11 +64,11 @@ pub(in crate::soft) fn query_device(device: &Device, _: &mut Udata) -> Result<De
         max_pd: l.max_pd,
         max_qp_rd_atom: l.max_qp_rd_atom,
         max_qp_init_rd_atom: l.max_qp_rd_atom,
-        max_mw: 0,
-        max_ah: l.max_ah,
-        max_srq: if soft.srq { l.max_srq } else { 0 },
-        max_srq_wr: if soft.srq { l.max_srq_wr } else { 0 },
-        max_srq_sge: if soft.srq { l.max_sge } else { 0 },
+        max_mw: limit(OpId::AllocMw, 0),
+        max_ah: limit(OpId::CreateAh, l.max_ah),
+        max_srq: limit(OpId::CreateSrq, l.max_srq),
+        max_srq_wr: limit(OpId::CreateSrq, l.max_srq_wr),
+        max_srq_sge: limit(OpId::CreateSrq, l.max_sge),
         max_pkeys: 1,
         local_ca_ack_delay: 0,
         phys_port_cnt: device.phys_port_cnt(),

@@ -57,6 +57,17 @@ struct End {
     /// Completions polled while waiting for the other kind, by wr_id - 1:
     /// the peer's next message can arrive before our send completes.
     early: Cell<[u32; 2]>,
+    /// Its first packet sequence number: random, as `ibv_rc_pingpong`'s
+    /// `lrand48() & 0xffffff`.
+    psn: u32,
+}
+
+/// A random 24-bit PSN (std's randomly keyed hasher: no crate needed).
+fn random_psn() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(u64::from(std::process::id()));
+    (hasher.finish() & 0x00ff_ffff) as u32
 }
 
 impl End {
@@ -84,6 +95,7 @@ impl End {
             mr,
             size,
             early: Cell::new([0; 2]),
+            psn: random_psn(),
         })
     }
 
@@ -153,14 +165,17 @@ impl End {
         Ok(())
     }
 
-    /// Connects to `remote` with the run's port, path MTU and service level.
-    fn connect(&self, remote: u32, opts: &Options) -> Result<(), Error> {
+    /// Connects to `remote` (its QP number and first PSN) with the run's
+    /// port, path MTU and service level, as `ibv_rc_pingpong` does.
+    fn connect(&self, remote: &End, opts: &Options) -> Result<(), Error> {
         let (init, mask) = QpAttr::rc_init(opts.port, AccessFlags::empty());
         self.qp.modify(&init, mask)?;
-        let (mut rtr, mask) = QpAttr::rc_rtr(remote, opts.mtu, opts.port);
+        let (mut rtr, mask) = QpAttr::rc_rtr(remote.qp.qp_num(), opts.mtu, opts.port);
         rtr.ah_attr.sl = opts.sl;
+        rtr.rq_psn = remote.psn;
         self.qp.modify(&rtr, mask)?;
-        let (rts, mask) = QpAttr::rc_rts(7);
+        let (mut rts, mask) = QpAttr::rc_rts(7);
+        rts.sq_psn = self.psn;
         self.qp.modify(&rts, mask)
     }
 
@@ -176,13 +191,14 @@ impl End {
         }
     }
 
-    fn address(&self, device: &Device) -> String {
-        let gid = device
-            .query_gid(1, 0)
-            .map_or_else(|e| e.to_string(), |g| g.to_string());
+    /// `ibv_rc_pingpong`'s address line: the GID is the one `-g` names,
+    /// in IPv6 text form (`::` without `-g`, as it prints a zero GID).
+    fn address(&self, gid: Option<Gid>) -> String {
+        let gid = std::net::Ipv6Addr::from(gid.unwrap_or_default().0);
         format!(
-            "LID 0x0001, QPN {:#08x}, PSN 0x000000, GID {gid}",
-            self.qp.qp_num()
+            "LID 0x0001, QPN {:#08x}, PSN {:#08x}, GID {gid}",
+            self.qp.qp_num(),
+            self.psn
         )
     }
 }
@@ -251,11 +267,14 @@ fn run(opts: &Options) -> Result<(), String> {
     if opts.odp {
         return Err("The device isn't ODP capable or does not support RC send".to_owned());
     }
-    if let Some(index) = opts.gid_index {
-        device
-            .query_gid(opts.port, index)
-            .map_err(|_| format!("can't read sgid of index {index}"))?;
-    }
+    let gid = match opts.gid_index {
+        Some(index) => Some(
+            device
+                .query_gid(opts.port, index)
+                .map_err(|_| format!("can't read sgid of index {index}"))?,
+        ),
+        None => None,
+    };
     let active = device.query_port(opts.port).map_err(|e| e.to_string())?;
     if opts.mtu.bytes() > active.active_mtu.bytes() {
         return Err(format!(
@@ -267,13 +286,13 @@ fn run(opts: &Options) -> Result<(), String> {
     let setup = || -> Result<(End, End), Error> {
         let a = End::new(&device, opts)?;
         let b = End::new(&device, opts)?;
-        a.connect(b.qp.qp_num(), opts)?;
-        b.connect(a.qp.qp_num(), opts)?;
+        a.connect(&b, opts)?;
+        b.connect(&a, opts)?;
         Ok((a, b))
     };
     let (a, b) = setup().map_err(|e| e.to_string())?;
-    println!("  local address:  {}", a.address(&device));
-    println!("  remote address: {}", b.address(&device));
+    println!("  local address:  {}", a.address(gid));
+    println!("  remote address: {}", b.address(gid));
     let start = Instant::now();
     let depth = opts.rx_depth;
     thread::scope(|s| {

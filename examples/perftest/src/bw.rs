@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::end::{End, Pair};
+use crate::end::{End, Pair, Queues};
 use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, BwLine, Progress};
@@ -50,9 +50,14 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
 
 /// `options.qps` connected pairs on one device.
 fn pairs(options: &Options, size: u64) -> Result<Vec<Pair>, Error> {
-    let mut pairs = vec![Pair::new(size, options.tx_depth, RX_DEPTH)?];
+    let queues = Queues {
+        sq_depth: options.tx_depth,
+        rq_depth: RX_DEPTH,
+        max_inline: options.inline_size,
+    };
+    let mut pairs = vec![Pair::new(size, queues)?];
     for _ in 1..options.qps {
-        let more = Pair::on(&pairs[0].device, size, options.tx_depth, RX_DEPTH)?;
+        let more = Pair::on(&pairs[0].device, size, queues)?;
         pairs.push(more);
     }
     Ok(pairs)

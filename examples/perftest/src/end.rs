@@ -19,6 +19,15 @@ pub(crate) struct End {
     pub(crate) mr: Arc<Mr>,
 }
 
+/// The queues of each end: send and receive depths, and the inline data
+/// its sends may carry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Queues {
+    pub(crate) sq_depth: u32,
+    pub(crate) rq_depth: u32,
+    pub(crate) max_inline: u32,
+}
+
 /// A connected client and server.
 pub(crate) struct Pair {
     pub(crate) device: Device,
@@ -27,11 +36,19 @@ pub(crate) struct Pair {
 }
 
 impl End {
-    fn new(device: &Device, size: u64, sq_depth: u32, rq_depth: u32) -> Result<End, Error> {
+    fn new(device: &Device, size: u64, queues: Queues) -> Result<End, Error> {
+        let Queues {
+            sq_depth,
+            rq_depth,
+            max_inline,
+        } = queues;
         let pd = device.alloc_pd()?;
         let send_cq = device.create_cq(&CqInitAttr::new(sq_depth.max(16)))?;
         let recv_cq = device.create_cq(&CqInitAttr::new(rq_depth.max(16)))?;
-        let cap = QpCap::single_sge(sq_depth, rq_depth);
+        let cap = QpCap {
+            max_inline_data: max_inline,
+            ..QpCap::single_sge(sq_depth, rq_depth)
+        };
         let qp = pd.create_qp(&QpInitAttr::new(QpType::Rc, &send_cq, &recv_cq, cap))?;
         // Two halves: messages go out of the first; `write_lat` writes into
         // the peer's second half and watches its own.
@@ -71,23 +88,18 @@ impl End {
 }
 
 impl Pair {
-    /// A client and a server with send queues of `sq_depth` and receive
-    /// queues of `rq_depth`, buffers of `size` bytes, connected in RTS.
-    pub(crate) fn new(size: u64, sq_depth: u32, rq_depth: u32) -> Result<Pair, Error> {
+    /// A client and a server with `queues`, buffers of `size` bytes,
+    /// connected in RTS.
+    pub(crate) fn new(size: u64, queues: Queues) -> Result<Pair, Error> {
         let device = SoftConfig::new("soft0").probe()?;
-        Pair::on(&device, size, sq_depth, rq_depth)
+        Pair::on(&device, size, queues)
     }
 
     /// Another pair on `device`, as [`new`](Self::new) makes one.
-    pub(crate) fn on(
-        device: &Device,
-        size: u64,
-        sq_depth: u32,
-        rq_depth: u32,
-    ) -> Result<Pair, Error> {
+    pub(crate) fn on(device: &Device, size: u64, queues: Queues) -> Result<Pair, Error> {
         let device = device.clone();
-        let client = End::new(&device, size, sq_depth, rq_depth)?;
-        let server = End::new(&device, size, sq_depth, rq_depth)?;
+        let client = End::new(&device, size, queues)?;
+        let server = End::new(&device, size, queues)?;
         client.qp.connect_rc(server.qp.qp_num(), ACCESS, 7)?;
         server.qp.connect_rc(client.qp.qp_num(), ACCESS, 7)?;
         Ok(Pair {

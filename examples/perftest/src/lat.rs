@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::end::{End, Pair};
+use crate::end::{End, Pair, Queues};
 use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, LatStats, Progress};
@@ -20,14 +20,19 @@ const STUCK: Duration = Duration::from_secs(10);
 pub(crate) fn run(options: &Options) -> Result<(), String> {
     let progress = Progress::new(options.sizes.len());
     for (k, &size) in options.sizes.iter().enumerate() {
-        let pair = Pair::new(size, RX_DEPTH, RX_DEPTH).map_err(|e| e.to_string())?;
+        let queues = Queues {
+            sq_depth: options.tx_depth,
+            rq_depth: RX_DEPTH,
+            max_inline: options.inline_size,
+        };
+        let pair = Pair::new(size, queues).map_err(|e| e.to_string())?;
         if k == 0 {
             report::banner(options, &pair);
             report::lat_header(options);
         }
         let usec = match options.test {
-            Test::SendLat => ping_pong(&pair, size, options.iters, Exchange::Send)?,
-            Test::WriteLat => ping_pong(&pair, size, options.iters, Exchange::Write)?,
+            Test::SendLat => ping_pong(&pair, size, options, Exchange::Send)?,
+            Test::WriteLat => ping_pong(&pair, size, options, Exchange::Write)?,
             _ => read(&pair.client, &pair.server, size, options.iters)?,
         };
         let stats = LatStats::of(usec);
@@ -50,10 +55,13 @@ enum Exchange {
 }
 
 /// The client's half round trips, in microseconds.
-fn ping_pong(pair: &Pair, size: u64, iters: u64, how: Exchange) -> Result<Vec<f64>, String> {
+fn ping_pong(pair: &Pair, size: u64, options: &Options, how: Exchange) -> Result<Vec<f64>, String> {
+    // Messages up to the inline size go inline, as perftest sends them.
+    let inline = size <= u64::from(options.inline_size);
+    let iters = options.iters;
     thread::scope(|s| {
-        let server = s.spawn(|| side(&pair.server, &pair.client, size, iters, how, false));
-        let client = side(&pair.client, &pair.server, size, iters, how, true);
+        let server = s.spawn(|| side(&pair.server, &pair.client, size, iters, how, inline, false));
+        let client = side(&pair.client, &pair.server, size, iters, how, inline, true);
         let server = server
             .join()
             .unwrap_or_else(|_| Err("the server thread panicked".to_owned()));
@@ -69,6 +77,7 @@ fn side(
     size: u64,
     iters: u64,
     how: Exchange,
+    inline: bool,
     client: bool,
 ) -> Result<Vec<f64>, String> {
     let err = |e: Error| e.to_string();
@@ -86,6 +95,9 @@ fn side(
         },
     };
     let mut wr = SendWr::new(0, opcode, [me.sge(size)]).signaled();
+    if inline {
+        wr.send_flags |= SendFlags::INLINE;
+    }
     // The last byte of a message: where the sender puts the iteration's
     // mark, and where (in the second half) the receiver watches for it.
     let last = size as usize - 1;

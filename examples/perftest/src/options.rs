@@ -60,6 +60,9 @@ pub(crate) struct Options {
     pub(crate) tx_depth: u32,
     pub(crate) post_list: u32,
     pub(crate) cq_mod: u32,
+    /// `-I`: the inline data a send may carry; messages up to it go
+    /// inline in the latency tests.
+    pub(crate) inline_size: u32,
     pub(crate) json: bool,
     /// `send_bw`: the server's work in the client's thread.
     pub(crate) inline_receiver: bool,
@@ -112,8 +115,7 @@ impl Options {
                     .short('t')
                     .long("tx-depth")
                     .value_parser(value_parser!(u32).range(1..=8192))
-                    .default_value("128")
-                    .help("Send queue depth (bandwidth tests)"),
+                    .help("Send queue depth (default 128 for bandwidth, 1 for latency, as perftest's DEF_TX_BW and DEF_TX_LAT)"),
             )
             .arg(
                 Arg::new("post-list")
@@ -128,8 +130,14 @@ impl Options {
                     .short('Q')
                     .long("cq-mod")
                     .value_parser(value_parser!(u32).range(1..=1024))
-                    .default_value("100")
-                    .help("Signal one work request in this many (bandwidth tests)"),
+                    .help("Signal one work request in this many (default 100, at most the TX depth, as perftest)"),
+            )
+            .arg(
+                Arg::new("inline_size")
+                    .short('I')
+                    .long("inline_size")
+                    .value_parser(value_parser!(u32).range(0..=912))
+                    .help("Bytes a send may carry inline (default as perftest: 236 for send_lat, 220 for write_lat, 0 otherwise)"),
             )
             .arg(
                 Arg::new("inline-receiver")
@@ -191,7 +199,16 @@ impl Options {
             |name: &str, default: u32| matches.get_one::<u32>(name).copied().unwrap_or(default);
         let default_iters = if test.is_latency() { 1000 } else { 5000 };
         let post_list = get("post-list", 1);
-        let tx_depth = get("tx-depth", 128).max(post_list);
+        // perftest's defaults: DEF_TX_LAT and DEF_TX_BW, DEF_CQ_MOD clamped
+        // to the TX depth, and the inline sizes its latency tests pick
+        // (DEF_INLINE_SEND_RC_UC, DEF_INLINE_WRITE; none for READ).
+        let default_tx = if test.is_latency() { 1 } else { 128 };
+        let tx_depth = get("tx-depth", default_tx).max(post_list);
+        let default_inline = match test {
+            Test::SendLat => 236,
+            Test::WriteLat => 220,
+            _ => 0,
+        };
         let qps = get("qp", 1);
         if qps > 1 && (test == Test::SendBw || test.is_latency()) {
             return Err(clap::Error::raw(
@@ -209,6 +226,7 @@ impl Options {
             tx_depth,
             post_list,
             cq_mod: get("cq-mod", 100).min(tx_depth),
+            inline_size: get("inline_size", default_inline),
             json: matches.get_flag("json"),
             inline_receiver: matches.get_flag("inline-receiver"),
             limit: matches.get_flag("limit"),

@@ -26,7 +26,7 @@ pub(crate) fn banner(options: &Options, pair: &Pair) {
     println!(" CQ Moderation   : {}", options.cq_mod);
     println!(" Mtu             : 4096[B]");
     println!(" Link type       : IB");
-    println!(" Max inline data : 0[B]");
+    println!(" Max inline data : {}[B]", options.inline_size);
     println!(" rdma_cm QPs\t : OFF");
     println!(" Data ex. method : in process");
     println!("{RULE}");

@@ -129,3 +129,35 @@ fn several_qps_on_several_threads_count_every_message() {
         .expect("run");
     assert!(!out.status.success(), "send_bw takes one QP");
 }
+
+/// Before the fix every test showed the bandwidth defaults (TX depth 128,
+/// CQ moderation 100, no inline data); perftest's latency tests use a TX
+/// depth of 1 and send small messages inline (236 bytes for SEND, 220 for
+/// WRITE, none for READ).
+#[test]
+fn each_test_has_perftests_defaults() {
+    for (test, depth, cq_mod, inline) in [
+        ("send_lat", 1, 1, 236),
+        ("write_lat", 1, 1, 220),
+        ("read_lat", 1, 1, 0),
+        ("send_bw", 128, 100, 0),
+        ("write_bw", 128, 100, 0),
+    ] {
+        let out = perftest(&[test, "-n", "20"]);
+        for line in [
+            format!(" TX depth        : {depth}"),
+            format!(" CQ Moderation   : {cq_mod}"),
+            format!(" Max inline data : {inline}[B]"),
+        ] {
+            assert!(
+                out.lines().any(|l| l == line),
+                "{test}: no {line:?} in\n{out}"
+            );
+        }
+    }
+    let out = perftest(&["send_lat", "-n", "20", "-I", "0", "-t", "4"]);
+    assert!(
+        out.contains(" Max inline data : 0[B]") && out.contains(" TX depth        : 4"),
+        "{out}"
+    );
+}

@@ -139,7 +139,10 @@ fn capabilities_agree_with_the_ops_in_every_configuration() {
         let dev = config.probe().expect("probe");
         let has = |op| dev.ops().implemented().any(|o| o == op);
         let attr = dev.query_device().expect("query");
-        let what = format!("srq {} ud {} atomics {}", config.srq, config.ud, config.atomics);
+        let what = format!(
+            "srq {} ud {} atomics {}",
+            config.srq, config.ud, config.atomics
+        );
         assert_eq!(attr.max_ah > 0, has(OpId::CreateAh), "{what}");
         assert_eq!(attr.max_srq > 0, has(OpId::CreateSrq), "{what}");
         assert_eq!(attr.max_srq_wr > 0, has(OpId::CreateSrq), "{what}");

@@ -5,13 +5,18 @@
 //! `-v` for every attribute the soft device has. Two additions: `--ops`
 //! lists the ops each device implements, by group; `--stats` runs a small
 //! RC workload on each device first and prints the calls, errors and time
-//! of every op it used (counted by the dispatch's `trace` feature).
+//! of every op it used (counted by the dispatch's `trace` feature);
+//! `--trace` prints each op call of that workload as a span, the way a
+//! provider author would watch the dispatch: its events are at the TRACE
+//! level on the target `ibops::stats`, which a subscriber must enable (see
+//! [`trace_subscriber`]).
 //!
 //! ```sh
 //! cargo run --example devinfo                 # like ibv_devinfo
 //! cargo run --example devinfo -- -v -i 1      # every attribute, port 1
 //! cargo run --example devinfo -- -l           # device names only
 //! cargo run --example devinfo -- -d soft1 --ops --stats
+//! cargo run --example devinfo -- -d soft1 --stats --trace
 //! ```
 
 use std::process::ExitCode;
@@ -335,11 +340,36 @@ fn args() -> ArgMatches {
                 .action(ArgAction::SetTrue)
                 .help("run a small workload on each device and print its op statistics"),
         )
+        .arg(
+            Arg::new("trace")
+                .long("trace")
+                .action(ArgAction::SetTrue)
+                .help("print each op call as a tracing span (target ibops::stats, level TRACE)"),
+        )
         .get_matches()
+}
+
+/// A `tracing` subscriber that prints every op call of the dispatch: the
+/// spans named `op` (fields `op` and `device`) with their `ok` or `failed`
+/// events, on the target `ibops::stats` at the TRACE level (a default
+/// subscriber, at INFO, shows none of them). Each span prints when it
+/// closes, with its time.
+fn trace_subscriber() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::prelude::*;
+    let ops = Targets::new().with_target("ibops::stats", LevelFilter::TRACE);
+    let printer = tracing_subscriber::fmt::layer().with_span_events(FmtSpan::CLOSE);
+    tracing_subscriber::registry()
+        .with(printer.with_filter(ops))
+        .init();
 }
 
 fn main() -> ExitCode {
     let args = args();
+    if args.get_flag("trace") {
+        trace_subscriber();
+    }
     if let Err(e) = probe() {
         eprintln!("devinfo: probing the soft devices failed: {e}");
         return ExitCode::FAILURE;

@@ -72,7 +72,29 @@ impl DeviceBuilder {
         &self.ops
     }
 
-    /// Checks that every mandatory op is present and freezes the ops.
+    /// Checks that every mandatory op is present and freezes the ops: the
+    /// kernel's `ib_register_device` without the device list. The device
+    /// is usable at once, by whoever holds the handle, and is found by no
+    /// name: use this for a device the program keeps itself (a test, an
+    /// embedded stack). [`register_in`](Self::register_in) also lists it
+    /// in a [`Registry`](crate::Registry), where tools find it by name or
+    /// index as `ibv_get_device_list` finds devices (`Registry::global()`
+    /// is the process-wide list `devinfo` prints; a test can keep a
+    /// registry of its own so that its names never meet another test's).
+    ///
+    /// ```
+    /// use ibops::prelude::*;
+    /// use ibops::soft::SoftConfig;
+    ///
+    /// // Listed: found again by name.
+    /// let registry = Registry::new();
+    /// let listed = SoftConfig::new("listed0").probe_in(&registry)?;
+    /// assert_eq!(registry.by_name("listed0").map(|d| d.name().to_owned()), Some(listed.name().to_owned()));
+    /// // Not listed: only the handle reaches it.
+    /// let private = SoftConfig::new("private0").probe()?;
+    /// assert!(registry.by_name(private.name()).is_none());
+    /// # Ok::<(), Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::MissingMandatory`] listing every missing op.

@@ -8,6 +8,15 @@
 //! tracing and counters under the `trace` feature, see [`stats`]), the
 //! verbs API over it, and the reference provider [`soft`].
 //!
+//! This page is the workspace's landing page (`cargo doc --workspace
+//! --no-deps`, then `target/doc/ibops/index.html`). The other crates:
+//! [`ibops_derive`](../ibops_derive/index.html), the
+//! `#[derive(DeviceOps)]` and `#[device_ops]` macros re-exported here;
+//! [`ibops_codegen`](../ibops_codegen/index.html), the library behind the
+//! `ibops-codegen` command that generates this crate's tables from
+//! `ops.toml` and audits C against it. The repository's README.md has the
+//! commands, and CHANGELOG.md what changed.
+//!
 //! # Writing a provider
 //!
 //! A provider is a set of functions with the signatures of the ops it

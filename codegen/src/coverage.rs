@@ -515,17 +515,23 @@ impl fmt::Display for Coverage {
         for (p, names) in &self.unknown {
             if !names.is_empty() {
                 any = true;
-                let names: Vec<String> = names
+                // As many as a report shows, then a count.
+                let shown = crate::diagnostic::MAX_SHOWN;
+                let mut listed: Vec<String> = names
                     .iter()
+                    .take(shown)
                     .map(|n| match self.suggestions.get(n) {
                         Some(field) => format!("{n} (did you mean {field}?)"),
                         None => n.clone(),
                     })
                     .collect();
+                if names.len() > shown {
+                    listed.push(format!("... {} more", names.len() - shown));
+                }
                 writeln!(
                     f,
                     "{p} sets names that are not in the schema: {}",
-                    names.join(", ")
+                    listed.join(", ")
                 )?;
             }
         }

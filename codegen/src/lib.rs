@@ -32,7 +32,7 @@ pub use emit::{GeneratedFile, emit_all};
 pub use output::{
     Error, FileOutcome, StaleFile, check, check_c, check_c_from, check_from, coverage_from,
     coverage_of, diff_schemas, generate, generate_c, generate_c_from, generate_from, import_c,
-    import_c_into, load_schema, render,
+    import_c_into, load_schema, render, workspace_files,
 };
 pub use schema::Schema;
 pub use source::SchemaSource;

@@ -356,7 +356,7 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
         "check" => {
             let source = schema_source(args, false)?;
             let schema = load(&source)?;
-            let stale = ibops_codegen::check_from(&output_root(args, &source), &schema);
+            let stale = ibops_codegen::check_from(&output_root(args, &source), &schema)?;
             if stale.is_empty() {
                 print_out("all generated files are up to date\n");
                 return Ok(ExitCode::SUCCESS);

@@ -44,9 +44,16 @@ pub enum Error {
     /// `generate` or `check` ran outside any workspace: no `ops.toml` in
     /// this directory or above it.
     NoWorkspace(PathBuf),
-    /// `generate` was given a schema whose ops name types `ibops` does not
-    /// export (its `extra_types`); nothing was written.
-    NoRust(Vec<String>),
+    /// Two schemas of one workspace would write the same file; nothing was
+    /// written.
+    SamePath {
+        /// The file.
+        path: PathBuf,
+        /// The schema that writes it first.
+        first: String,
+        /// The other.
+        second: String,
+    },
 }
 
 /// Every message starts with `error:` (or `FILE:LINE: error:`) and says
@@ -81,10 +88,14 @@ impl fmt::Display for Error {
                 "error: no {SCHEMA_FILE} in {} or any parent directory\nhint: run inside an ibops workspace, or pass --schema FILE (and --root DIR for where the generated files go)",
                 dir.display()
             ),
-            Error::NoRust(types) => write!(
+            Error::SamePath {
+                path,
+                first,
+                second,
+            } => write!(
                 f,
-                "error: this schema's ops name types ibops does not export ({}): it generates no runtime code\nhint: generate from a schema without `extra_types`, such as ops.toml; emit-c, diff and check-c read this one",
-                types.join(", ")
+                "error: {first} and {second} both write {}\nhint: give each schema's [target] paths of its own",
+                path.display()
             ),
         }
     }
@@ -99,7 +110,7 @@ impl std::error::Error for Error {
             Error::Coverage(e) => Some(e),
             Error::OverwritesInput(_) => None,
             Error::Import { errors, .. } => Some(errors),
-            Error::NoWorkspace(_) | Error::NoRust(_) => None,
+            Error::NoWorkspace(_) | Error::SamePath { .. } => None,
         }
     }
 }
@@ -152,7 +163,7 @@ pub fn load_schema(root: &Path, schema_path: &Path) -> Result<schema::Schema, Er
 /// # Errors
 /// As [`load_schema`].
 pub fn render(root: &Path, schema_path: &Path) -> Result<Vec<GeneratedFile>, Error> {
-    Ok(emit_all(&load_schema(root, schema_path)?))
+    workspace_files(root, &load_schema(root, schema_path)?)
 }
 
 /// Writes every generated file under `root`. Nothing is written unless the
@@ -170,10 +181,52 @@ pub fn generate(root: &Path, schema_path: &Path) -> Result<Vec<FileOutcome>, Err
 /// # Errors
 /// A failed write (every file is then as it was).
 pub fn generate_from(root: &Path, schema: &schema::Schema) -> Result<Vec<FileOutcome>, Error> {
-    if !schema.generates_rust() {
-        return Err(Error::NoRust(schema.extra_types.clone()));
+    write_all(root, workspace_files(root, schema)?)
+}
+
+/// Every file `generate` writes from `schema` and the other schemas of its
+/// `workspace` list (loaded relative to `root`): each one's Rust and C
+/// targets, in order.
+///
+/// # Errors
+/// A listed schema cannot be read or is invalid, one lacks the C
+/// declarations its `c_dir` needs, or two schemas would write one path.
+pub fn workspace_files(root: &Path, schema: &schema::Schema) -> Result<Vec<GeneratedFile>, Error> {
+    let mut others = Vec::with_capacity(schema.workspace.len());
+    for path in &schema.workspace {
+        others.push(load_schema(root, Path::new(path))?);
     }
-    write_all(root, emit_all(schema))
+    let mut files: Vec<GeneratedFile> = Vec::new();
+    let mut owners: Vec<(PathBuf, String)> = Vec::new();
+    for member in std::iter::once(schema).chain(&others) {
+        for file in target_files(member)? {
+            if let Some((_, first)) = owners.iter().find(|(p, _)| *p == file.path) {
+                return Err(Error::SamePath {
+                    path: file.path,
+                    first: first.clone(),
+                    second: member.file.clone(),
+                });
+            }
+            owners.push((file.path.clone(), member.file.clone()));
+            files.push(file);
+        }
+    }
+    Ok(files)
+}
+
+/// One schema's files: its Rust (see [`emit_all`]) and, with a `c_dir`,
+/// its C header and source there.
+fn target_files(schema: &schema::Schema) -> Result<Vec<GeneratedFile>, Error> {
+    let mut files = emit_all(schema);
+    if let Some(dir) = &schema.target.c_dir {
+        let c =
+            crate::c::emit_c_by(schema, crate::emit::GENERATE_COMMAND).map_err(Error::MissingC)?;
+        files.extend(c.into_iter().map(|f| GeneratedFile {
+            path: Path::new(dir).join(f.path),
+            contents: f.contents,
+        }));
+    }
+    Ok(files)
 }
 
 /// Writes the C header and source generated from the schema into `out_dir`
@@ -395,12 +448,15 @@ fn write_error(err: WriteError) -> Error {
 /// # Errors
 /// An invalid or unreadable schema.
 pub fn check(root: &Path, schema_path: &Path) -> Result<Vec<StaleFile>, Error> {
-    Ok(check_from(root, &load_schema(root, schema_path)?))
+    check_from(root, &load_schema(root, schema_path)?)
 }
 
-/// [`check`] for a schema already loaded.
-pub fn check_from(root: &Path, schema: &schema::Schema) -> Vec<StaleFile> {
-    emit_all(schema)
+/// [`check`] for a schema already loaded (and its workspace's others).
+///
+/// # Errors
+/// As [`workspace_files`].
+pub fn check_from(root: &Path, schema: &schema::Schema) -> Result<Vec<StaleFile>, Error> {
+    Ok(workspace_files(root, schema)?
         .into_iter()
         .filter_map(|file| {
             let current = fs::read_to_string(root.join(&file.path)).unwrap_or_default();
@@ -409,7 +465,7 @@ pub fn check_from(root: &Path, schema: &schema::Schema) -> Vec<StaleFile> {
                 path: file.path,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// At most this many diff lines are shown per stale file.

@@ -463,20 +463,55 @@ fn version_and_errors_say_what_to_do() {
     assert!(errors[1].starts_with("hint: "), "{stderr}");
 }
 
-/// The seed names types ibops no longer exports (its `extra_types`): it
-/// reads for `diff`, `emit-c` and `check-c`, and `generate` refuses it
-/// instead of writing runtime code that cannot compile.
+/// The seed names types ibops no longer exports (its `extra_types`): its
+/// target is C only, so `generate` with it writes its C and no runtime
+/// code; a Rust target on such a schema is refused at its line.
 #[test]
-fn a_schema_with_extra_types_generates_no_runtime_code() {
+fn a_schema_with_extra_types_generates_only_its_c() {
     let root = workspace("extra_types");
-    fs::copy(repo().join("schemas/seed.toml"), root.join("seed.toml")).expect("copy");
-    let out = Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
-        .args(["generate", "--schema", "seed.toml", "--root"])
-        .arg(&root)
-        .output()
-        .expect("run");
+    let seed = fs::read_to_string(repo().join("schemas/seed.toml")).expect("seed");
+    fs::write(root.join("seed.toml"), &seed).expect("copy");
+    let generate = |schema: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ibops-codegen"))
+            .args(["generate", "--schema", schema, "--root"])
+            .arg(&root)
+            .output()
+            .expect("run")
+    };
+    let out = generate("seed.toml");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(snapshot(&root).is_empty(), "no runtime code");
+    assert!(root.join("c/seed/ib_device_ops.c").is_file());
+    let with_rust = seed.replacen(
+        "[target]\n",
+        "[target]\nrust_dir = \"runtime/src/generated\"\n",
+        1,
+    );
+    fs::write(root.join("rusty.toml"), with_rust).expect("write");
+    let out = generate("rusty.toml");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("error: this schema's ops name types ibops does not export (Fmr, FmrAttr, FlowActionEspAttr)"), "{stderr}");
+    assert!(
+        stderr.contains("a schema with `extra_types` has no Rust target"),
+        "{stderr}"
+    );
+}
+
+/// Several schemas generate in one run, each writing only its own files;
+/// two that would write one path are an error, and nothing is written.
+#[test]
+fn two_schemas_writing_one_path_is_an_error() {
+    let root = workspace("same_path");
+    let other = FIXTURE.replace("struct = \"demo_ops\"", "struct = \"other_ops\"");
+    fs::write(root.join("other.toml"), other).expect("other");
+    let listed = FIXTURE.replacen("merge = ", "workspace = [\"other.toml\"]\nmerge = ", 1);
+    fs::write(root.join("ops.toml"), listed).expect("ops");
+    let out = run(&root, "generate");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: ops.toml and other.toml both write runtime/src/generated/mod.rs"),
+        "{stderr}"
+    );
     assert!(snapshot(&root).is_empty(), "nothing written");
 }

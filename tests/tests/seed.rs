@@ -136,3 +136,33 @@ fn every_op_has_a_c_prototype_naming_it_and_a_doc() {
         assert!(!info.doc.is_empty());
     }
 }
+
+/// The seed is a target of its own: `generate` writes its C to `c/seed/`
+/// (checked in, kept fresh by the freshness test), whose merge lines are
+/// the seed's byte for byte and whose struct has the seed's ops in order
+/// (beside the identity members the schema adds).
+#[test]
+fn the_checked_in_seed_c_has_the_seeds_lines_and_struct() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../c/seed");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("c/seed/{name}: {e}"))
+    };
+    let source = read("ib_device_ops.c");
+    let merge = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("\tSET_DEVICE_OP("))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(merge(&source), merge(SEED));
+    let names = |text: &str| -> Vec<String> {
+        import::import(text, "ib_device_ops")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .members
+            .iter()
+            .filter(|m| matches!(m.decl, CDecl::FnPointer(_)))
+            .map(|m| m.decl.name().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&read("ib_device_ops.h")), names(SEED));
+}

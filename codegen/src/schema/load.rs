@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::shape;
 use super::table::{SpannedStr, TableReader};
-use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema};
+use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 use crate::rust_bounds;
@@ -39,7 +39,11 @@ pub fn load(file_name: &str, source: &str) -> Result<Schema, SchemaErrors> {
         return Err(SchemaErrors::new(file_name, source, diags));
     }
     let (mut diags, mut warnings) = (Vec::new(), Vec::new());
-    let schema = read_root(root.get_ref(), root.span(), &mut diags, &mut warnings);
+    let schema =
+        read_root(root.get_ref(), root.span(), &mut diags, &mut warnings).map(|schema| Schema {
+            file: file_name.to_owned(),
+            ..schema
+        });
     match schema {
         Some(mut schema) if diags.is_empty() => {
             schema.warnings = SchemaErrors::new(file_name, source, warnings)
@@ -89,6 +93,15 @@ fn read_root(
         .iter()
         .filter(|o| check_ident(o, "object type", &mut root))
         .map(|o| o.value.to_owned())
+        .collect();
+    let target = root
+        .table("target")
+        .map(|t| read_target(&t, &extra_types, diags));
+    let workspace: Vec<String> = root
+        .strings("workspace", false)
+        .iter()
+        .filter(|p| relative_path(p, "workspace", &mut root))
+        .map(|p| p.value.to_owned())
         .collect();
     let member_tables = tables(&mut root, "member", false);
     let op_tables = tables(&mut root, "op", true);
@@ -143,6 +156,7 @@ fn read_root(
         diags,
     );
     Some(Schema {
+        file: String::new(),
         struct_name: struct_name?.value.to_owned(),
         merge,
         groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
@@ -151,8 +165,61 @@ fn read_root(
         ops,
         obj_sizes,
         extra_types: extra_types.iter().map(|t| (*t).to_owned()).collect(),
+        target: target.unwrap_or_default(),
+        workspace,
         warnings: Vec::new(),
     })
+}
+
+/// `[target]`: where the schema's outputs go. A schema with `extra_types`
+/// names types the runtime lacks, so it can have no Rust target.
+fn read_target(
+    (table, span): &(&DeTable<'_>, Range<usize>),
+    extra_types: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Target {
+    let mut t = TableReader::new(table, span.clone(), "[target]");
+    let path = |t: &mut TableReader<'_, '_>, key: &'static str| {
+        let value = t.string(key, false)?;
+        relative_path(&value, key, t).then(|| (value.value.to_owned(), value.span))
+    };
+    let rust_dir = path(&mut t, "rust_dir");
+    let derive_table = path(&mut t, "derive_table");
+    let c_dir = path(&mut t, "c_dir");
+    for (_, span) in rust_dir.iter().chain(&derive_table) {
+        if !extra_types.is_empty() {
+            t.error(Diagnostic::new(
+                "a schema with `extra_types` has no Rust target: its ops name types ibops does not export",
+                span.clone(),
+            ));
+        }
+    }
+    t.finish(diags);
+    Target {
+        rust_dir: rust_dir.map(|(p, _)| p),
+        derive_table: derive_table.map(|(p, _)| p),
+        c_dir: c_dir.map(|(p, _)| p),
+    }
+}
+
+/// Whether `path` is relative and stays inside the workspace root.
+fn relative_path(path: &SpannedStr<'_>, key: &str, t: &mut TableReader<'_, '_>) -> bool {
+    let p = std::path::Path::new(path.value);
+    let inside = !path.value.is_empty()
+        && p.is_relative()
+        && !p
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir));
+    if !inside {
+        t.error(Diagnostic::new(
+            format!(
+                "`{key}` must be a path inside the workspace, relative to its root: `{}`",
+                path.value
+            ),
+            path.span.clone(),
+        ));
+    }
+    inside
 }
 
 /// The tables of an array of tables, each with its span.

@@ -92,6 +92,9 @@ impl AttrKind {
 /// A validated schema: the ops table and its members.
 #[derive(Clone, Debug)]
 pub struct Schema {
+    /// The file it was read from, as named to the loader (`ops.toml`);
+    /// generated files name it.
+    pub file: String,
     /// Name of the C struct the table mirrors (`ib_device_ops`).
     pub struct_name: String,
     /// How ops of a second table combine with ops already set.
@@ -110,8 +113,13 @@ pub struct Schema {
     pub obj_sizes: Vec<ObjSize>,
     /// Types the ops name that `ibops` does not export (`extra_types`): a
     /// historical table's, such as the seed's FMR types. A schema with any
-    /// generates no runtime code ([`Schema::generates_rust`]).
+    /// has no Rust target.
     pub extra_types: Vec<String>,
+    /// What `generate` writes from it, and where.
+    pub target: Target,
+    /// The other schemas of the workspace (`workspace`, relative to the
+    /// workspace root), generated and checked in the same run as this one.
+    pub workspace: Vec<String>,
     /// What looks wrong but does not stop generation, each as
     /// `file:line:col: warning: message` (an op's Rust shape that does not
     /// fit its C prototype).
@@ -190,12 +198,16 @@ pub struct Param {
     pub ty: syn::Type,
 }
 
-impl Schema {
-    /// Whether the runtime's Rust can be generated from it: every type its
-    /// ops name is one `ibops` exports.
-    pub fn generates_rust(&self) -> bool {
-        self.extra_types.is_empty()
-    }
+/// What a schema generates, and where (`[target]`), each path relative to
+/// the workspace root; an absent key generates none of that kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The runtime's generated modules (`runtime/src/generated`).
+    pub rust_dir: Option<String>,
+    /// The derive's op table (`derive/src/generated/op_table.rs`).
+    pub derive_table: Option<String>,
+    /// The emitted C header and source, checked in (`c/linux-next`).
+    pub c_dir: Option<String>,
 }
 
 impl Op {

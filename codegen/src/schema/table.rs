@@ -136,6 +136,19 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
+    /// A sub-table (`[target]`) with its span; `None` when absent or not a
+    /// table (reported).
+    pub(crate) fn table(&mut self, key: &'static str) -> Option<(&'a DeTable<'i>, Range<usize>)> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(t) => Some((t, value.span())),
+            _ => {
+                self.wrong_type(key, "a table", value);
+                None
+            }
+        }
+    }
+
     /// An array of strings; elements of another type are reported and skipped.
     pub(crate) fn strings(&mut self, key: &'static str, required: bool) -> Vec<SpannedStr<'a>> {
         let Some((items, _)) = self.array(key, required) else {

@@ -13,7 +13,6 @@ use crate::diagnostic::SchemaErrors;
 use crate::diff::SchemaDiff;
 use crate::emit::{GeneratedFile, emit_all};
 use crate::schema;
-use crate::source::SCHEMA_FILE;
 use crate::write::{Pending, WriteError, write_files};
 
 /// Why `generate` or `check` could not run.
@@ -146,6 +145,9 @@ pub struct StaleFile {
     /// A short unified diff from the file on disk to the expected content.
     pub diff: String,
 }
+
+/// The file name a workspace's schema has.
+pub const SCHEMA_FILE: &str = "ops.toml";
 
 /// Reads and validates the schema at `schema_path` (relative to `root` unless absolute).
 ///

@@ -7,15 +7,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::output::SCHEMA_FILE;
 use crate::output::{Error, load_schema};
 use crate::schema::{self, Schema};
 
 /// Today's linux-next `ib_device_ops` schema, as this binary was built
 /// with it.
 pub const BUILTIN_SCHEMA: &str = include_str!("../../ops.toml");
-
-/// The file name a workspace's schema has.
-pub const SCHEMA_FILE: &str = "ops.toml";
 
 /// A schema to load.
 #[derive(Clone, Debug, PartialEq, Eq)]

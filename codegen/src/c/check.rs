@@ -134,7 +134,7 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
     let by_policy: Vec<&str> = schema
         .members
         .iter()
-        .filter(|m| m.policy != MemberPolicy::LikeOps)
+        .filter(|m| !m.policy.merged_like_ops())
         .map(|m| m.name.as_str())
         .collect();
     lines_against(
@@ -157,7 +157,7 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
     for member in schema
         .members
         .iter()
-        .filter(|m| m.policy != MemberPolicy::LikeOps)
+        .filter(|m| !m.policy.merged_like_ops())
     {
         member_merge(
             &member.name,
@@ -284,7 +284,7 @@ fn member_merge(
                 s.line,
                 format!("`{name}` is written into the incoming table, not the device's"),
             ));
-        } else if (policy == MemberPolicy::Or) != (op == "|=") {
+        } else if policy.c_operator() != op {
             out.push(error(
                 s.line,
                 format!(

@@ -56,7 +56,7 @@ fn set_device_ops(schema: &Schema) -> String {
     let by_policy: Vec<&Member> = schema
         .members
         .iter()
-        .filter(|m| m.policy != MemberPolicy::LikeOps)
+        .filter(|m| !m.policy.merged_like_ops())
         .collect();
     for member in &by_policy {
         out.push_str(&merge_member(member));

@@ -24,6 +24,7 @@ pub(super) fn fn_type(op: &Op) -> TokenStream {
 
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
+    let table_name = table.to_string();
     let struct_doc = format!(
         "The `struct {}` table: every device operation a provider may implement, \
          plus the members that describe the provider.\n\n\
@@ -71,6 +72,20 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let name = ident(&op.name);
         quote!(#name: ::core::option::Option::None,)
     });
+    let member_debug = schema.members.iter().map(|m| {
+        let (key, name) = (&m.name, ident(&m.name));
+        quote!(.field(#key, &self.#name))
+    });
+    let size_debug = schema.obj_sizes.iter().map(|size| {
+        let (key, name) = (size.field(), ident(&size.field()));
+        quote!(if let ::core::option::Option::Some(size) = &self.#name {
+            sizes.push((#key, size));
+        })
+    });
+    let debug_doc = doc_attrs(
+        "Every member (from the schema, none left out), the ops set, by name, \
+         and the object sizes declared.",
+    );
     quote! {
         //! The ops table type and its empty value.
         #[allow(unused_imports)]
@@ -97,6 +112,21 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         impl ::core::default::Default for #table {
             fn default() -> Self {
                 Self::EMPTY
+            }
+        }
+
+        #debug_doc
+        impl ::core::fmt::Debug for #table {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let ops: ::std::vec::Vec<&str> = self.implemented().map(OpId::name).collect();
+                #[allow(unused_mut)]
+                let mut sizes: ::std::vec::Vec<(&str, &ObjSize)> = ::std::vec::Vec::new();
+                #(#size_debug)*
+                f.debug_struct(#table_name)
+                    #(#member_debug)*
+                    .field("implemented", &ops)
+                    .field("obj_sizes", &sizes)
+                    .finish()
             }
         }
     }

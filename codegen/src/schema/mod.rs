@@ -64,6 +64,30 @@ impl MemberPolicy {
             .find(|(_, p)| *p == self)
             .map_or("?", |(name, _)| name)
     }
+
+    /// Whether the member is merged as the ops are (by a `SET_DEVICE_OP`
+    /// line in C), rather than by a policy of its own. An exhaustive match:
+    /// a new policy must say.
+    pub fn merged_like_ops(self) -> bool {
+        match self {
+            MemberPolicy::LikeOps => true,
+            MemberPolicy::KeepFirst
+            | MemberPolicy::Conflict
+            | MemberPolicy::Overwrite
+            | MemberPolicy::Or => false,
+        }
+    }
+
+    /// The C assignment operator its merge uses: `|=` for `or`, `=` else.
+    pub fn c_operator(self) -> &'static str {
+        match self {
+            MemberPolicy::Or => "|=",
+            MemberPolicy::KeepFirst
+            | MemberPolicy::Conflict
+            | MemberPolicy::Overwrite
+            | MemberPolicy::LikeOps => "=",
+        }
+    }
 }
 
 /// What kind of value `#[device_ops(member = ...)]` takes for a member.
@@ -265,7 +289,7 @@ impl Schema {
             .chain(
                 self.members
                     .iter()
-                    .filter(|m| m.policy == MemberPolicy::LikeOps)
+                    .filter(|m| m.policy.merged_like_ops())
                     .map(|m| m.name.as_str()),
             )
             .collect();

@@ -1131,3 +1131,57 @@ impl ::core::default::Default for IbDeviceOps {
         Self::EMPTY
     }
 }
+/// Every member (from the schema, none left out), the ops set, by name, and the object sizes declared.
+impl ::core::fmt::Debug for IbDeviceOps {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let ops: ::std::vec::Vec<&str> = self.implemented().map(OpId::name).collect();
+        #[allow(unused_mut)]
+        let mut sizes: ::std::vec::Vec<(&str, &ObjSize)> = ::std::vec::Vec::new();
+        if let ::core::option::Option::Some(size) = &self.size_ib_ah {
+            sizes.push(("size_ib_ah", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_counters {
+            sizes.push(("size_ib_counters", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_cq {
+            sizes.push(("size_ib_cq", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_dmah {
+            sizes.push(("size_ib_dmah", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_mw {
+            sizes.push(("size_ib_mw", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_pd {
+            sizes.push(("size_ib_pd", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_qp {
+            sizes.push(("size_ib_qp", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_rwq_ind_table {
+            sizes.push(("size_ib_rwq_ind_table", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_srq {
+            sizes.push(("size_ib_srq", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_ucontext {
+            sizes.push(("size_ib_ucontext", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_ib_xrcd {
+            sizes.push(("size_ib_xrcd", size));
+        }
+        if let ::core::option::Option::Some(size) = &self.size_rdma_counter {
+            sizes.push(("size_rdma_counter", size));
+        }
+        f.debug_struct("IbDeviceOps")
+            .field("owner", &self.owner)
+            .field("driver_id", &self.driver_id)
+            .field("uverbs_abi_ver", &self.uverbs_abi_ver)
+            .field("uverbs_no_driver_id_binding", &self.uverbs_no_driver_id_binding)
+            .field("device_group", &self.device_group)
+            .field("port_groups", &self.port_groups)
+            .field("implemented", &ops)
+            .field("obj_sizes", &sizes)
+            .finish()
+    }
+}

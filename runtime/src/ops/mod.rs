@@ -15,22 +15,6 @@ pub use provide::ProvideOps;
 
 use core::fmt;
 
-impl fmt::Debug for IbDeviceOps {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ops: Vec<&str> = self.implemented().map(OpId::name).collect();
-        f.debug_struct("IbDeviceOps")
-            .field("owner", &self.owner)
-            .field("driver_id", &self.driver_id)
-            .field("uverbs_abi_ver", &self.uverbs_abi_ver)
-            .field(
-                "uverbs_no_driver_id_binding",
-                &self.uverbs_no_driver_id_binding,
-            )
-            .field("implemented", &ops)
-            .finish()
-    }
-}
-
 impl fmt::Display for OpId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

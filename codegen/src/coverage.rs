@@ -14,9 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use syn::punctuated::Punctuated;
-use syn::{Item, Meta, Token};
+use syn::{Item, Token};
 
-use crate::c::lexer::{self, Kind, Token};
+use crate::c::lexer::{self, Kind, Token as CToken};
+use crate::ctxt::Ctxt;
+use crate::derive_attr;
 use crate::json;
 use crate::rust_bounds;
 use crate::schema::Schema;
@@ -51,9 +53,9 @@ impl std::error::Error for ReadError {}
 /// # Errors
 /// The text has no such initializer, or one is not closed.
 pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, ReadError> {
-    let tokens: Vec<Token<'_>> = lexer::tokens(text)
+    let tokens: Vec<CToken<'_>> = lexer::tokens(text)
         .into_iter()
-        .filter(Token::is_code)
+        .filter(CToken::is_code)
         .collect();
     let braces = lexer::matching(&tokens, '{', '}');
     let mut fields = BTreeSet::new();
@@ -100,7 +102,7 @@ pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, Rea
 
 /// The comma-separated entries of an initializer body, split at the commas
 /// outside any bracket.
-fn top_level_entries<'t, 'a>(body: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+fn top_level_entries<'t, 'a>(body: &'t [CToken<'a>]) -> Vec<&'t [CToken<'a>]> {
     let mut entries = Vec::new();
     let (mut depth, mut start) = (0usize, 0);
     for (i, token) in body.iter().enumerate() {
@@ -119,7 +121,7 @@ fn top_level_entries<'t, 'a>(body: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
 
 /// The field one initializer entry sets: `.name = value`, or the object
 /// size `INIT_RDMA_OBJ_SIZE(ib_qp, ...)` as `size_ib_qp`.
-fn initialized_field(entry: &[Token<'_>]) -> Option<String> {
+fn initialized_field(entry: &[CToken<'_>]) -> Option<String> {
     match entry {
         [dot, field, ..] if dot.is('.') && field.kind == Kind::Ident => Some(field.text.to_owned()),
         [init, open, object, ..]
@@ -178,29 +180,23 @@ fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
         };
         tables += 1;
         fields.extend(impl_fns);
+        // The derive's own parser of `#[device_ops(...)]` entries: what it
+        // accepts is what is counted (an entry it refuses is skipped).
+        let mut cx = Ctxt::default();
         for attr in attrs.iter().filter(|a| is_device_ops(a)) {
-            let Ok(list) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-            else {
+            let Ok(list) = attr.meta.require_list() else {
                 continue;
             };
-            for meta in list {
-                let key = meta.path().get_ident().map(ToString::to_string);
-                match (&meta, key) {
-                    (Meta::List(l), Some(k)) if k == "obj_size" => {
-                        let inner = l
-                            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-                            .unwrap_or_default();
-                        for size in inner {
-                            if let Some(k) = size.path().get_ident() {
-                                fields.insert(format!("obj_size:{k}"));
-                            }
-                        }
+            for entry in derive_attr::parse_list(list.tokens.clone(), &mut cx) {
+                let key = entry.key.to_string();
+                match entry.list {
+                    Some(sizes) if key == "obj_size" => {
+                        fields.extend(sizes.iter().map(|size| format!("obj_size:{}", size.key)));
                     }
-                    (_, Some(k)) if k == "mandatory" => {}
-                    (_, Some(k)) => {
-                        fields.insert(k);
+                    _ if key == "mandatory" => {}
+                    _ => {
+                        fields.insert(key);
                     }
-                    (_, None) => {}
                 }
             }
         }

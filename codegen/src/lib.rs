@@ -16,6 +16,15 @@
 
 pub mod c;
 pub mod coverage;
+// The derive's `#[device_ops(...)]` parser, compiled here as plain code (a
+// proc-macro crate exports only macros), so `coverage` reads the
+// attributes exactly as the derive does.
+#[path = "../../derive/src/ctxt.rs"]
+#[allow(dead_code)]
+mod ctxt;
+#[path = "../../derive/src/attr.rs"]
+#[allow(dead_code)]
+mod derive_attr;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

@@ -413,6 +413,29 @@ fn check_c_works_in_a_kernel_tree_with_the_builtin_schema() {
         stdout.contains("142 merge lines, 0 errors, 5 warnings"),
         "{stdout}"
     );
+    // The other reading commands take the built-in schema too.
+    fs::copy(
+        repo().join("tests/fixtures/drivers/rxe_verbs.c"),
+        tree.join("rxe_verbs.c"),
+    )
+    .expect("copy");
+    for args in [
+        &["coverage", "rxe_verbs.c"][..],
+        &["emit-c", "--out", "out"][..],
+        &["import-c", "out/ib_device_ops.h"][..],
+        &["diff", "out.toml"][..],
+    ] {
+        if args[0] == "diff" {
+            fs::write(tree.join("out.toml"), ibops_codegen::source::BUILTIN_SCHEMA).expect("copy");
+        }
+        let out = run_in(&tree, args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("schema: the built-in linux-next ops.toml"),
+            "{args:?}: {stderr}"
+        );
+    }
     // `generate` needs a workspace: an error that says what to do.
     let out = run_in(&tree, &["generate"]);
     let stderr = text(&out.stderr);

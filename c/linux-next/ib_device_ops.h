@@ -6,15 +6,14 @@
 #define _IBOPS_IB_DEVICE_OPS_H
 
 /*
- * Include after the kernel types the prototypes name (struct ib_qp, u8,
- * ...), as include/rdma/ib_verbs.h does.
+ * Include after the types the prototypes name, as rdma/ib_verbs.h does.
  */
 
 struct ib_device;
 
-/* As include/rdma/ib_verbs.h defines it, for a build without it. */
+/* As rdma/ib_verbs.h defines it, for a build without it. */
 #ifndef DECLARE_RDMA_OBJ_SIZE
-#define DECLARE_RDMA_OBJ_SIZE(ib_struct) size_t size_##ib_struct
+#define DECLARE_RDMA_OBJ_SIZE(obj_struct) size_t size_##obj_struct
 #endif
 
 /**

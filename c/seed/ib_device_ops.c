@@ -11,7 +11,7 @@
  * @ops: the provider's table
  *
  * An op already set on @device is kept and an unset one is taken from @ops
- * (keep-first, the kernel's SET_DEVICE_OP).
+ * (keep-first).
  * Members follow their declared policies:
  * owner: two different non-zero values WARN and the first is kept
  * driver_id: two different non-zero values WARN and the first is kept
@@ -139,14 +139,14 @@ void ib_set_device_ops(struct ib_device *device,
  */
 int ib_device_check_mandatory(const struct ib_device *device)
 {
-#define IB_MANDATORY_FUNC(x) { offsetof(struct ib_device_ops, x), #x },
+#define MANDATORY_FUNC(x) { offsetof(struct ib_device_ops, x), #x },
 	static const struct {
 		size_t offset;
 		const char *name;
 	} mandatory_table[] = {
-		IB_DEVICE_OPS_MANDATORY(IB_MANDATORY_FUNC)
+		IB_DEVICE_OPS_MANDATORY(MANDATORY_FUNC)
 	};
-#undef IB_MANDATORY_FUNC
+#undef MANDATORY_FUNC
 	const char *ops = (const char *)&device->ops;
 	int ret = 0;
 	size_t i;

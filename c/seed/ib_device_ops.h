@@ -6,8 +6,7 @@
 #define _IBOPS_IB_DEVICE_OPS_H
 
 /*
- * Include after the kernel types the prototypes name (struct ib_qp, u8,
- * ...), as include/rdma/ib_verbs.h does.
+ * Include after the types the prototypes name, as rdma/ib_verbs.h does.
  */
 
 struct ib_device;

@@ -52,7 +52,12 @@ impl std::error::Error for ReadError {}
 ///
 /// # Errors
 /// The text has no such initializer, or one is not closed.
-pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, ReadError> {
+pub fn read_c(
+    name: &str,
+    text: &str,
+    struct_name: &str,
+    size_init: &str,
+) -> Result<Provider, ReadError> {
     let tokens: Vec<CToken<'_>> = lexer::tokens(text)
         .into_iter()
         .filter(CToken::is_code)
@@ -83,7 +88,7 @@ pub fn read_c(name: &str, text: &str, struct_name: &str) -> Result<Provider, Rea
         };
         found += 1;
         for entry in top_level_entries(&tokens[stop + 2..close]) {
-            if let Some(field) = initialized_field(entry) {
+            if let Some(field) = initialized_field(entry, size_init) {
                 fields.insert(field);
             }
         }
@@ -120,14 +125,13 @@ fn top_level_entries<'t, 'a>(body: &'t [CToken<'a>]) -> Vec<&'t [CToken<'a>]> {
 }
 
 /// The field one initializer entry sets: `.name = value`, or the object
-/// size `INIT_RDMA_OBJ_SIZE(ib_qp, ...)` as `size_ib_qp`.
-fn initialized_field(entry: &[CToken<'_>]) -> Option<String> {
+/// size `SIZE_INIT(ib_qp, ...)` (the kernel's `INIT_RDMA_OBJ_SIZE`) as
+/// `size_ib_qp`.
+fn initialized_field(entry: &[CToken<'_>], size_init: &str) -> Option<String> {
     match entry {
         [dot, field, ..] if dot.is('.') && field.kind == Kind::Ident => Some(field.text.to_owned()),
         [init, open, object, ..]
-            if init.is_ident("INIT_RDMA_OBJ_SIZE")
-                && open.is('(')
-                && object.kind == Kind::Ident =>
+            if init.is_ident(size_init) && open.is('(') && object.kind == Kind::Ident =>
         {
             Some(format!("size_{}", object.text))
         }

@@ -407,7 +407,12 @@ pub fn coverage_from(
         let provider = if path.extension().is_some_and(|e| e == "rs") {
             crate::coverage::read_rust(name, &text)
         } else {
-            crate::coverage::read_c(name, &text, &schema.struct_name)
+            let size_init = schema
+                .target
+                .c
+                .as_ref()
+                .map_or("", |c| c.size_init.as_str());
+            crate::coverage::read_c(name, &text, &schema.struct_name, size_init)
         };
         providers.push(provider.map_err(Error::Coverage)?);
     }

@@ -363,7 +363,9 @@ fn coverage_refuses_rust_nested_too_deep_and_reads_up_to_the_bound() {
 #[test]
 fn coverage_skips_comments_after_a_quote_character() {
     let text_c = "static const char q = '\"';\nstatic const struct ib_device_ops o = {\n\t.query_device = q,\n\t/* .post_send = x, */\n};\n";
-    let provider = ibops_codegen::coverage::read_c("q", text_c, "ib_device_ops").expect("reads");
+    let provider =
+        ibops_codegen::coverage::read_c("q", text_c, "ib_device_ops", "INIT_RDMA_OBJ_SIZE")
+            .expect("reads");
     assert!(provider.fields.contains("query_device"));
     assert!(
         !provider.fields.contains("post_send"),

@@ -54,7 +54,8 @@ fn coverage_on_repeated_declarations() {
             "{}struct ib_device_ops ops = {{ .query_device = q, }};\n",
             "struct ib_device_ops x\n".repeat(n)
         );
-        let provider = read_c("hostile", &text, "ib_device_ops").expect("reads");
+        let provider =
+            read_c("hostile", &text, "ib_device_ops", "INIT_RDMA_OBJ_SIZE").expect("reads");
         assert!(provider.fields.contains("query_device"));
     });
 }

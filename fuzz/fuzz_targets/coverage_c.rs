@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|text: &str| {
     // Give most inputs an initializer to find.
     let text = format!("static const struct ib_device_ops o = {{{text}");
-    if let Ok(provider) = read_c("fuzz", &text, "ib_device_ops") {
+    if let Ok(provider) = read_c("fuzz", &text, "ib_device_ops", "INIT_RDMA_OBJ_SIZE") {
         for field in &provider.fields {
             // `.name = ...` names itself; `INIT_RDMA_OBJ_SIZE(ib_qp, ...)`
             // is the field `size_ib_qp`.

@@ -104,7 +104,13 @@ fn text_json_and_html_forms() {
 
 #[test]
 fn a_text_without_a_table_is_an_error() {
-    let err = read_c("x", "struct ib_device_ops *ops;", "ib_device_ops").expect_err("no table");
+    let err = read_c(
+        "x",
+        "struct ib_device_ops *ops;",
+        "ib_device_ops",
+        "INIT_RDMA_OBJ_SIZE",
+    )
+    .expect_err("no table");
     assert!(
         err.to_string()
             .contains("no `struct ib_device_ops NAME = { ... };`"),
@@ -113,7 +119,7 @@ fn a_text_without_a_table_is_an_error() {
     // Several tables in one file merge as their union.
     let two = "static const struct ib_device_ops a = { .post_send = s, };\n\
                static const struct ib_device_ops b = { .poll_cq = p, /* c */ INIT_RDMA_OBJ_SIZE(ib_qp, q, b), };";
-    let p = read_c("two", two, "ib_device_ops").expect("two tables");
+    let p = read_c("two", two, "ib_device_ops", "INIT_RDMA_OBJ_SIZE").expect("two tables");
     assert_eq!(
         p.fields.iter().map(String::as_str).collect::<Vec<_>>(),
         ["poll_cq", "post_send", "size_ib_qp"]
@@ -125,7 +131,7 @@ fn a_text_without_a_table_is_an_error() {
 fn a_misspelt_field_gets_a_suggestion() {
     let text =
         "static const struct ib_device_ops o = {\n\t.qurey_device = q,\n\t.post_send = p,\n};\n";
-    let provider = read_c("typo", text, "ib_device_ops").expect("reads");
+    let provider = read_c("typo", text, "ib_device_ops", "INIT_RDMA_OBJ_SIZE").expect("reads");
     let schema = ibops_codegen::load_schema(&root(), Path::new("ops.toml")).expect("schema");
     let c = ibops_codegen::coverage::coverage(&schema, &[provider]);
     assert_eq!(

@@ -1,4 +1,5 @@
-//! `check-c`: audits a hand-written `ib_set_device_ops()` against the
+//! `check-c`: audits a hand-written merge function (the kernel's
+//! `ib_set_device_ops()`; its name and macros from `[target.c]`) against the
 //! schema, the review the kernel's history shows is needed: an op or member
 //! without a merge line (its table entry is then silently ignored and the
 //! core answers `-EOPNOTSUPP`), a line naming something that is not a
@@ -107,7 +108,7 @@ struct MergeLine {
     line: usize,
 }
 
-/// Checks the `ib_set_device_ops()` in `text` (reported as `file`) against
+/// Checks the merge function in `text` (reported as `file`) against
 /// `schema`.
 pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
     let mut report = Report {
@@ -116,17 +117,23 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         checked: 0,
         unit: "merge line",
     };
-    let Some((params, statements, body_line)) = function(text, "ib_set_device_ops") else {
-        report.findings.push(Finding {
-            line: 0,
-            severity: Severity::Error,
-            message: "no definition of `ib_set_device_ops()` found".to_owned(),
-        });
+    let Some(c) = &schema.target.c else {
+        report.findings.push(error(
+            0,
+            "the schema names no C side: add a [target.c] table (see ops.toml's)".to_owned(),
+        ));
         return report;
     };
-    let incoming = incoming_param(&params);
-    let ops = merge_lines(&statements, "SET_DEVICE_OP");
-    let sizes = merge_lines(&statements, "SET_OBJ_SIZE");
+    let Some((params, statements, body_line)) = function(text, &c.merge_function) else {
+        report.findings.push(error(
+            0,
+            format!("no definition of `{}()` found", c.merge_function),
+        ));
+        return report;
+    };
+    let incoming = incoming_param(&params, &schema.struct_name);
+    let ops = merge_lines(&statements, &c.merge_macro);
+    let sizes = merge_lines(&statements, &c.size_macro);
     report.checked = ops.len() + sizes.len();
     let mut out = Vec::new();
 
@@ -139,21 +146,14 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         .collect();
     lines_against(
         &ops,
-        "SET_DEVICE_OP",
+        &c.merge_macro,
         &like_ops,
         &by_policy,
         body_line,
         &mut out,
     );
     let size_names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
-    lines_against(
-        &sizes,
-        "SET_OBJ_SIZE",
-        &size_names,
-        &[],
-        body_line,
-        &mut out,
-    );
+    lines_against(&sizes, &c.size_macro, &size_names, &[], body_line, &mut out);
     for member in schema
         .members
         .iter()
@@ -349,11 +349,12 @@ fn assignment(text: &str) -> Option<(&str, &'static str, &str)> {
 }
 
 /// The name of the incoming-table parameter: the last identifier of the
-/// parameter that is a pointer to the ops struct (`ops` in the kernel).
-fn incoming_param(params: &str) -> String {
+/// parameter that is a pointer to the table's struct `table` (`ops` in the
+/// kernel).
+fn incoming_param(params: &str, table: &str) -> String {
     params
         .split(',')
-        .find(|p| p.contains("ib_device_ops") || p.contains("_ops"))
+        .find(|p| p.contains(table))
         .and_then(|p| {
             p.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .find(|w| !w.is_empty())

@@ -1,32 +1,34 @@
-//! The header: `struct ib_device_ops`, the mandatory-op list and the
-//! prototypes of the functions the source file defines.
+//! The header: the table's struct, the mandatory-op list and the
+//! prototypes of the functions the source file defines, with the names of
+//! the schema's `[target.c]`.
 
 use super::layout::{doc_comment, fn_pointer_member};
-use crate::schema::Schema;
+use crate::schema::{CNames, Schema};
 
-pub(super) fn emit(schema: &Schema) -> String {
+pub(super) fn emit(schema: &Schema, c: &CNames) -> String {
     let guard = format!("_IBOPS_{}_H", schema.struct_name.to_ascii_uppercase());
     let name = &schema.struct_name;
+    let (include, device, declare) = (&c.include, &c.device, &c.size_declare);
     let mut out = format!(
         "#ifndef {guard}\n#define {guard}\n\n\
-         /*\n * Include after the kernel types the prototypes name (struct ib_qp, u8,\n \
-         * ...), as include/rdma/ib_verbs.h does.\n */\n\n\
-         struct ib_device;\n\n"
+         /*\n * Include after the types the prototypes name, as {include} does.\n */\n\n\
+         struct {device};\n\n"
     );
     if !schema.obj_sizes.is_empty() {
-        out.push_str(
-            "/* As include/rdma/ib_verbs.h defines it, for a build without it. */\n\
-             #ifndef DECLARE_RDMA_OBJ_SIZE\n\
-             #define DECLARE_RDMA_OBJ_SIZE(ib_struct) size_t size_##ib_struct\n\
+        out.push_str(&format!(
+            "/* As {include} defines it, for a build without it. */\n\
+             #ifndef {declare}\n\
+             #define {declare}(obj_struct) size_t size_##obj_struct\n\
              #endif\n\n",
-        );
+        ));
     }
     out.push_str(&doc_comment(
         "",
         &format!(
-            "struct {name} - InfiniBand device operations\n\n\
+            "struct {name} - {}\n\n\
              Providers fill in the ops they support and leave the others NULL;\n\
-             ib_set_device_ops() merges a provider's table into the device."
+             {}() merges a provider's table into the device.",
+            c.title, c.merge_function
         ),
     ));
     out.push_str(&format!("struct {name} {{\n"));
@@ -42,24 +44,27 @@ pub(super) fn emit(schema: &Schema) -> String {
     for size in &schema.obj_sizes {
         let field = size.field();
         out.push_str(&doc_comment("\t", &member_doc(&field, &size.doc)));
-        out.push_str(&format!("\tDECLARE_RDMA_OBJ_SIZE({});\n", size.name));
+        out.push_str(&format!("\t{declare}({});\n", size.name));
     }
     out.push_str("};\n\n");
-    out.push_str(
-        "/*\n * The ops ib_device_check_mandatory() requires, in struct order:\n \
-         * IB_DEVICE_OPS_MANDATORY(F) expands F(name) once for each.\n */\n\
-         #define IB_DEVICE_OPS_MANDATORY(F) \\\n",
-    );
+    out.push_str(&format!(
+        "/*\n * The ops {}() requires, in struct order:\n \
+         * {list}(F) expands F(name) once for each.\n */\n\
+         #define {list}(F) \\\n",
+        c.mandatory_check,
+        list = c.mandatory_list
+    ));
     let mandatory: Vec<&str> = schema.mandatory().map(|op| op.name.as_str()).collect();
     for (i, op) in mandatory.iter().enumerate() {
         let cont = if i + 1 == mandatory.len() { "" } else { " \\" };
         out.push_str(&format!("\tF({op}){cont}\n"));
     }
     out.push_str(&format!(
-        "\nvoid ib_set_device_ops(struct ib_device *device,\n\
-         \t\t       const struct {name} *ops);\n\
-         int ib_device_check_mandatory(const struct ib_device *device);\n\n\
-         #endif /* {guard} */\n"
+        "\n{}\n\
+         int {}(const struct {device} *device);\n\n\
+         #endif /* {guard} */\n",
+        super::source::merge_prototype(schema, c),
+        c.mandatory_check
     ));
     out
 }

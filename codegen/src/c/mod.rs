@@ -1,11 +1,12 @@
-//! The C side of the schema: the same `ops.toml` emitted as the kernel's
-//! `struct ib_device_ops` header and `ib_set_device_ops()` source, and a C
-//! header imported back into an `ops.toml` skeleton.
+//! The C side of the schema: the same schema emitted as a C header (the
+//! struct) and source (the merge function and the mandatory check), and a
+//! C header imported back into a schema skeleton.
 //!
-//! The emitted C keeps the kernel's names: `struct ib_device` holds the
-//! table in its `ops` member, `ib_set_device_ops()` merges a provider's
-//! table into it and `ib_device_check_mandatory()` checks the mandatory
-//! ops. In C a member or op is unset when it is zero (NULL).
+//! Every C name comes from the schema's `[target.c]` (`CNames`): for
+//! today's kernel, `struct ib_device` holds the table in its `ops` member,
+//! `ib_set_device_ops()` merges a provider's table into it with
+//! `SET_DEVICE_OP` lines and `ib_device_check_mandatory()` checks the
+//! mandatory ops. In C a member or op is unset when it is zero (NULL).
 
 pub mod check;
 pub mod decl;
@@ -25,15 +26,25 @@ use crate::schema::Schema;
 /// The command that writes the C files; named in each file's header.
 pub const EMIT_C_COMMAND: &str = "cargo run -p ibops-codegen -- emit-c --out DIR";
 
-/// The schema lacks C declarations that the C emitter needs.
+/// The schema lacks what the C emitter needs: its `[target.c]` names, or
+/// C declarations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingC {
-    /// Ops and members without a `c` key, in schema order.
+    /// Ops and members without a `c` key, in schema order; `[target.c]`
+    /// when the schema names no C side.
     pub names: Vec<String>,
 }
 
+/// The name [`MissingC`] lists when the schema has no `[target.c]`.
+const NO_NAMES: &str = "[target.c]";
+
 impl fmt::Display for MissingC {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.names.iter().any(|n| n == NO_NAMES) {
+            return f.write_str(
+                "emit-c needs the schema's C names: add a [target.c] table (see ops.toml's)",
+            );
+        }
         write!(
             f,
             "emit-c needs a `c` declaration on every op and member; missing on: {}",
@@ -75,14 +86,19 @@ pub fn emit_c_by(schema: &Schema, command: &str) -> Result<Vec<GeneratedFile>, M
     if !names.is_empty() {
         return Err(MissingC { names });
     }
+    let Some(c) = &schema.target.c else {
+        return Err(MissingC {
+            names: vec![NO_NAMES.to_owned()],
+        });
+    };
     let header_name = format!("{}.h", schema.struct_name);
     let file = |name: String, contents: String| GeneratedFile {
         path: PathBuf::from(name),
         contents: format!("{}{contents}", generated_header(command, &schema.file)),
     };
     Ok(vec![
-        file(header_name.clone(), header::emit(schema)),
-        file(format!("{}.c", schema.struct_name), source::emit(schema)),
+        file(header_name.clone(), header::emit(schema, c)),
+        file(format!("{}.c", schema.struct_name), source::emit(schema, c)),
     ])
 }
 

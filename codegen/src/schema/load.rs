@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::shape;
 use super::table::{SpannedStr, TableReader};
-use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
+use super::{AttrKind, CNames, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 use crate::rust_bounds;
@@ -186,6 +186,7 @@ fn read_target(
     let rust_dir = path(&mut t, "rust_dir");
     let derive_table = path(&mut t, "derive_table");
     let c_dir = path(&mut t, "c_dir");
+    let c = t.table("c").and_then(|c| read_c_names(&c, diags));
     for (_, span) in rust_dir.iter().chain(&derive_table) {
         if !extra_types.is_empty() {
             t.error(Diagnostic::new(
@@ -199,7 +200,61 @@ fn read_target(
         rust_dir: rust_dir.map(|(p, _)| p),
         derive_table: derive_table.map(|(p, _)| p),
         c_dir: c_dir.map(|(p, _)| p),
+        c,
     }
+}
+
+/// `[target.c]`: the C side's names, each a C identifier (the include a
+/// path), all required.
+fn read_c_names(
+    (table, span): &(&DeTable<'_>, Range<usize>),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CNames> {
+    let mut t = TableReader::new(table, span.clone(), "[target.c]");
+    let ident = |t: &mut TableReader<'_, '_>, key: &'static str| {
+        let value = t.string(key, true)?;
+        let ok = value
+            .value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && value
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            t.error(Diagnostic::new(
+                format!("`{key}` must be a C identifier, not `{}`", value.value),
+                value.span.clone(),
+            ));
+        }
+        ok.then(|| value.value.to_owned())
+    };
+    let device = ident(&mut t, "device");
+    let device_member = ident(&mut t, "device_member");
+    let merge_function = ident(&mut t, "merge_function");
+    let merge_macro = ident(&mut t, "merge_macro");
+    let size_macro = ident(&mut t, "size_macro");
+    let size_declare = ident(&mut t, "size_declare");
+    let size_init = ident(&mut t, "size_init");
+    let mandatory_check = ident(&mut t, "mandatory_check");
+    let mandatory_list = ident(&mut t, "mandatory_list");
+    let include = t.string("include", true).map(|s| s.value.to_owned());
+    let title = t.string("title", true).map(|s| s.value.to_owned());
+    t.finish(diags);
+    Some(CNames {
+        include: include?,
+        title: title?,
+        device: device?,
+        device_member: device_member?,
+        merge_function: merge_function?,
+        merge_macro: merge_macro?,
+        size_macro: size_macro?,
+        size_declare: size_declare?,
+        size_init: size_init?,
+        mandatory_check: mandatory_check?,
+        mandatory_list: mandatory_list?,
+    })
 }
 
 /// Whether `path` is relative and stays inside the workspace root.

@@ -232,6 +232,42 @@ pub struct Target {
     pub derive_table: Option<String>,
     /// The emitted C header and source, checked in (`c/linux-next`).
     pub c_dir: Option<String>,
+    /// The C side's names (`[target.c]`): what `emit-c` writes and what
+    /// `check-c` and `coverage` look for.
+    pub c: Option<CNames>,
+}
+
+/// The names of a table's C side (`[target.c]`), so that no emitter or C
+/// reader holds one table's names. Today's kernel's values are in
+/// `ops.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CNames {
+    /// The header the source includes (`rdma/ib_verbs.h`).
+    pub include: String,
+    /// What the table is, in a sentence's words (`InfiniBand device
+    /// operations`).
+    pub title: String,
+    /// The struct that holds the merged table (`ib_device`).
+    pub device: String,
+    /// Its member holding the table (`ops`).
+    pub device_member: String,
+    /// The merge function (`ib_set_device_ops`).
+    pub merge_function: String,
+    /// The merge macro of one op (`SET_DEVICE_OP`).
+    pub merge_macro: String,
+    /// The merge macro of one object size (`SET_OBJ_SIZE`).
+    pub size_macro: String,
+    /// The macro declaring an object size in the struct
+    /// (`DECLARE_RDMA_OBJ_SIZE`).
+    pub size_declare: String,
+    /// The macro a driver's table sets an object size with
+    /// (`INIT_RDMA_OBJ_SIZE`).
+    pub size_init: String,
+    /// The function that checks the mandatory ops
+    /// (`ib_device_check_mandatory`).
+    pub mandatory_check: String,
+    /// The X-macro listing the mandatory ops (`IB_DEVICE_OPS_MANDATORY`).
+    pub mandatory_list: String,
 }
 
 impl Op {

@@ -55,6 +55,14 @@ impl SoftQp {
         sq.pending.clear();
         sq.rnr = None;
         self.send_cq.detach_sender(sq.sender);
+        self.stop_receiving();
+    }
+
+    /// After its state left the receiving ones (RESET, set by the caller):
+    /// its own receives are dropped, a message being delivered to it (its
+    /// queue's or its SRQ's lock held) is waited for, and the senders
+    /// waiting for its receives are woken. Reset and destroy share it.
+    pub(super) fn stop_receiving(&self) {
         if self.shared_rq {
             // An SRQ consumer checks the state under the SRQ's lock: taking
             // it once waits for the one that saw this QP receive.

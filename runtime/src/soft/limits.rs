@@ -73,7 +73,7 @@ impl Default for Limits {
 
 /// `requested` against `limit`, named `what` in the error, for a size
 /// that must be at least one (a queue of no entries is refused, as the
-/// kernel refuses it).
+/// kernel refuses it, with the message `empty`).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for zero; as [`check`] above the limit.
@@ -81,21 +81,13 @@ pub(super) fn check_size(
     what: &'static str,
     requested: impl Into<u64>,
     limit: impl Into<u64>,
+    empty: &'static str,
 ) -> Result<()> {
     let requested = requested.into();
     if requested == 0 {
-        return Err(Error::InvalidArgument(what_zero(what)));
+        return Err(Error::InvalidArgument(empty));
     }
     check(what, requested, limit)
-}
-
-/// The message for a zero `what`.
-fn what_zero(what: &'static str) -> &'static str {
-    match what {
-        "max_cqe" => "a CQ needs at least one entry",
-        "max_srq_wr" => "an SRQ needs room for at least one receive",
-        _ => "a queue needs at least one entry",
-    }
 }
 
 /// `requested` against `limit`, named `what` in the error; either may be

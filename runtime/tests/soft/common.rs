@@ -43,9 +43,14 @@ pub(crate) const CAP: QpCap = QpCap {
 };
 
 pub(crate) fn node(device: &Device, qp_type: QpType, buf_len: usize) -> Node {
+    node_with(device, qp_type, buf_len, CAP)
+}
+
+/// A [`node`] whose QP has the queue sizes `cap`.
+pub(crate) fn node_with(device: &Device, qp_type: QpType, buf_len: usize, cap: QpCap) -> Node {
     let pd = device.alloc_pd().expect("pd");
     let cq = device.create_cq(&CqInitAttr::new(256)).expect("cq");
-    let qp = pd.create_qp(&qp_init(&cq, qp_type, CAP)).expect("qp");
+    let qp = pd.create_qp(&qp_init(&cq, qp_type, cap)).expect("qp");
     let buf = Buffer::new(buf_len).expect("buffer");
     let mr = pd.reg_mr(&UserMemory::whole(&buf), ALL_REMOTE).expect("mr");
     Node {

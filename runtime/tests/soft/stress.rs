@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::common::{ALL_REMOTE, CAP, Node, device, drain, qp_init};
+use crate::common::{ALL_REMOTE, CAP, Node, device, drain, node_with, qp_init};
 
 const SENDERS: usize = 4;
 const MESSAGES: u32 = 3000;
@@ -303,21 +303,8 @@ fn nothing_lands_after_destroy_returns() {
             max_recv_wr: DEPTH,
             ..CAP
         };
-        let side = |len: usize| {
-            let pd = dev.alloc_pd().expect("pd");
-            let cq = dev.create_cq(&CqInitAttr::new(256)).expect("cq");
-            let qp = pd.create_qp(&qp_init(&cq, QpType::Rc, cap)).expect("qp");
-            let buf = Buffer::new(len).expect("buffer");
-            let mr = pd.reg_mr(&UserMemory::whole(&buf), ALL_REMOTE).expect("mr");
-            Node {
-                pd,
-                cq,
-                qp,
-                buf,
-                mr,
-            }
-        };
-        let (a, b) = (side(MSG as usize), side((MSG * DEPTH) as usize));
+        let a = node_with(&dev, QpType::Rc, MSG as usize, cap);
+        let b = node_with(&dev, QpType::Rc, (MSG * DEPTH) as usize, cap);
         a.qp.connect_rc(b.qp.qp_num(), ALL_REMOTE, 7)
             .expect("connect");
         b.qp.connect_rc(a.qp.qp_num(), ALL_REMOTE, 7)

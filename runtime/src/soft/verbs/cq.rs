@@ -11,6 +11,9 @@ use crate::soft::device::soft_device;
 use crate::soft::limits::check_size;
 use crate::verbs::{CqInfo, CqInitAttr, CqNotifyFlags, Udata, WorkCompletion};
 
+/// Why a CQ of no entries is refused.
+const NO_ENTRY: &str = "a CQ needs at least one entry";
+
 pub(in crate::soft) fn create_cq(
     device: &Device,
     attr: &CqInitAttr,
@@ -18,7 +21,7 @@ pub(in crate::soft) fn create_cq(
     _: &mut Udata,
 ) -> Result<Created<CqInfo>> {
     let soft = soft_device(device)?;
-    check_size("max_cqe", attr.cqe, soft.limits.max_cqe)?;
+    check_size("max_cqe", attr.cqe, soft.limits.max_cqe, NO_ENTRY)?;
     if attr.comp_vector >= soft.limits.num_comp_vectors {
         return Err(Error::InvalidArgument(
             "comp_vector names a completion vector the device does not have",
@@ -53,7 +56,7 @@ pub(in crate::soft) fn req_notify_cq(cq: &Cq, flags: CqNotifyFlags) -> Result<bo
 
 pub(in crate::soft) fn resize_cq(cq: &Cq, cqe: u32, _: &mut Udata) -> Result<u32> {
     let limit = soft_device(cq.device())?.limits.max_cqe;
-    check_size("max_cqe", cqe, limit)?;
+    check_size("max_cqe", cqe, limit, NO_ENTRY)?;
     soft_cq(cq)?.resize(cqe)?;
     Ok(cqe)
 }

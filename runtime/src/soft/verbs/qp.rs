@@ -147,10 +147,7 @@ pub(in crate::soft) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata)
             soft.set_responder_access(AccessFlags::empty());
             soft.set_qkey(0);
             soft.set_min_rnr_timer(0);
-            if !soft.shared_rq {
-                soft.rq.clear();
-            }
-            soft.wake_waiters();
+            soft.stop_receiving();
         }
         QpState::Err => soft.enter_error(&mut sq),
         QpState::Rts => {

@@ -11,6 +11,9 @@ use crate::soft::limits::{check, check_size};
 use crate::soft::recv::{RecvQueue, soft_srq};
 use crate::verbs::{SrqAttr, SrqAttrMask, SrqInitAttr, Udata};
 
+/// Why an SRQ of no receives is refused.
+const NO_ROOM: &str = "an SRQ needs room for at least one receive";
+
 pub(in crate::soft) fn create_srq(
     pd: &Pd,
     init: &SrqInitAttr,
@@ -18,7 +21,7 @@ pub(in crate::soft) fn create_srq(
 ) -> Result<Created<SrqAttr>> {
     let device = soft_device(pd.device())?;
     let attr = init.attr;
-    check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
+    check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr, NO_ROOM)?;
     check("max_srq_sge", attr.max_sge, device.limits.max_sge)?;
     if attr.srq_limit > attr.max_wr {
         return Err(Error::InvalidArgument("srq_limit above max_wr"));
@@ -38,7 +41,7 @@ pub(in crate::soft) fn modify_srq(
 ) -> Result<()> {
     let device = soft_device(srq.device())?;
     if mask.contains(SrqAttrMask::MAX_WR) {
-        check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr)?;
+        check_size("max_srq_wr", attr.max_wr, device.limits.max_srq_wr, NO_ROOM)?;
     }
     soft_srq(srq)?.set_limits(
         mask.contains(SrqAttrMask::MAX_WR).then_some(attr.max_wr),

@@ -196,21 +196,12 @@ fn base(args: &ArgMatches) -> PathBuf {
 /// No workspace and no built-in fallback.
 fn schema_source(args: &ArgMatches, builtin: bool) -> Result<SchemaSource, ibops_codegen::Error> {
     if let Some(path) = args.get_one::<PathBuf>("schema") {
-        return Ok(SchemaSource::File {
-            root: base(args),
-            path: path.clone(),
-        });
+        return Ok(named_schema(args, path));
     }
     let start = std::path::absolute(base(args)).unwrap_or_else(|_| base(args));
     // An explicit --root is the workspace: no search above it.
     let found = match args.get_one::<PathBuf>("root") {
-        Some(root) => root
-            .join(ibops_codegen::source::SCHEMA_FILE)
-            .is_file()
-            .then(|| SchemaSource::File {
-                root: root.clone(),
-                path: PathBuf::from(ibops_codegen::source::SCHEMA_FILE),
-            }),
+        Some(root) => SchemaSource::in_dir(root),
         None => SchemaSource::find_upward(&start),
     };
     match found {
@@ -294,17 +285,19 @@ fn run(matches: &ArgMatches) -> Result<ExitCode, ibops_codegen::Error> {
         }
         "diff" => {
             let old_path = path(args, "old");
-            let new = match args.get_one::<PathBuf>("new") {
-                Some(new) => named_schema(args, new),
-                None => schema_source(args, true)?,
+            // NEW is reported under the path given, or as the schema used.
+            let (new_name, new) = match args.get_one::<PathBuf>("new") {
+                Some(new) => (new.display().to_string(), named_schema(args, new)),
+                None => {
+                    let source = schema_source(args, true)?;
+                    (source.to_string(), source)
+                }
             };
             let old = named_schema(args, &old_path);
             let diff = ibops_codegen::diff::diff(
                 &old_path.display().to_string(),
                 &old.load()?,
-                &args
-                    .get_one::<PathBuf>("new")
-                    .map_or_else(|| new.to_string(), |p| p.display().to_string()),
+                &new_name,
                 &load(&new)?,
             );
             if args.get_flag("json") {

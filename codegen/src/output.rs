@@ -71,10 +71,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Schema(errors) => errors.fmt(f),
-            Error::MissingC(missing) => write!(
-                f,
-                "error: {missing}\nhint: give each a `c = \"...\"` key with its C declaration"
-            ),
+            Error::MissingC(missing) => write!(f, "error: {missing}"),
             Error::Coverage(e) => write!(f, "error: {e}"),
             Error::OverwritesInput(path) => write!(
                 f,
@@ -294,17 +291,21 @@ fn import_with(
     if let Some(out) = out.filter(|out| same_file(header, out)) {
         return Err(Error::OverwritesInput(out.to_owned()));
     }
-    let text = fs::read_to_string(header).map_err(io_error(header))?;
-    let imported =
-        crate::c::import::import(&text, struct_name).map_err(|errors| Error::Import {
-            path: header.to_owned(),
-            errors,
-        })?;
+    let imported = read_struct(header, struct_name)?;
     let skeleton = render(&imported, &header.display().to_string());
     if let Some(out) = out {
         write_atomic(out, &skeleton)?;
     }
     Ok(skeleton)
+}
+
+/// `struct struct_name` imported from the file `header`.
+fn read_struct(header: &Path, struct_name: &str) -> Result<crate::c::import::Imported, Error> {
+    let text = fs::read_to_string(header).map_err(io_error(header))?;
+    crate::c::import::import(&text, struct_name).map_err(|errors| Error::Import {
+        path: header.to_owned(),
+        errors,
+    })
 }
 
 /// Whether `a` and `b` name one existing file (through any path or link).
@@ -363,13 +364,7 @@ pub fn check_c_from(
         schema,
     )];
     if let Some(header) = struct_header {
-        let text = fs::read_to_string(header).map_err(io_error(header))?;
-        let imported = crate::c::import::import(&text, &schema.struct_name).map_err(|errors| {
-            Error::Import {
-                path: header.to_owned(),
-                errors,
-            }
-        })?;
+        let imported = read_struct(header, &schema.struct_name)?;
         reports.push(crate::c::check::check_struct(
             &header.display().to_string(),
             &imported,

@@ -46,13 +46,16 @@ impl SchemaSource {
     /// The schema file the workspace around `start` has: `start/ops.toml`
     /// or the same in the nearest parent directory that has one.
     pub fn find_upward(start: &Path) -> Option<SchemaSource> {
-        start
-            .ancestors()
-            .find(|dir| dir.join(SCHEMA_FILE).is_file())
-            .map(|dir| SchemaSource::File {
-                root: dir.to_owned(),
-                path: PathBuf::from(SCHEMA_FILE),
-            })
+        start.ancestors().find_map(SchemaSource::in_dir)
+    }
+
+    /// `dir/ops.toml`, if `dir` has one: the schema of the workspace
+    /// rooted at `dir`.
+    pub fn in_dir(dir: &Path) -> Option<SchemaSource> {
+        dir.join(SCHEMA_FILE).is_file().then(|| SchemaSource::File {
+            root: dir.to_owned(),
+            path: PathBuf::from(SCHEMA_FILE),
+        })
     }
 
     /// The workspace root of a file schema (where generated paths start).

@@ -283,7 +283,9 @@ fn balanced(text: &str) -> bool {
     open.is_empty()
 }
 
-fn is_ident(s: &str) -> bool {
+/// Whether `s` is a plain identifier, as C and Rust both spell one: a
+/// letter or `_`, then letters, digits and `_`.
+pub(crate) fn is_ident(s: &str) -> bool {
     s.chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')

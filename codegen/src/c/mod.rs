@@ -47,7 +47,8 @@ impl fmt::Display for MissingC {
         }
         write!(
             f,
-            "emit-c needs a `c` declaration on every op and member; missing on: {}",
+            "emit-c needs a `c` declaration on every op and member; missing on: {}\n\
+             hint: give each a `c = \"...\"` key with its C declaration",
             self.names.join(", ")
         )
     }

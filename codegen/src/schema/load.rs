@@ -213,15 +213,7 @@ fn read_c_names(
     let mut t = TableReader::new(table, span.clone(), "[target.c]");
     let ident = |t: &mut TableReader<'_, '_>, key: &'static str| {
         let value = t.string(key, true)?;
-        let ok = value
-            .value
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && value
-                .value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = decl::is_ident(value.value);
         if !ok {
             t.error(Diagnostic::new(
                 format!("`{key}` must be a C identifier, not `{}`", value.value),
@@ -574,13 +566,7 @@ fn parse_rust<T: syn::parse::Parse>(
 /// Checks that a name is a plain Rust identifier and not a keyword.
 fn check_ident(name: &SpannedStr<'_>, what: &str, t: &mut TableReader<'_, '_>) -> bool {
     let v = name.value;
-    let plain = v
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && v != "_";
-    let message = if !plain {
+    let message = if !decl::is_ident(v) || v == "_" {
         format!("{what} name `{v}` is not a Rust identifier")
     } else if syn::parse_str::<syn::Ident>(v).is_err() {
         format!("{what} name `{v}` is a Rust keyword")

@@ -406,7 +406,8 @@ pub fn coverage_from(
                 .target
                 .c
                 .as_ref()
-                .map_or("", |c| c.size_init.as_str());
+                .and_then(|c| c.sizes.as_ref())
+                .map_or("", |s| s.init.as_str());
             crate::coverage::read_c(name, &text, &schema.struct_name, size_init)
         };
         providers.push(provider.map_err(Error::Coverage)?);

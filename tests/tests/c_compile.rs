@@ -55,10 +55,21 @@ fn emit_into(name: &str, schema: &schema::Schema) -> PathBuf {
     dir
 }
 
-/// Runs gcc with the warning flags, the stub include path and `args`.
+/// Runs gcc with the warning flags, the stub include path and `args`, and
+/// requires it to succeed.
 fn gcc(out_dir: &Path, args: &[&str]) {
+    let output = gcc_output(out_dir, args);
+    assert!(
+        output.status.success(),
+        "gcc {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs gcc with the warning flags, the stub include path and `args`.
+fn gcc_output(out_dir: &Path, args: &[&str]) -> std::process::Output {
     let include = fixtures().join("include");
-    let output = Command::new("gcc")
+    Command::new("gcc")
         .args(FLAGS)
         .arg("-I")
         .arg(&include)
@@ -69,12 +80,7 @@ fn gcc(out_dir: &Path, args: &[&str]) {
         .output()
         .unwrap_or_else(|e| {
             panic!("gcc could not be run ({e}): the C-side tests need gcc on PATH (Debian: apt-get install gcc)")
-        });
-    assert!(
-        output.status.success(),
-        "gcc {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        })
 }
 
 #[test]
@@ -169,4 +175,102 @@ fn keep_first_merge_test_fails_against_last_wins_output() {
         .unwrap_or_else(|e| panic!("merge_test did not run: {e}"));
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("dev.ops.poll_cq == first_poll_cq"));
+}
+
+/// `schemas/verbs_context_ops.toml`, rdma-core's userspace table.
+fn verbs_schema() -> schema::Schema {
+    let text = fs::read_to_string(workspace().join("schemas/verbs_context_ops.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    schema::load("schemas/verbs_context_ops.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The members of the public context (`struct ibv_context_ops`) and of the
+/// verbs context that the schema's merge lines write, as rdma-core's four
+/// macros write them: `SET_OP(ptr, name)` the member `name` at `ptr`,
+/// `SET_OP2(ptr, iname, name)` the member `iname`, `SET_PRIV_OP(ptr, name)`
+/// the `void *_compat_name`, `SET_PRIV_OP_IC` nothing but the private ops.
+fn context_members(schema: &schema::Schema) -> String {
+    let (mut ctx, mut vctx) = (String::new(), String::new());
+    for op in &schema.ops {
+        let line = op
+            .set
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has a set line", op.name));
+        let field = match line.macro_name.as_str() {
+            "SET_OP" => format!("\tIBOPS_OP_TYPE({0}) {0};\n", op.name),
+            "SET_OP2" => format!("\tIBOPS_OP_TYPE({}) {};\n", op.name, line.args[1]),
+            "SET_PRIV_OP" => format!("\tvoid *_compat_{};\n", op.name),
+            "SET_PRIV_OP_IC" => continue,
+            other => panic!("a macro this test does not know: {other}"),
+        };
+        match line.args[0].as_str() {
+            "ctx" => ctx.push_str(&field),
+            "vctx" => vctx.push_str(&field),
+            other => panic!("a pointer this test does not know: {other}"),
+        }
+    }
+    format!(
+        "#define IBOPS_OP_TYPE(name) __typeof__(((struct verbs_context_ops *)0)->name)\n\
+         struct ibv_context_ops {{\n{ctx}}};\n\
+         struct ibv_context {{\n\tstruct ibv_context_ops ops;\n}};\n\
+         struct verbs_context {{\n\tstruct verbs_ex_private *priv;\n\
+         \tstruct ibv_context context;\n{vctx}}};\n"
+    )
+}
+
+/// Emits rdma-core's table into `name`, with the context's members.
+fn emit_verbs(name: &str) -> PathBuf {
+    let schema = verbs_schema();
+    let dir = emit_into(name, &schema);
+    fs::write(dir.join("context_members.h"), context_members(&schema))
+        .unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+#[test]
+fn rdma_cores_table_compiles_and_merges_last_wins_over_the_dummies() {
+    let dir = emit_verbs("verbs");
+    gcc(
+        &dir,
+        &["-c", "verbs_context_ops.c", "-o", "verbs_context_ops.o"],
+    );
+    let test = fixtures().join("verbs_merge_test.c");
+    let test = test.to_string_lossy();
+    gcc(
+        &dir,
+        &[
+            test.as_ref(),
+            "verbs_context_ops.c",
+            "-o",
+            "verbs_merge_test",
+        ],
+    );
+    let output = Command::new(dir.join("verbs_merge_test"))
+        .output()
+        .unwrap_or_else(|e| panic!("verbs_merge_test did not run: {e}"));
+    assert!(
+        output.status.success() && output.stdout == b"ok\n",
+        "the C merge test of verbs_context_ops failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_dummy_missing_from_the_positional_table_fails_the_build() {
+    // What the positional initializer is for: the last op's dummy removed,
+    // -Wmissing-field-initializers (in -Wextra) stops the build.
+    let dir = emit_verbs("verbs_missing_dummy");
+    let source = dir.join("verbs_context_ops.c");
+    let text = fs::read_to_string(&source).unwrap_or_else(|e| panic!("{e}"));
+    let last = verbs_schema().ops.last().map(|op| op.name.clone());
+    let entry = format!("\t{},\n}};", last.unwrap_or_default());
+    assert!(text.contains(&entry), "{entry} ends the table");
+    fs::write(&source, text.replace(&entry, "};")).unwrap_or_else(|e| panic!("{e}"));
+    let output = gcc_output(
+        &dir,
+        &["-c", "verbs_context_ops.c", "-o", "verbs_context_ops.o"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the build passed without a dummy");
+    assert!(stderr.contains("missing-field-initializers"), "{stderr}");
 }

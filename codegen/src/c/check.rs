@@ -1,11 +1,13 @@
 //! `check-c`: audits a hand-written merge function (the kernel's
-//! `ib_set_device_ops()`; its name and macros from `[target.c]`) against the
-//! schema, the review the kernel's history shows is needed: an op or member
-//! without a merge line (its table entry is then silently ignored and the
-//! core answers `-EOPNOTSUPP`), a line naming something that is not a
-//! member, a duplicated line, lines out of sorted order, a member merged
-//! against its policy (a flag ORed with itself), and object sizes without
-//! their `SET_OBJ_SIZE`.
+//! `ib_set_device_ops()`, rdma-core's `verbs_set_ops()`; its name and macros
+//! from `[target.c]`) against the schema, the review the kernel's history
+//! shows is needed: an op or member without a merge line (its table entry
+//! is then silently ignored and the core answers `-EOPNOTSUPP`), a line
+//! naming something that is not a member, a duplicated line, a line with
+//! another macro or other arguments than the schema's, lines out of their
+//! order, a member merged against its policy (a flag ORed with itself), and
+//! object sizes without their `SET_OBJ_SIZE`. A table with a dummy table
+//! has it checked too ([`super::dummy_check`]).
 //!
 //! The text may be a whole `device.c`, a patch or a mail: only the body of
 //! the function is read, comments skipped, each finding reported at its
@@ -18,7 +20,7 @@ use super::decl::CDecl;
 use super::import::Imported;
 use super::lexer::{self, Kind, Token};
 use crate::diagnostic::plural;
-use crate::schema::{MemberPolicy, Schema};
+use crate::schema::{CNames, MemberPolicy, Schema, SetLine};
 use crate::suggest;
 
 /// How serious a finding is: errors fail the check, warnings do not.
@@ -102,6 +104,13 @@ struct Statement {
     line: usize,
 }
 
+/// The body of the merge function: its statements and the line it starts
+/// on (where what is missing from it is reported).
+struct Body {
+    statements: Vec<Statement>,
+    line: usize,
+}
+
 /// A `MACRO(ptr, name);` line.
 struct MergeLine {
     name: String,
@@ -132,28 +141,20 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         return report;
     };
     let incoming = incoming_param(&params, &schema.struct_name);
-    let ops = merge_lines(&statements, &c.merge_macro);
-    let sizes = merge_lines(&statements, &c.size_macro);
-    report.checked = ops.len() + sizes.len();
     let mut out = Vec::new();
-
-    let like_ops = schema.set_device_op_fields();
-    let by_policy: Vec<&str> = schema
-        .members
-        .iter()
-        .filter(|m| !m.policy.merged_like_ops())
-        .map(|m| m.name.as_str())
-        .collect();
-    lines_against(
-        &ops,
-        &c.merge_macro,
-        &like_ops,
-        &by_policy,
-        body_line,
-        &mut out,
-    );
-    let size_names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
-    lines_against(&sizes, &c.size_macro, &size_names, &[], body_line, &mut out);
+    let body = Body {
+        statements,
+        line: body_line,
+    };
+    report.checked = if schema.ops.iter().any(|op| op.set.is_some()) {
+        own_lines(schema, c, &body, &mut out)
+    } else {
+        default_lines(schema, c, &body, &mut out)
+    };
+    let Body {
+        statements,
+        line: body_line,
+    } = body;
     for member in schema
         .members
         .iter()
@@ -168,9 +169,136 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
             &mut out,
         );
     }
+    if c.dummy_table.is_some() {
+        out.extend(super::dummy_check::check(text, schema, c));
+    }
     out.sort_by_key(|f| (f.line, f.severity));
     report.findings = out;
     report
+}
+
+/// The lines of a table merged by one macro (`SET_DEVICE_OP`), sorted by
+/// name, and its object sizes; returns how many lines were read.
+fn default_lines(schema: &Schema, c: &CNames, body: &Body, out: &mut Vec<Finding>) -> usize {
+    let Body {
+        statements,
+        line: body_line,
+    } = body;
+    let (statements, body_line) = (statements.as_slice(), *body_line);
+    let mac = c.merge_macro.as_deref().unwrap_or_default();
+    let ops = merge_lines(statements, mac);
+    let size_mac = c.sizes.as_ref().map_or("", |s| s.merge.as_str());
+    let sizes = if size_mac.is_empty() {
+        Vec::new()
+    } else {
+        merge_lines(statements, size_mac)
+    };
+    let like_ops = schema.set_device_op_fields();
+    let by_policy: Vec<&str> = schema
+        .members
+        .iter()
+        .filter(|m| !m.policy.merged_like_ops())
+        .map(|m| m.name.as_str())
+        .collect();
+    lines_against(&ops, mac, &like_ops, &by_policy, body_line, out);
+    let size_names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
+    lines_against(&sizes, size_mac, &size_names, &[], body_line, out);
+    ops.len() + sizes.len()
+}
+
+/// The lines of a table whose ops give their own (`SET_PRIV_OP(ctx,
+/// alloc_pd)`): each op's line once, with the schema's macro and
+/// arguments, in the schema's order; returns how many lines were read.
+fn own_lines(schema: &Schema, c: &CNames, body: &Body, out: &mut Vec<Finding>) -> usize {
+    let (statements, body_line) = (body.statements.as_slice(), body.line);
+    let expected: HashMap<&str, &SetLine> = schema
+        .ops
+        .iter()
+        .filter_map(|op| Some((op.name.as_str(), op.set.as_ref()?)))
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    let mut read = 0;
+    for s in statements {
+        let Some(m) = c.macros.iter().find(|m| {
+            s.text
+                .strip_prefix(m.name.as_str())
+                .is_some_and(|rest| rest.trim_start().starts_with('('))
+        }) else {
+            continue;
+        };
+        read += 1;
+        let Ok(line) = SetLine::parse(&s.text, 0) else {
+            out.push(error(
+                s.line,
+                format!("`{}` is not a merge line `{}(...)`", s.text, m.name),
+            ));
+            continue;
+        };
+        let Some(name) = m.name_position().and_then(|at| line.args.get(at)) else {
+            out.push(error(
+                s.line,
+                format!(
+                    "`{line}` gives {} arguments, but `{}` takes {}",
+                    line.args.len(),
+                    m.name,
+                    m.params.len()
+                ),
+            ));
+            continue;
+        };
+        if let Some(first) = seen.get(name) {
+            out.push(error(
+                s.line,
+                format!("`{name}` is merged again (first at line {first})"),
+            ));
+            continue;
+        }
+        seen.insert(name.clone(), s.line);
+        let Some(want) = expected.get(name.as_str()) else {
+            out.push(error(
+                s.line,
+                format!(
+                    "`{line}` names no op of the schema{}",
+                    suggest::did_you_mean(name, expected.keys().copied())
+                ),
+            ));
+            continue;
+        };
+        if want.macro_name != line.macro_name || want.args != line.args {
+            out.push(error(
+                s.line,
+                format!("`{line}` where the schema has `{want}`"),
+            ));
+        }
+        order.push((want.position, s.line));
+    }
+    for pair in order.windows(2) {
+        if pair[1].0 < pair[0].0 {
+            out.push(Finding {
+                line: pair[1].1,
+                severity: Severity::Warning,
+                message: format!(
+                    "merge line {} of the schema comes after its line {} here",
+                    pair[1].0, pair[0].0
+                ),
+            });
+        }
+    }
+    for op in schema.ops.iter().filter(|op| !seen.contains_key(&op.name)) {
+        let want = op
+            .set
+            .as_ref()
+            .map_or_else(String::new, |l| format!(" (`{l}`)"));
+        out.push(error(
+            body_line,
+            format!(
+                "no merge line for op `{}`{want}: a provider's `{}` is silently ignored",
+                op.name, op.name
+            ),
+        ));
+    }
+    read
 }
 
 /// Checks the `MACRO(ptr, name)` lines against the names the schema merges
@@ -316,7 +444,7 @@ fn mentions(text: &str, path: &str) -> bool {
     })
 }
 
-fn error(line: usize, message: String) -> Finding {
+pub(super) fn error(line: usize, message: String) -> Finding {
     Finding {
         line,
         severity: Severity::Error,

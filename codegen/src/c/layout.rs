@@ -29,27 +29,34 @@ fn indent_to(col: usize) -> String {
 /// parenthesis; when that alignment leaves no room, the parameters start on
 /// the next line two tabs in, as the kernel does for long prototypes.
 pub(super) fn fn_pointer_member(f: &FnPointer) -> String {
-    let head = format!("\t{}(*{})(", f.prefix(), f.name);
-    if f.params.is_empty() {
-        return format!("{head}void);\n");
+    wrapped(&format!("\t{}(*{})(", f.prefix(), f.name), &f.params, ");")
+}
+
+/// `head` (which ends with the open parenthesis) followed by `params` and
+/// `end`, laid out as [`fn_pointer_member`] lays out a member: a function
+/// definition's first line (`static int f(`, `)`) or a declaration's
+/// (`int f(`, `);`).
+pub(super) fn wrapped(head: &str, params: &[String], end: &str) -> String {
+    if params.is_empty() {
+        return format!("{head}void{end}\n");
     }
-    let aligned = width(&head);
-    let longest = f.params.iter().map(|p| p.len() + 2).max().unwrap_or(0);
+    let aligned = width(head);
+    let longest = params.iter().map(|p| p.len() + 2).max().unwrap_or(0);
     if aligned + longest <= COLUMNS {
-        pack(&head, &indent_to(aligned), &f.params)
+        pack(head, &indent_to(aligned), params, end)
     } else {
-        pack(&format!("{head}\n\t\t"), "\t\t", &f.params)
+        pack(&format!("{head}\n\t\t"), "\t\t", params, end)
     }
 }
 
 /// Packs `params` after `first`, starting a new line (with `indent`) only
-/// when the next parameter would pass column 80.
-fn pack(first: &str, indent: &str, params: &[String]) -> String {
+/// when the next parameter would pass column 80; `last` closes the list.
+fn pack(first: &str, indent: &str, params: &[String], last: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_owned();
     let mut line_has_param = false;
     for (i, param) in params.iter().enumerate() {
-        let end = if i + 1 == params.len() { ");" } else { "," };
+        let end = if i + 1 == params.len() { last } else { "," };
         let sep = if line_has_param { " " } else { "" };
         if line_has_param && width(&format!("{line}{sep}{param}{end}")) > COLUMNS {
             out.push_str(&line);

@@ -10,6 +10,8 @@
 
 pub mod check;
 pub mod decl;
+mod dummies;
+mod dummy_check;
 mod header;
 pub mod import;
 mod layout;

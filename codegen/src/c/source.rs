@@ -1,19 +1,27 @@
-//! The source file: the merge function (`ib_set_device_ops()` for the
-//! kernel) with its merge macro and one line per op in alphabetical order,
-//! the members merged by their policies, and the mandatory check over an
-//! `offsetof` table; every name from the schema's `[target.c]`.
+//! The source file: the dummy ops, if the table has them; the merge
+//! function, either with one merge macro and one line per op in
+//! alphabetical order (the kernel's `ib_set_device_ops()`) or with the
+//! macros and lines the ops give themselves (rdma-core's
+//! `verbs_set_ops()`); the members merged by their policies; and the
+//! mandatory check over an `offsetof` table, if the table has mandatory
+//! ops. Every name comes from the schema's `[target.c]`.
 
+use super::dummies;
 use super::layout::{doc_comment, width};
-use crate::schema::{CNames, Member, MemberPolicy, OpMerge, Schema};
+use crate::schema::{CMacro, CNames, Member, MemberPolicy, OpMerge, Schema};
 
 pub(super) fn emit(schema: &Schema, c: &CNames) -> String {
-    let mut out = format!(
-        "\n#include <{}>\n\n{}",
-        c.include,
-        merge_function(schema, c)
-    );
-    out.push('\n');
-    out.push_str(&check_mandatory(schema, c));
+    let mut out = format!("\n#include <{}>\n\n", c.include);
+    let dummies = dummies::emit(schema, c);
+    if !dummies.is_empty() {
+        out.push_str(&dummies);
+        out.push('\n');
+    }
+    out.push_str(&merge_function(schema, c));
+    if c.mandatory.is_some() {
+        out.push('\n');
+        out.push_str(&check_mandatory(schema, c));
+    }
     out
 }
 
@@ -24,8 +32,8 @@ fn merge_signature(schema: &Schema, c: &CNames) -> String {
     let col = first.len();
     let indent = format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8));
     format!(
-        "{first}struct {} *device,\n{indent}const struct {} *ops)",
-        c.device, schema.struct_name
+        "{first}struct {} *{},\n{indent}const struct {} *ops)",
+        c.device, c.device_param, schema.struct_name
     )
 }
 
@@ -35,16 +43,18 @@ pub(super) fn merge_prototype(schema: &Schema, c: &CNames) -> String {
 }
 
 fn merge_function(schema: &Schema, c: &CNames) -> String {
-    let mac = &c.merge_macro;
+    let own_lines = schema.ops.iter().any(|op| op.set.is_some());
+    let default_macro = c.merge_macro.as_deref().unwrap_or("SET_OP");
     let (rule, condition) = match schema.merge {
         OpMerge::KeepFirst => (
-            "An op already set on @device is kept and an unset one is taken from @ops\n\
+            "An op already set on @{device} is kept and an unset one is taken from @ops\n\
              (keep-first).",
-            "\t\tif (ops->name)\n\t\t\tif (!((ptr)->name))\n\t\t\t\t(ptr)->name = ops->name;",
+            "if (ops->name)\n\tif (!((ptr)->name))\n\t\t(ptr)->name = ops->name;",
         ),
         OpMerge::LastWins => (
-            "An op set in @ops replaces the one on @device (last-wins).",
-            "\t\tif (ops->name)\n\t\t\t(ptr)->name = ops->name;",
+            "An op set in @ops replaces the one on @{device} (last-wins), so a provider\n\
+             may call it again with a table for other hardware.",
+            "if (ops->name)\n\t(ptr)->name = ops->name;",
         ),
     };
     let mut policies = String::new();
@@ -52,34 +62,55 @@ fn merge_function(schema: &Schema, c: &CNames) -> String {
         policies.push_str(&format!(
             "\n{}: {}",
             member.name,
-            policy_doc(member.policy, mac)
+            policy_doc(member.policy, default_macro)
         ));
+    }
+    if !policies.is_empty() {
+        policies = format!("\nMembers follow their declared policies:{policies}");
     }
     let mut out = doc_comment(
         "",
         &format!(
             "{} - Merge a provider's ops into a device\n\
-             @device: the device whose ops are filled in\n\
+             @{}: the device whose ops are filled in\n\
              @ops: the provider's table\n\n\
-             {rule}\n\
-             Members follow their declared policies:{policies}",
-            c.merge_function
+             {}{policies}",
+            c.merge_function,
+            c.device_param,
+            rule.replace("{device}", &c.device_param)
         ),
     );
-    out.push_str(&format!(
-        "{}\n{{\n\tstruct {} *dev = &device->{};\n\n",
-        merge_signature(schema, c),
-        schema.struct_name,
-        c.device_member
-    ));
-    out.push_str(&macro_lines(&format!(
-        "#define {mac}(ptr, name)\n\tdo {{\n{condition}\n\t}} while (0)"
-    )));
-    out.push('\n');
-    let size_mac = &c.size_macro;
-    if !schema.obj_sizes.is_empty() {
+    out.push_str(&format!("{}\n{{\n", merge_signature(schema, c)));
+    match &c.device_member {
+        Some(member) if c.locals.is_empty() => out.push_str(&format!(
+            "\tstruct {} *dev = &{}->{member};\n\n",
+            schema.struct_name, c.device_param
+        )),
+        _ => {
+            for local in &c.locals {
+                out.push_str(&format!("\t{local}\n"));
+            }
+            out.push('\n');
+        }
+    }
+    let macros: Vec<CMacro> = if own_lines {
+        c.macros.clone()
+    } else {
+        vec![CMacro {
+            name: default_macro.to_owned(),
+            params: vec!["ptr".to_owned(), "name".to_owned()],
+            body: condition.to_owned(),
+            doc: None,
+        }]
+    };
+    for m in &macros {
+        out.push_str(&define(m));
+        out.push('\n');
+    }
+    if let Some(sizes) = c.sizes.as_ref().filter(|_| !schema.obj_sizes.is_empty()) {
         out.push_str(&format!(
-            "#define {size_mac}(ptr, name) {mac}(ptr, size_##name)\n\n"
+            "#define {}(ptr, name) {default_macro}(ptr, size_##name)\n\n",
+            sizes.merge
         ));
     }
     let by_policy: Vec<&Member> = schema
@@ -93,20 +124,46 @@ fn merge_function(schema: &Schema, c: &CNames) -> String {
     if !by_policy.is_empty() {
         out.push('\n');
     }
-    for name in schema.set_device_op_fields() {
-        out.push_str(&format!("\t{mac}(dev, {name});\n"));
-    }
-    if !schema.obj_sizes.is_empty() {
-        out.push('\n');
-        let mut sizes: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
-        sizes.sort_unstable();
-        for name in sizes {
-            out.push_str(&format!("\t{size_mac}(dev, {name});\n"));
+    if own_lines {
+        let mut lines: Vec<_> = schema.ops.iter().filter_map(|op| op.set.as_ref()).collect();
+        lines.sort_by_key(|l| l.position);
+        for line in lines {
+            out.push_str(&format!("\t{line};\n"));
         }
-        out.push_str(&format!("#undef {size_mac}\n"));
+    } else {
+        for name in schema.set_device_op_fields() {
+            out.push_str(&format!("\t{default_macro}(dev, {name});\n"));
+        }
     }
-    out.push_str(&format!("#undef {mac}\n}}\n"));
+    if let Some(sizes) = c.sizes.as_ref().filter(|_| !schema.obj_sizes.is_empty()) {
+        out.push('\n');
+        let mut names: Vec<&str> = schema.obj_sizes.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        for name in names {
+            out.push_str(&format!("\t{}(dev, {name});\n", sizes.merge));
+        }
+        out.push_str(&format!("#undef {}\n", sizes.merge));
+    }
+    for m in &macros {
+        out.push_str(&format!("#undef {}\n", m.name));
+    }
+    out.push_str("}\n");
     out
+}
+
+/// `#define NAME(params)` around `do { BODY } while (0)`, its comment above.
+fn define(m: &CMacro) -> String {
+    let mut text = format!("#define {}({})\n\tdo {{\n", m.name, m.params.join(", "));
+    for line in m.body.lines() {
+        text.push_str(&format!("\t\t{line}\n"));
+    }
+    text.push_str("\t} while (0)");
+    let doc = m
+        .doc
+        .as_ref()
+        .map(|d| format!("\t/* {d} */\n"))
+        .unwrap_or_default();
+    format!("{doc}{}", macro_lines(&text))
 }
 
 /// A multi-line macro with its continuation backslashes aligned at column 72.
@@ -160,6 +217,9 @@ fn merge_member(member: &Member) -> String {
 /// The mandatory check: warns once per missing op, over an `offsetof`
 /// table built from the header's X-macro list.
 fn check_mandatory(schema: &Schema, c: &CNames) -> String {
+    let Some(mandatory) = &c.mandatory else {
+        return String::new();
+    };
     format!(
         "\
 /**
@@ -197,10 +257,10 @@ int {check}(const struct {device} *device)
 \treturn ret;
 }}
 ",
-        check = c.mandatory_check,
+        check = mandatory.check,
         device = c.device,
         table = schema.struct_name,
-        list = c.mandatory_list,
-        member = c.device_member,
+        list = mandatory.list,
+        member = c.device_member.as_deref().unwrap_or("ops"),
     )
 }

@@ -8,9 +8,10 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::c_target::{self, Dummy, SetLine};
 use super::shape;
 use super::table::{SpannedStr, TableReader};
-use super::{AttrKind, CNames, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
+use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
 use crate::c::decl::{self, CDecl};
 use crate::diagnostic::{Diagnostic, SchemaErrors};
 use crate::rust_bounds;
@@ -97,6 +98,7 @@ fn read_root(
     let target = root
         .table("target")
         .map(|t| read_target(&t, &extra_types, diags));
+    let (target, c_span) = target.map_or((None, None), |(t, span)| (Some(t), span));
     let workspace: Vec<String> = root
         .strings("workspace", false)
         .iter()
@@ -118,12 +120,15 @@ fn read_root(
         .flat_map(|(tables, _)| tables)
         .filter_map(|t| read_member(t, diags))
         .collect();
-    let ops: Vec<Op> = op_tables
+    let ops: Vec<(Op, Range<usize>)> = op_tables
         .as_ref()
         .map(|(items, _)| {
             items
                 .iter()
-                .filter_map(|t| read_op(t, &group_names, &extra_types, diags, warnings))
+                .filter_map(|t| {
+                    let op = read_op(t, &group_names, &extra_types, diags, warnings)?;
+                    Some((op, t.1.clone()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -149,6 +154,12 @@ fn read_root(
             span.clone(),
         ));
     }
+    if let Some(target) = &target {
+        let spanned: Vec<(&Op, Range<usize>)> =
+            ops.iter().map(|(op, span)| (op, span.clone())).collect();
+        let c = target.c.as_ref().zip(c_span);
+        c_target::check_ops(c, &spanned, !obj_sizes.is_empty(), diags);
+    }
     check_unique_fields(
         member_tables.as_ref().map_or(&[][..], |(t, _)| t),
         op_tables.as_ref().map_or(&[][..], |(t, _)| t),
@@ -162,7 +173,7 @@ fn read_root(
         groups: group_names.iter().map(|g| (*g).to_owned()).collect(),
         objects,
         members,
-        ops,
+        ops: ops.into_iter().map(|(op, _)| op).collect(),
         obj_sizes,
         extra_types: extra_types.iter().map(|t| (*t).to_owned()).collect(),
         target: target.unwrap_or_default(),
@@ -177,7 +188,7 @@ fn read_target(
     (table, span): &(&DeTable<'_>, Range<usize>),
     extra_types: &[&str],
     diags: &mut Vec<Diagnostic>,
-) -> Target {
+) -> (Target, Option<Range<usize>>) {
     let mut t = TableReader::new(table, span.clone(), "[target]");
     let path = |t: &mut TableReader<'_, '_>, key: &'static str| {
         let value = t.string(key, false)?;
@@ -186,7 +197,9 @@ fn read_target(
     let rust_dir = path(&mut t, "rust_dir");
     let derive_table = path(&mut t, "derive_table");
     let c_dir = path(&mut t, "c_dir");
-    let c = t.table("c").and_then(|c| read_c_names(&c, diags));
+    let c_table = t.table("c");
+    let c_span = c_table.as_ref().map(|(_, span)| span.clone());
+    let c = c_table.and_then(|c| c_target::read(&c, diags));
     for (_, span) in rust_dir.iter().chain(&derive_table) {
         if !extra_types.is_empty() {
             t.error(Diagnostic::new(
@@ -196,60 +209,15 @@ fn read_target(
         }
     }
     t.finish(diags);
-    Target {
+    let target = Target {
         rust_dir: rust_dir.map(|(p, _)| p),
         derive_table: derive_table.map(|(p, _)| p),
         c_dir: c_dir.map(|(p, _)| p),
         c,
-    }
-}
-
-/// `[target.c]`: the C side's names, each a C identifier (the include a
-/// path), all required.
-fn read_c_names(
-    (table, span): &(&DeTable<'_>, Range<usize>),
-    diags: &mut Vec<Diagnostic>,
-) -> Option<CNames> {
-    let mut t = TableReader::new(table, span.clone(), "[target.c]");
-    let ident = |t: &mut TableReader<'_, '_>, key: &'static str| {
-        let value = t.string(key, true)?;
-        let ok = decl::is_ident(value.value);
-        if !ok {
-            t.error(Diagnostic::new(
-                format!("`{key}` must be a C identifier, not `{}`", value.value),
-                value.span.clone(),
-            ));
-        }
-        ok.then(|| value.value.to_owned())
     };
-    let device = ident(&mut t, "device");
-    let device_member = ident(&mut t, "device_member");
-    let merge_function = ident(&mut t, "merge_function");
-    let merge_macro = ident(&mut t, "merge_macro");
-    let size_macro = ident(&mut t, "size_macro");
-    let size_declare = ident(&mut t, "size_declare");
-    let size_init = ident(&mut t, "size_init");
-    let mandatory_check = ident(&mut t, "mandatory_check");
-    let mandatory_list = ident(&mut t, "mandatory_list");
-    let include = t.string("include", true).map(|s| s.value.to_owned());
-    let title = t.string("title", true).map(|s| s.value.to_owned());
-    t.finish(diags);
-    Some(CNames {
-        include: include?,
-        title: title?,
-        device: device?,
-        device_member: device_member?,
-        merge_function: merge_function?,
-        merge_macro: merge_macro?,
-        size_macro: size_macro?,
-        size_declare: size_declare?,
-        size_init: size_init?,
-        mandatory_check: mandatory_check?,
-        mandatory_list: mandatory_list?,
-    })
+    (target, c_span)
 }
 
-/// Whether `path` is relative and stays inside the workspace root.
 fn relative_path(path: &SpannedStr<'_>, key: &str, t: &mut TableReader<'_, '_>) -> bool {
     let p = std::path::Path::new(path.value);
     let inside = !path.value.is_empty()
@@ -370,6 +338,8 @@ fn read_op(
     let mandatory = t.boolean("mandatory", false);
     let c = t.string("c", false);
     let renamed_from = t.string("renamed_from", false);
+    let set = read_set_line(&mut t);
+    let dummy = read_dummy(&mut t);
     unfinished(&mut t);
     let name = name.filter(|n| check_ident(n, "op", &mut t) && not_reserved(n, &mut t));
     let renamed_from = match renamed_from {
@@ -415,6 +385,8 @@ fn read_op(
         mandatory,
         c: c?,
         renamed_from: renamed_from?,
+        set: set?,
+        dummy: dummy?,
     };
     warnings.extend(shape::mismatches(&op).map(|m| Diagnostic::new(m, name.span.clone())));
     Some(op)
@@ -423,6 +395,113 @@ fn read_op(
 /// Parses a `c` declaration and checks that it declares `name`, as a
 /// function pointer for an op (`fn_pointer`) or a plain field for a member.
 /// `None` means an error was reported.
+/// `set` and `set_line`: the op's own merge line and its position, both
+/// or neither. `None` when invalid (reported), `Some(None)` when absent.
+fn read_set_line(t: &mut TableReader<'_, '_>) -> Option<Option<SetLine>> {
+    let text = t.string("set", false);
+    let position = t.count("set_line", false);
+    match (text, position) {
+        (None, None) => Some(None),
+        (Some(text), Some((position, span))) => {
+            if position == 0 {
+                t.error(Diagnostic::new("`set_line` counts from 1", span));
+                return None;
+            }
+            match SetLine::parse(text.value, position) {
+                Ok(line) => Some(Some(line)),
+                Err(message) => {
+                    t.error(Diagnostic::new(message, text.span.clone()));
+                    None
+                }
+            }
+        }
+        (Some(text), None) => {
+            t.error(Diagnostic::new(
+                "`set` needs `set_line`: where the line stands in the merge function",
+                text.span.clone(),
+            ));
+            None
+        }
+        (None, Some((_, span))) => {
+            t.error(Diagnostic::new("`set_line` without `set`", span));
+            None
+        }
+    }
+}
+
+/// `dummy`: a shorthand (`"eopnotsupp"`) or a table `{ errno, returns }` or
+/// `{ default }`. `None` when invalid (reported), `Some(None)` when absent.
+fn read_dummy(t: &mut TableReader<'_, '_>) -> Option<Option<Dummy>> {
+    let Some(value) = t.get("dummy") else {
+        return Some(None);
+    };
+    let span = value.span();
+    let shorthands = Dummy::SHORTHANDS.join(", ");
+    match value.get_ref() {
+        DeValue::String(s) => match Dummy::shorthand(s) {
+            Some(d) => Some(Some(d)),
+            None => {
+                t.error(
+                    Diagnostic::new(
+                        format!("unknown dummy `{s}`{}", suggest::did_you_mean(s, Dummy::SHORTHANDS)),
+                        span,
+                    )
+                    .with_note(format!(
+                        "a dummy is one of {shorthands}, or {{ errno = \"..\", returns = \"..\" }}, or {{ default = \"function\" }}"
+                    )),
+                );
+                None
+            }
+        },
+        DeValue::Table(table) => {
+            let mut d = TableReader::new(table, span.clone(), "a `dummy` table");
+            let errno = d.string("errno", false).map(|s| s.value.to_owned());
+            let returns = d.string("returns", false).map(|s| s.value.to_owned());
+            let default = d.string("default", false);
+            let dummy = match (default, errno.is_some() || returns.is_some()) {
+                (Some(f), false) if decl::is_ident(f.value) => {
+                    Some(Dummy::Default(f.value.to_owned()))
+                }
+                (Some(f), false) => {
+                    d.error(Diagnostic::new(
+                        format!("`default` must name a C function, not `{}`", f.value),
+                        f.span.clone(),
+                    ));
+                    None
+                }
+                (Some(f), true) => {
+                    d.error(Diagnostic::new(
+                        "a dummy is a `default` function or what it returns, not both",
+                        f.span.clone(),
+                    ));
+                    None
+                }
+                (None, _) => Some(Dummy::Returns {
+                    errno,
+                    value: returns,
+                }),
+            };
+            let mut diags = Vec::new();
+            d.finish(&mut diags);
+            let ok = diags.is_empty();
+            for diag in diags {
+                t.error(diag);
+            }
+            ok.then_some(dummy).flatten().map(Some)
+        }
+        other => {
+            t.error(Diagnostic::new(
+                format!(
+                    "`dummy` must be a string or a table, found {}",
+                    other.type_str()
+                ),
+                span,
+            ));
+            None
+        }
+    }
+}
+
 fn c_decl(
     c: &SpannedStr<'_>,
     name: &str,

@@ -3,6 +3,7 @@
 //! [`load`] is the only way to build one, so every emitter can rely on
 //! a schema that is complete and consistent.
 
+pub mod c_target;
 pub mod known_types;
 mod load;
 mod shape;
@@ -12,6 +13,7 @@ use std::fmt;
 
 use crate::c::decl::FnPointer;
 
+pub use c_target::{CMacro, CNames, Dummy, MandatoryNames, SetLine, SizeNames};
 pub use load::load;
 
 /// How a second table's ops combine with ops already set on a device.
@@ -211,6 +213,12 @@ pub struct Op {
     /// derive then answers the old name with the new one, and `diff`
     /// reports the rename from it instead of guessing.
     pub renamed_from: Option<String>,
+    /// Its own line in the C merge function (`set`, `set_line`), for a
+    /// table whose ops are merged by several macros in an order of their
+    /// own (rdma-core's `verbs_set_ops()`).
+    pub set: Option<SetLine>,
+    /// What its dummy does (`dummy`), for a table with a dummy table.
+    pub dummy: Option<Dummy>,
 }
 
 /// One parameter of an op.
@@ -235,39 +243,6 @@ pub struct Target {
     /// The C side's names (`[target.c]`): what `emit-c` writes and what
     /// `check-c` and `coverage` look for.
     pub c: Option<CNames>,
-}
-
-/// The names of a table's C side (`[target.c]`), so that no emitter or C
-/// reader holds one table's names. Today's kernel's values are in
-/// `ops.toml`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CNames {
-    /// The header the source includes (`rdma/ib_verbs.h`).
-    pub include: String,
-    /// What the table is, in a sentence's words (`InfiniBand device
-    /// operations`).
-    pub title: String,
-    /// The struct that holds the merged table (`ib_device`).
-    pub device: String,
-    /// Its member holding the table (`ops`).
-    pub device_member: String,
-    /// The merge function (`ib_set_device_ops`).
-    pub merge_function: String,
-    /// The merge macro of one op (`SET_DEVICE_OP`).
-    pub merge_macro: String,
-    /// The merge macro of one object size (`SET_OBJ_SIZE`).
-    pub size_macro: String,
-    /// The macro declaring an object size in the struct
-    /// (`DECLARE_RDMA_OBJ_SIZE`).
-    pub size_declare: String,
-    /// The macro a driver's table sets an object size with
-    /// (`INIT_RDMA_OBJ_SIZE`).
-    pub size_init: String,
-    /// The function that checks the mandatory ops
-    /// (`ib_device_check_mandatory`).
-    pub mandatory_check: String,
-    /// The X-macro listing the mandatory ops (`IB_DEVICE_OPS_MANDATORY`).
-    pub mandatory_list: String,
 }
 
 impl Op {

@@ -107,6 +107,8 @@ mod tests {
             mandatory: false,
             c: Some(c),
             renamed_from: None,
+            set: None,
+            dummy: None,
         }
     }
 

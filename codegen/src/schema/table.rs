@@ -58,7 +58,9 @@ impl<'a, 'i> TableReader<'a, 'i> {
         self.diags.push(diagnostic);
     }
 
-    fn get(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
+    /// The raw value of `key`, for a key of more than one shape (a string
+    /// or a table); marks the key as known.
+    pub(crate) fn get(&mut self, key: &'static str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.known.push(key);
         self.table.get(key)
     }
@@ -92,6 +94,39 @@ impl<'a, 'i> TableReader<'a, 'i> {
                 }),
                 _ => {
                     self.wrong_type(key, "a string", value);
+                    None
+                }
+            },
+        }
+    }
+
+    /// A non-negative integer value; `None` (and an error if `required`)
+    /// when absent or not one.
+    pub(crate) fn count(
+        &mut self,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(usize, Range<usize>)> {
+        match self.get(key) {
+            None => {
+                if required {
+                    self.missing(key);
+                }
+                None
+            }
+            Some(value) => match value.get_ref() {
+                DeValue::Integer(i) => match (i.radix() == 10)
+                    .then(|| i.as_str().replace('_', "").parse::<usize>().ok())
+                    .flatten()
+                {
+                    Some(n) => Some((n, value.span())),
+                    None => {
+                        self.wrong_type(key, "a non-negative decimal integer", value);
+                        None
+                    }
+                },
+                _ => {
+                    self.wrong_type(key, "an integer", value);
                     None
                 }
             },

@@ -58,12 +58,51 @@ pub fn read_c(
     struct_name: &str,
     size_init: &str,
 ) -> Result<Provider, ReadError> {
+    read_c_files(name, &[text], struct_name, size_init)
+}
+
+/// [`read_c`] over every file of one provider (rdma-core's `providers/mlx5/`
+/// has its tables in several): the union of all their initializers. A
+/// file without one is fine as long as some file has one.
+///
+/// # Errors
+/// No file has an initializer, or one is not closed.
+pub fn read_c_files(
+    name: &str,
+    texts: &[&str],
+    struct_name: &str,
+    size_init: &str,
+) -> Result<Provider, ReadError> {
+    let mut fields = BTreeSet::new();
+    let mut found = 0;
+    for text in texts {
+        found += initializers(name, text, struct_name, size_init, &mut fields)?;
+    }
+    if found == 0 {
+        return Err(ReadError(format!(
+            "{name}: no `struct {struct_name} NAME = {{ ... }};` initializer found"
+        )));
+    }
+    Ok(Provider {
+        name: name.to_owned(),
+        fields,
+    })
+}
+
+/// Adds the fields of every `struct STRUCT_NAME NAME = { ... }` of `text`
+/// to `fields`; returns how many initializers there were.
+fn initializers(
+    name: &str,
+    text: &str,
+    struct_name: &str,
+    size_init: &str,
+    fields: &mut BTreeSet<String>,
+) -> Result<usize, ReadError> {
     let tokens: Vec<CToken<'_>> = lexer::tokens(text)
         .into_iter()
         .filter(CToken::is_code)
         .collect();
     let braces = lexer::matching(&tokens, '{', '}');
-    let mut fields = BTreeSet::new();
     let mut found = 0;
     let mut at = 0;
     while at + 1 < tokens.len() {
@@ -94,15 +133,7 @@ pub fn read_c(
         }
         at = close + 1;
     }
-    if found == 0 {
-        return Err(ReadError(format!(
-            "{name}: no `struct {struct_name} NAME = {{ ... }};` initializer found"
-        )));
-    }
-    Ok(Provider {
-        name: name.to_owned(),
-        fields,
-    })
+    Ok(found)
 }
 
 /// The comma-separated entries of an initializer body, split at the commas
@@ -238,6 +269,8 @@ fn derives_device_ops(attrs: &[syn::Attribute]) -> bool {
 /// The matrix and what it shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
+    /// The table's C struct (`ib_device_ops`), which the reports name.
+    pub table: String,
     /// The providers, in the order given.
     pub providers: Vec<String>,
     /// Each op of the schema (in struct order) with whether it is
@@ -326,6 +359,7 @@ pub fn coverage(schema: &Schema, providers: &[Provider]) -> Coverage {
         .filter_map(|name| Some((name.clone(), suggest::closest(name, fields())?.to_owned())))
         .collect();
     Coverage {
+        table: schema.struct_name.clone(),
         providers: providers.iter().map(|p| p.name.clone()).collect(),
         ops,
         missing_mandatory,
@@ -406,7 +440,7 @@ impl Coverage {
                 .replace('<', "&lt;")
                 .replace('>', "&gt;")
         };
-        let mut out = String::from(HTML_HEAD);
+        let mut out = HTML_HEAD.replace("{TABLE}", &self.table);
         out.push_str("<table id=\"m\"><thead><tr><th>op</th><th>group</th><th>mandatory</th>");
         for p in &self.providers {
             let _ = write!(out, "<th>{}</th>", esc(p));
@@ -473,20 +507,38 @@ impl fmt::Display for Coverage {
             .max()
             .unwrap_or(1)
             .max(3);
-        write!(f, "{:<24} {:<9}", "op", "group")?;
+        // The longest op (with its mandatory mark) and group set the first
+        // two columns, so every table's rows line up.
+        let op_width = self
+            .ops
+            .iter()
+            .map(|r| r.name.len() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(24);
+        let group_width = self
+            .ops
+            .iter()
+            .map(|r| r.group.len())
+            .max()
+            .unwrap_or(0)
+            .max(9);
+        write!(f, "{:<op_width$} {:<group_width$}", "op", "group")?;
         for p in &self.providers {
             write!(f, " {p:>width$}")?;
         }
         writeln!(f)?;
         for r in &self.ops {
             let name = format!("{}{}", r.name, if r.mandatory { "*" } else { "" });
-            write!(f, "{name:<24} {:<9}", r.group)?;
+            write!(f, "{name:<op_width$} {:<group_width$}", r.group)?;
             for b in &r.by {
                 write!(f, " {:>width$}", if *b { "x" } else { "." })?;
             }
             writeln!(f)?;
         }
-        writeln!(f, "(* mandatory)")?;
+        if self.ops.iter().any(|r| r.mandatory) {
+            writeln!(f, "(* mandatory)")?;
+        }
         let totals: Vec<String> = self
             .providers
             .iter()
@@ -500,12 +552,16 @@ impl fmt::Display for Coverage {
             self.ops.len()
         )?;
         let unimplemented = self.unimplemented();
-        writeln!(
-            f,
-            "implemented by no provider ({}): {}",
-            unimplemented.len(),
-            unimplemented.join(", ")
-        )?;
+        if unimplemented.is_empty() {
+            writeln!(f, "every op is implemented by some provider")?;
+        } else {
+            writeln!(
+                f,
+                "implemented by no provider ({}): {}",
+                unimplemented.len(),
+                unimplemented.join(", ")
+            )?;
+        }
         for (p, missing) in &self.missing_mandatory {
             if !missing.is_empty() {
                 writeln!(f, "{p} lacks mandatory: {}", missing.join(", "))?;
@@ -543,7 +599,7 @@ impl fmt::Display for Coverage {
 }
 
 const HTML_HEAD: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ib_device_ops coverage</title>
+<html lang="en"><head><meta charset="utf-8"><title>{TABLE} coverage</title>
 <style>
 body { font-family: sans-serif; margin: 2em; }
 table { border-collapse: collapse; }

@@ -48,11 +48,18 @@ pub enum ChangeKind {
     ObjSizeRemoved,
     /// The table's op merge rule changed.
     Merge,
+    /// An op's own merge line changed its macro or arguments.
+    MergeLine,
+    /// What an op's dummy answers changed.
+    Dummy,
+    /// The struct's layout changed (members added, removed, reordered or
+    /// retyped): its private ABI symbol must change, and did or did not.
+    PrivateAbi,
 }
 
 impl ChangeKind {
     /// Every kind, in report order.
-    pub const ALL: [ChangeKind; 14] = [
+    pub const ALL: [ChangeKind; 17] = [
         ChangeKind::OpRemoved,
         ChangeKind::OpRenamed,
         ChangeKind::OpAdded,
@@ -67,6 +74,9 @@ impl ChangeKind {
         ChangeKind::ObjSizeRemoved,
         ChangeKind::ObjSizeAdded,
         ChangeKind::Merge,
+        ChangeKind::MergeLine,
+        ChangeKind::Dummy,
+        ChangeKind::PrivateAbi,
     ];
 
     /// The kind's name in reports and JSON: `op-added`.
@@ -86,6 +96,9 @@ impl ChangeKind {
             ChangeKind::ObjSizeAdded => "obj-size-added",
             ChangeKind::ObjSizeRemoved => "obj-size-removed",
             ChangeKind::Merge => "merge",
+            ChangeKind::MergeLine => "merge-line",
+            ChangeKind::Dummy => "dummy",
+            ChangeKind::PrivateAbi => "private-abi",
         }
     }
 }
@@ -203,6 +216,7 @@ pub fn diff(old_name: &str, old: &Schema, new_name: &str, new: &Schema) -> Schem
     ops(old, new, &mut changes);
     members(old, new, &mut changes);
     obj_sizes(old, new, &mut changes);
+    c_side(old, new, &mut changes);
     changes.sort_by_key(|c| ChangeKind::ALL.iter().position(|k| *k == c.kind));
     SchemaDiff {
         old: old_name.to_owned(),
@@ -402,6 +416,61 @@ fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
             ));
         }
     }
+}
+
+/// Changes of the C side of a table with its own merge lines and dummies,
+/// and what its private ABI symbol must do about a changed struct.
+fn c_side(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
+    let old_index: HashMap<&str, &Op> = old.ops.iter().map(|op| (op.name.as_str(), op)).collect();
+    for op in &new.ops {
+        let Some(before) = old_index.get(op.name.as_str()) else {
+            continue;
+        };
+        let line = |op: &Op| op.set.as_ref().map(ToString::to_string);
+        if let (Some(was), Some(is)) = (line(before), line(op))
+            && was != is
+        {
+            changes.push(changed(ChangeKind::MergeLine, &op.name, &was, &is, false));
+        }
+        if let (Some(was), Some(is)) = (&before.dummy, &op.dummy)
+            && was != is
+        {
+            let (was, is) = (format!("{was:?}"), format!("{is:?}"));
+            changes.push(changed(ChangeKind::Dummy, &op.name, &was, &is, false));
+        }
+    }
+    let symbol = |s: &Schema| s.target.c.as_ref().and_then(|c| c.private_symbol.clone());
+    let (Some(was), Some(is)) = (symbol(old), symbol(new)) else {
+        return;
+    };
+    if layout(old) == layout(new) {
+        return;
+    }
+    changes.push(if was == is {
+        Change {
+            kind: ChangeKind::PrivateAbi,
+            name: new.struct_name.clone(),
+            detail: format!(
+                "the struct changed but {is} did not: it needs a new private symbol, \
+                 or a provider built for the old layout loads against the new one"
+            ),
+            breaking: true,
+        }
+    } else {
+        changed(ChangeKind::PrivateAbi, &new.struct_name, &was, &is, false)
+    });
+}
+
+/// The struct's layout as C sees it: each member's name and declaration,
+/// in order.
+fn layout(schema: &Schema) -> Vec<(String, Option<String>)> {
+    schema
+        .members
+        .iter()
+        .map(|m| (m.name.clone(), m.c.clone()))
+        .chain(schema.ops.iter().map(|op| (op.name.clone(), c_shape(op))))
+        .chain(schema.obj_sizes.iter().map(|s| (s.field(), None)))
+        .collect()
 }
 
 fn changed(kind: ChangeKind, name: &str, was: &str, is: &str, breaking: bool) -> Change {

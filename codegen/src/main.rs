@@ -52,7 +52,7 @@ fn cli() -> Command {
         )
         .subcommand(
             Command::new("emit-c")
-                .about("Write the C header and ib_set_device_ops() source into a directory")
+                .about("Write the C header and the merge function's source (as [target.c] names them) into a directory")
                 .args([schema.clone(), root.clone()])
                 .arg(
                     path_arg("out", "DIR", "The output directory")
@@ -74,7 +74,7 @@ fn cli() -> Command {
         )
         .subcommand(
             Command::new("check-c")
-                .about("Audit a hand-written ib_set_device_ops() (and a struct) against the schema")
+                .about("Audit a hand-written merge function (and dummy table, and a struct) against the schema")
                 .arg(
                     path_arg("device_c", "DEVICE_C", "The C text with the function").required(true),
                 )
@@ -96,7 +96,7 @@ fn cli() -> Command {
                         .value_name("[NAME=]SOURCE")
                         .num_args(1..)
                         .required(true)
-                        .help("A C file with `struct ib_device_ops` initializers, or a Rust file with derived tables"),
+                        .help("A C file with initializers of the schema's struct, a directory of providers (one per subdirectory, as rdma-core's providers/), or a Rust file with derived tables"),
                 )
                 .arg(json_flag())
                 .arg(

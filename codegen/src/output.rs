@@ -376,7 +376,10 @@ pub fn check_c_from(
 
 /// The coverage of the schema's ops by the providers in `sources`, each
 /// `(name, path)`: a `.rs` file is read as a Rust provider (its derived
-/// tables), any other as C (its `struct ib_device_ops` initializers).
+/// tables), any other file as C (its initializers of the schema's struct).
+/// A directory holds providers: each subdirectory is one (named after it,
+/// its tables those of every `.c` and `.h` file under it, as rdma-core's
+/// `providers/` is laid out), and each file directly in it is one.
 ///
 /// # Errors
 /// The schema or a source cannot be read, or a source has no table.
@@ -396,23 +399,88 @@ pub fn coverage_from(
     schema: &schema::Schema,
     sources: &[(String, PathBuf)],
 ) -> Result<crate::coverage::Coverage, Error> {
+    let size_init = schema
+        .target
+        .c
+        .as_ref()
+        .and_then(|c| c.sizes.as_ref())
+        .map_or("", |s| s.init.as_str());
     let mut providers = Vec::with_capacity(sources.len());
     for (name, path) in sources {
-        let text = fs::read_to_string(path).map_err(io_error(path))?;
-        let provider = if path.extension().is_some_and(|e| e == "rs") {
-            crate::coverage::read_rust(name, &text)
-        } else {
-            let size_init = schema
-                .target
-                .c
-                .as_ref()
-                .and_then(|c| c.sizes.as_ref())
-                .map_or("", |s| s.init.as_str());
-            crate::coverage::read_c(name, &text, &schema.struct_name, size_init)
-        };
-        providers.push(provider.map_err(Error::Coverage)?);
+        for (name, files) in provider_files(name, path)? {
+            let texts = files
+                .iter()
+                .map(|f| fs::read_to_string(f).map_err(io_error(f)))
+                .collect::<Result<Vec<String>, Error>>()?;
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let provider = match files.as_slice() {
+                [one] if one.extension().is_some_and(|e| e == "rs") => {
+                    crate::coverage::read_rust(&name, texts[0])
+                }
+                _ => crate::coverage::read_c_files(&name, &texts, &schema.struct_name, size_init),
+            };
+            providers.push(provider.map_err(Error::Coverage)?);
+        }
     }
     Ok(crate::coverage::coverage(schema, &providers))
+}
+
+/// The providers a source names, each with its files: a file is one
+/// provider; a directory holds one per subdirectory (every `.c` and `.h`
+/// under it, sorted) and one per `.c` or `.rs` file directly in it.
+fn provider_files(name: &str, path: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, Error> {
+    if !path.is_dir() {
+        return Ok(vec![(name.to_owned(), vec![path.to_owned()])]);
+    }
+    let mut out = Vec::new();
+    for entry in sorted_entries(path)? {
+        let entry_name = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if entry.is_dir() {
+            let mut files = Vec::new();
+            c_files_under(&entry, &mut files)?;
+            if !files.is_empty() {
+                out.push((entry_name, files));
+            }
+        } else if entry.extension().is_some_and(|e| e == "c" || e == "rs") {
+            let stem = entry
+                .file_stem()
+                .map_or(entry_name.clone(), |s| s.to_string_lossy().into_owned());
+            out.push((stem, vec![entry]));
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Coverage(crate::coverage::ReadError(format!(
+            "{}: a directory with no provider in it (no subdirectory with C files, no .c or .rs file)",
+            path.display()
+        ))));
+    }
+    Ok(out)
+}
+
+/// Every `.c` and `.h` file under `dir`, depth first, sorted.
+fn c_files_under(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    for entry in sorted_entries(dir)? {
+        if entry.is_dir() {
+            c_files_under(&entry, out)?;
+        } else if entry.extension().is_some_and(|e| e == "c" || e == "h") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// The entries of `dir`, sorted by name (a report that does not depend on
+/// the file system's order).
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut entries = fs::read_dir(dir)
+        .map_err(io_error(dir))?
+        .map(|e| e.map(|e| e.path()).map_err(io_error(dir)))
+        .collect::<Result<Vec<PathBuf>, Error>>()?;
+    entries.sort();
+    Ok(entries)
 }
 
 /// Writes each file under `root` whose content changed, all or none.

@@ -398,3 +398,139 @@ fn a_type_ibops_does_not_export_is_refused_with_a_suggestion() {
         "{e:?}"
     );
 }
+
+/// The base schema with a C side whose ops give their own merge lines and
+/// dummies, as rdma-core's table does; `ops` replaces both ops' extra keys.
+fn with_own_lines(poll_cq: &str, destroy_qp: &str) -> String {
+    let text = VALID
+        .replace(
+            "returns = \"Result<usize, Error>\"\n",
+            &format!("returns = \"Result<usize, Error>\"\nc = \"int (*poll_cq)(struct cq *cq, int n, struct wc *wc);\"\n{poll_cq}\n"),
+        )
+        .replace(
+            "params = [\"qp: &Qp\"]\nreturns = \"Result<(), Error>\"\n",
+            &format!("params = [\"qp: &Qp\"]\nreturns = \"Result<(), Error>\"\nc = \"void (*destroy_qp)(struct qp *qp);\"\n{destroy_qp}\n"),
+        )
+        .replace("mandatory = true\n", "");
+    format!(
+        "{text}\n[target.c]\ninclude = \"demo.h\"\ntitle = \"demo ops\"\ndevice = \"demo_context\"\n\
+         device_param = \"ctx\"\nlocals = [\"struct demo_priv *priv = ctx->priv;\"]\n\
+         merge_function = \"demo_set_ops\"\ndummy_table = \"demo_dummy_ops\"\n\n\
+         [[target.c.macro]]\nname = \"SET_OP\"\nparams = [\"ptr\", \"name\"]\n\
+         body = \"if (ops->name)\\n\\tpriv->ops.name = ops->name;\"\n"
+    )
+}
+
+const POLL_CQ: &str = "set = \"SET_OP(ctx, poll_cq)\"\nset_line = 1\ndummy = \"eopnotsupp\"";
+const DESTROY_QP: &str = "set = \"SET_OP(ctx, destroy_qp)\"\nset_line = 2\ndummy = \"nothing\"";
+
+#[test]
+fn own_merge_lines_and_dummies_are_accepted() {
+    let s = schema::load("t.toml", &with_own_lines(POLL_CQ, DESTROY_QP)).expect("valid");
+    let lines: Vec<String> = s
+        .ops
+        .iter()
+        .filter_map(|op| op.set.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(lines, ["SET_OP(ctx, poll_cq)", "SET_OP(ctx, destroy_qp)"]);
+}
+
+/// The one error of the own-lines schema with `from` in `poll_cq`'s keys
+/// replaced by `to`.
+fn own_lines_error(from: &str, to: &str) -> String {
+    assert!(POLL_CQ.contains(from), "{from:?}");
+    let e = errors(&with_own_lines(&POLL_CQ.replacen(from, to, 1), DESTROY_QP));
+    assert_eq!(e.len(), 1, "{e:?}");
+    e[0].clone()
+}
+
+#[test]
+fn a_merge_line_with_an_undefined_macro() {
+    let e = own_lines_error("SET_OP(", "SET_OPP(");
+    assert!(
+        e.contains(
+            "uses `SET_OPP`, which [[target.c.macro]] does not define; did you mean `SET_OP`?"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_merge_line_with_the_wrong_arguments() {
+    let e = own_lines_error("(ctx, poll_cq)", "(ctx, poll_cq, x)");
+    assert!(e.contains("gives 3 arguments, but `SET_OP` takes 2"), "{e}");
+    let e = own_lines_error("(ctx, poll_cq)", "(ctx, destroy_qp)");
+    assert!(e.contains("merges `destroy_qp`, not op `poll_cq`"), "{e}");
+    let e = own_lines_error("(ctx, poll_cq)", "(ctx, 2)");
+    assert!(
+        e.contains("merge line argument `2` is not a C identifier"),
+        "{e}"
+    );
+}
+
+#[test]
+fn merge_line_positions_are_each_used_once() {
+    let e = own_lines_error("set_line = 1", "set_line = 2");
+    assert!(e.contains("`set_line = 2` of "), "{e}");
+    let e = own_lines_error("set_line = 1", "set_line = 3");
+    assert!(e.contains("past the last line: there are 2 ops"), "{e}");
+    let e = own_lines_error("set_line = 1", "set_line = 0");
+    assert!(e.contains("`set_line` counts from 1"), "{e}");
+    let e = own_lines_error("set_line = 1\n", "");
+    assert!(e.contains("`set` needs `set_line`"), "{e}");
+}
+
+#[test]
+fn every_op_gives_a_line_or_none_does() {
+    let e = errors(&with_own_lines("dummy = \"eopnotsupp\"", DESTROY_QP));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("op `poll_cq` has no `set` line, but other ops do"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn dummies_answer_as_their_c_prototype_returns() {
+    let e = own_lines_error("dummy = \"eopnotsupp\"", "");
+    assert!(e.contains("op `poll_cq` has no `dummy`"), "{e}");
+    let e = own_lines_error("dummy = \"eopnotsupp\"", "dummy = \"nothing\"");
+    assert!(
+        e.contains("returns a value in C, but its dummy returns none"),
+        "{e}"
+    );
+    let e = own_lines_error("dummy = \"eopnotsupp\"", "dummy = \"eopnotsup\"");
+    assert!(
+        e.contains("unknown dummy `eopnotsup`; did you mean `eopnotsupp`?"),
+        "{e}"
+    );
+    let e = own_lines_error(
+        "dummy = \"eopnotsupp\"",
+        "dummy = { default = \"f\", returns = \"0\" }",
+    );
+    assert!(
+        e.contains("a `default` function or what it returns, not both"),
+        "{e}"
+    );
+    let e = errors(&with_own_lines(
+        POLL_CQ,
+        &DESTROY_QP.replace("\"nothing\"", "\"errno-null\""),
+    ));
+    assert!(
+        e.iter()
+            .any(|e| e.contains("`destroy_qp` returns void in C, but its dummy returns a value")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_merge_macro_needs_a_name_parameter() {
+    let text = with_own_lines(POLL_CQ, DESTROY_QP)
+        .replace("params = [\"ptr\", \"name\"]", "params = [\"ptr\", \"op\"]");
+    let e = errors(&text);
+    assert!(
+        e.iter()
+            .any(|e| e.contains("a merge macro needs a parameter called `name`")),
+        "{e:?}"
+    );
+}

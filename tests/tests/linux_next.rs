@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ibops_codegen::c::check::{Report, Severity, check, check_struct};
+use ibops_codegen::c::check::{Report, check, check_struct};
 use ibops_codegen::c::{emit_c, import};
 use ibops_codegen::diff::{ChangeKind, diff};
 use ibops_codegen::{Schema, load_schema};
@@ -23,15 +23,6 @@ fn today() -> Schema {
 
 fn seed() -> Schema {
     load_schema(&root(), Path::new("schemas/seed.toml")).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn errors(report: &Report) -> Vec<String> {
-    report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| format!("{}: {}", f.line, f.message))
-        .collect()
 }
 
 /// Asserts that one of `errors` contains `needle`.
@@ -57,7 +48,7 @@ fn planted(from: &str, to: &str) -> String {
 #[test]
 fn the_real_function_misses_nothing_and_names_its_unsorted_lines() {
     let report = check_today(DEVICE_C);
-    assert_eq!(errors(&report), Vec::<String>::new(), "{report}");
+    assert_eq!(report.errors(), Vec::<String>::new(), "{report}");
     assert_eq!(report.checked, 130 + 12);
     let unsorted: Vec<(usize, &str)> = report
         .findings
@@ -83,7 +74,7 @@ fn a_deleted_line_is_found() {
         "\tSET_DEVICE_OP(dev_ops, query_port_speed);\n",
         "",
     ));
-    let e = errors(&report);
+    let e = report.errors();
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(
         e[0].contains("no `SET_DEVICE_OP(.., query_port_speed)`"),
@@ -97,7 +88,7 @@ fn a_flag_ored_with_itself_is_found() {
         "dev_ops->uverbs_no_driver_id_binding |=\n\t\tops->uverbs_no_driver_id_binding;",
         "dev_ops->uverbs_no_driver_id_binding |=\n\t\tdev_ops->uverbs_no_driver_id_binding;",
     ));
-    let e = errors(&report);
+    let e = report.errors();
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].starts_with("37: "), "{e:?}");
     assert!(e[0].contains("merged with itself"), "{e:?}");
@@ -109,7 +100,7 @@ fn a_duplicate_and_a_typo_are_found() {
         "\tSET_DEVICE_OP(dev_ops, post_send);\n",
         "\tSET_DEVICE_OP(dev_ops, post_sned);\n\tSET_DEVICE_OP(dev_ops, post_recv);\n",
     );
-    let e = errors(&check_today(&text));
+    let e = check_today(&text).errors();
     assert_mentions(&e, "`SET_DEVICE_OP(.., post_recv)` again");
     assert_mentions(&e, "`SET_DEVICE_OP(.., post_sned)` names no member");
     assert_mentions(&e, "no `SET_DEVICE_OP(.., post_send)`");
@@ -129,7 +120,7 @@ fn a_missing_obj_size_and_a_member_against_its_policy_are_found() {
             "\t\tdev_ops->uverbs_abi_ver |= ops->uverbs_abi_ver;",
             1,
         );
-    let e = errors(&check_today(&text));
+    let e = check_today(&text).errors();
     assert_mentions(&e, "no `SET_OBJ_SIZE(.., ib_dmah)`");
     assert_mentions(&e, "`driver_id` has its own merge policy");
     assert_mentions(
@@ -143,7 +134,7 @@ fn a_missing_obj_size_and_a_member_against_its_policy_are_found() {
 fn without_the_function_it_says_so() {
     let report = check_today("int main(void) { ib_set_device_ops(&dev, &ops); return 0; }");
     assert_eq!(
-        errors(&report),
+        report.errors(),
         ["0: no definition of `ib_set_device_ops()` found"]
     );
 }
@@ -200,7 +191,7 @@ fn the_emitted_struct_matches_the_schema() {
     // A struct that lost an op and gained one is reported both ways.
     let changed = header.replacen("(*query_port_speed)", "(*query_port_sped)", 1);
     let imported = import::import(&changed, "ib_device_ops").unwrap_or_else(|e| panic!("{e}"));
-    let e = errors(&check_struct("h", &imported, &today()));
+    let e = check_struct("h", &imported, &today()).errors();
     assert_eq!(e.len(), 2, "{e:?}");
     assert_mentions(&e, "`query_port_sped` is in the header's struct");
     assert_mentions(&e, "op `query_port_speed` is not in the header's struct");
@@ -279,13 +270,13 @@ fn strings_and_character_literals_do_not_derail_the_reader() {
         &format!("\tpr_debug(\"}} merging ops {{ '\\n\");\n{top}"),
     );
     let report = check_today(&text);
-    assert_eq!(errors(&report), Vec::<String>::new(), "{report}");
+    assert_eq!(report.errors(), Vec::<String>::new(), "{report}");
     assert_eq!(report.checked, 130 + 12);
     let quote = format!("static const char quote = '\"';\n{DEVICE_C}");
     let hidden = "\tSET_DEVICE_OP(dev_ops, add_gid);\n";
     let commented = quote.replacen(hidden, "\t/* SET_DEVICE_OP(dev_ops, add_gid); */\n", 1);
     assert!(commented != quote, "fixture lacks {hidden:?}");
-    let errors = errors(&check_today(&commented));
+    let errors = check_today(&commented).errors();
     assert_mentions(&errors, "no `SET_DEVICE_OP(.., add_gid)`");
 }
 
@@ -325,7 +316,7 @@ fn a_misspelt_merge_line_gets_a_suggestion() {
         "\tSET_DEVICE_OP(dev_ops, query_gid);\n",
         "\tSET_DEVICE_OP(dev_ops, query_gdi);\n",
     );
-    let errors = errors(&check_today(&text));
+    let errors = check_today(&text).errors();
     assert_mentions(
         &errors,
         "`SET_DEVICE_OP(.., query_gdi)` names no member of the schema; did you mean `query_gid`?",

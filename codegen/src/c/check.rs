@@ -59,6 +59,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// The errors as `LINE: message`, in line order.
+    pub fn errors(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{}: {}", f.line, f.message))
+            .collect()
+    }
+
     /// How many findings have `severity`.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings

@@ -36,7 +36,10 @@ pub(super) fn check(text: &str, schema: &Schema, c: &CNames) -> Vec<Finding> {
         if let Some(first) = seen.get(e.name.as_str()) {
             out.push(error(
                 e.line,
-                format!("`{}` again in `{table}` (first at line {first})", e.name),
+                format!(
+                    "`{}` again in `{table}` (first at line {first}): every later entry lands one member late",
+                    e.name
+                ),
             ));
             continue;
         }
@@ -60,9 +63,10 @@ pub(super) fn check(text: &str, schema: &Schema, c: &CNames) -> Vec<Finding> {
             ),
         ));
     }
+    // Each known entry's first occurrence (a repeat is reported above).
     let theirs: Vec<&Entry> = entries
         .iter()
-        .filter(|e| known.contains(e.name.as_str()))
+        .filter(|e| known.contains(e.name.as_str()) && seen.get(e.name.as_str()) == Some(&e.line))
         .collect();
     let ours: Vec<&str> = ops
         .iter()

@@ -44,7 +44,9 @@ pub(super) fn merge_prototype(schema: &Schema, c: &CNames) -> String {
 
 fn merge_function(schema: &Schema, c: &CNames) -> String {
     let own_lines = schema.ops.iter().any(|op| op.set.is_some());
-    let default_macro = c.merge_macro.as_deref().unwrap_or("SET_OP");
+    // The loader requires `merge_macro` of a table whose ops give no lines
+    // of their own, so the fallback only names the macro in docs.
+    let default_macro = c.merge_macro.as_deref().unwrap_or("MERGE_OP");
     let (rule, condition) = match schema.merge {
         OpMerge::KeepFirst => (
             "An op already set on @{device} is kept and an unset one is taken from @ops\n\

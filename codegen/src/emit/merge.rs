@@ -65,11 +65,9 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         .map(|size| like_ops(schema.merge, &ident(&size.field())));
     let policy_doc = match schema.merge {
         OpMerge::KeepFirst => {
-            " Ops follow `SET_DEVICE_OP`: an op already set is kept, an unset one is taken from `other`."
+            " Ops are kept first: an op already set is kept, an unset one is taken from `other`."
         }
-        OpMerge::LastWins => {
-            " Ops follow `verbs_set_ops`: an op set in `other` replaces the current one."
-        }
+        OpMerge::LastWins => " Ops are last-wins: an op set in `other` replaces the current one.",
     };
     quote! {
         //! Merging one ops table into another.

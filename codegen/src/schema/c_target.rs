@@ -391,10 +391,12 @@ fn check_params(params: &[SpannedStr<'_>], t: &mut TableReader<'_, '_>) -> bool 
 /// or mandatory ops needs, every op's merge line (all ops give one, or
 /// none does and `merge_macro` merges them), and every op's dummy (all
 /// have one exactly when there is a dummy table, each answering as its C
-/// prototype returns).
+/// prototype returns). `op_count` counts the schema's ops, those that did
+/// not load included.
 pub(super) fn check_ops(
     c: Option<(&CNames, Range<usize>)>,
     ops: &[(&Op, Range<usize>)],
+    op_count: usize,
     has_obj_sizes: bool,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -431,15 +433,20 @@ pub(super) fn check_ops(
         "[target.c] needs `merge_macro`, or every op its own `set` line",
     );
     if with_set > 0 {
-        check_set_lines(c, ops, diags);
+        check_set_lines(c, ops, op_count, diags);
     }
     for (op, span) in ops {
         check_dummy(c, op, span, diags);
     }
 }
 
-fn check_set_lines(c: &CNames, ops: &[(&Op, Range<usize>)], diags: &mut Vec<Diagnostic>) {
-    let mut at: Vec<Option<&str>> = vec![None; ops.len()];
+fn check_set_lines(
+    c: &CNames,
+    ops: &[(&Op, Range<usize>)],
+    op_count: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut at: Vec<Option<&str>> = vec![None; op_count];
     for (op, span) in ops {
         let mut error = |message: String| diags.push(Diagnostic::new(message, span.clone()));
         let Some(line) = &op.set else {
@@ -485,9 +492,7 @@ fn check_set_lines(c: &CNames, ops: &[(&Op, Range<usize>)], diags: &mut Vec<Diag
             )),
             None => error(format!(
                 "`set_line = {}` of `{}` is past the last line: there are {} ops",
-                line.position,
-                op.name,
-                ops.len()
+                line.position, op.name, op_count
             )),
         }
     }

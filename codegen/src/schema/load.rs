@@ -158,7 +158,8 @@ fn read_root(
         let spanned: Vec<(&Op, Range<usize>)> =
             ops.iter().map(|(op, span)| (op, span.clone())).collect();
         let c = target.c.as_ref().zip(c_span);
-        c_target::check_ops(c, &spanned, !obj_sizes.is_empty(), diags);
+        let op_count = op_tables.as_ref().map_or(0, |(t, _)| t.len());
+        c_target::check_ops(c, &spanned, op_count, !obj_sizes.is_empty(), diags);
     }
     check_unique_fields(
         member_tables.as_ref().map_or(&[][..], |(t, _)| t),

@@ -9,7 +9,7 @@ use super::ops_struct::IbDeviceOps;
 impl IbDeviceOps {
     /// Merges `other` into this table.
     ///
-    /// Ops follow `SET_DEVICE_OP`: an op already set is kept, an unset one is taken from `other`.
+    /// Ops are kept first: an op already set is kept, an unset one is taken from `other`.
     /// Each member follows its declared policy; object sizes merge as
     /// the ops do (`SET_OBJ_SIZE`).
     ///

@@ -178,29 +178,60 @@ fn initialized_field(entry: &[CToken<'_>], size_init: &str) -> Option<String> {
 /// # Errors
 /// The text is too long or too deeply nested, is not Rust, or has no
 /// derived table.
-pub fn read_rust(name: &str, text: &str) -> Result<Provider, ReadError> {
+pub fn read_rust(name: &str, text: &str, table: &RustTable<'_>) -> Result<Provider, ReadError> {
     rust_bounds::check(text, rust_bounds::SOURCE_FILE)
         .map_err(|problem| ReadError(format!("{name}: {problem}")))?;
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(rust_bounds::PARSER_STACK)
-            .spawn_scoped(scope, || read_rust_file(name, text))
+            .spawn_scoped(scope, || read_rust_file(name, text, table))
             .map_err(|e| ReadError(format!("{name}: no thread to parse it: {e}")))?
             .join()
             .unwrap_or_else(|_| Err(ReadError(format!("{name}: the Rust parser failed"))))
     })
 }
 
+/// The names a Rust provider's table is written with, from the schema's
+/// `[target.rust]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RustTable<'a> {
+    /// The derive: `DeviceOps`.
+    pub derive: &'a str,
+    /// Its attribute, also on impl blocks: `device_ops`.
+    pub attribute: &'a str,
+}
+
+impl<'a> RustTable<'a> {
+    /// The names `schema` gives its Rust side, or the kernel table's when it
+    /// has none (a schema read only for its C side).
+    pub fn of(schema: &'a Schema) -> RustTable<'a> {
+        schema
+            .target
+            .rust
+            .as_ref()
+            .map_or(RustTable::KERNEL, |r| RustTable {
+                derive: &r.derive,
+                attribute: &r.attribute,
+            })
+    }
+
+    /// `ibops`'s own table: `#[derive(DeviceOps)]` with `#[device_ops]`.
+    pub const KERNEL: RustTable<'static> = RustTable {
+        derive: "DeviceOps",
+        attribute: "device_ops",
+    };
+}
+
 /// [`read_rust`] once the text is known to be within bounds.
-fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
+fn read_rust_file(name: &str, text: &str, table: &RustTable<'_>) -> Result<Provider, ReadError> {
     let file = syn::parse_file(text).map_err(|e| ReadError(format!("{name}: not Rust: {e}")))?;
     let mut fields = BTreeSet::new();
     let mut tables = 0;
     for item in &file.items {
         let (attrs, impl_fns) = match item {
-            Item::Struct(s) if derives_device_ops(&s.attrs) => (&s.attrs, Vec::new()),
-            Item::Enum(e) if derives_device_ops(&e.attrs) => (&e.attrs, Vec::new()),
-            Item::Impl(i) if i.attrs.iter().any(is_device_ops) => {
+            Item::Struct(s) if derives(&s.attrs, table.derive) => (&s.attrs, Vec::new()),
+            Item::Enum(e) if derives(&e.attrs, table.derive) => (&e.attrs, Vec::new()),
+            Item::Impl(i) if i.attrs.iter().any(|a| is_attribute(a, table.attribute)) => {
                 let fns = i
                     .items
                     .iter()
@@ -218,7 +249,7 @@ fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
         // The derive's own parser of `#[device_ops(...)]` entries: what it
         // accepts is what is counted (an entry it refuses is skipped).
         let mut cx = Ctxt::default();
-        for attr in attrs.iter().filter(|a| is_device_ops(a)) {
+        for attr in attrs.iter().filter(|a| is_attribute(a, table.attribute)) {
             let Ok(list) = attr.meta.require_list() else {
                 continue;
             };
@@ -238,7 +269,8 @@ fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
     }
     if tables == 0 {
         return Err(ReadError(format!(
-            "{name}: no `#[derive(DeviceOps)]` table or `#[device_ops]` impl block found"
+            "{name}: no `#[derive({})]` table or `#[{}]` impl block found",
+            table.derive, table.attribute
         )));
     }
     Ok(Provider {
@@ -247,21 +279,21 @@ fn read_rust_file(name: &str, text: &str) -> Result<Provider, ReadError> {
     })
 }
 
-fn is_device_ops(attr: &syn::Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "device_ops")
+/// Whether `attr` is the table's attribute (`#[device_ops]`, or a path
+/// ending in it).
+fn is_attribute(attr: &syn::Attribute, name: &str) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == name)
 }
 
-fn derives_device_ops(attrs: &[syn::Attribute]) -> bool {
+/// Whether `attrs` derive the table's derive (`DeviceOps`).
+fn derives(attrs: &[syn::Attribute], derive: &str) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("derive")
             && a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
                 .is_ok_and(|paths| {
                     paths
                         .iter()
-                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "DeviceOps"))
+                        .any(|p| p.segments.last().is_some_and(|s| s.ident == derive))
                 })
     })
 }

@@ -415,7 +415,8 @@ pub fn coverage_from(
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
             let provider = match files.as_slice() {
                 [one] if one.extension().is_some_and(|e| e == "rs") => {
-                    crate::coverage::read_rust(&name, texts[0])
+                    let table = crate::coverage::RustTable::of(schema);
+                    crate::coverage::read_rust(&name, texts[0], &table)
                 }
                 _ => crate::coverage::read_c_files(&name, &texts, &schema.struct_name, size_init),
             };

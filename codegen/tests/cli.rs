@@ -512,12 +512,27 @@ fn a_schema_with_extra_types_generates_only_its_c() {
         "[target]\nrust_dir = \"runtime/src/generated\"\n",
         1,
     );
-    fs::write(root.join("rusty.toml"), with_rust).expect("write");
+    fs::write(root.join("rusty.toml"), &with_rust).expect("write");
     let out = generate("rusty.toml");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("a schema with `extra_types` has no Rust target"),
+        stderr.contains("a Rust target needs its names: add a [target.rust] table"),
+        "{stderr}"
+    );
+    // Generated into ibops itself, the ops may name only ibops's types.
+    let into_ibops = with_rust.replacen(
+        "[target.c]\n",
+        "[target.rust]\ncrate = \"ibops\"\ntable = \"SeedOps\"\nop_id = \"SeedOpId\"\n\
+         provide_trait = \"ProvideOps\"\nderive = \"SeedOps\"\nattribute = \"seed_ops\"\n\n[target.c]\n",
+        1,
+    );
+    fs::write(root.join("rusty.toml"), into_ibops).expect("write");
+    let out = generate("rusty.toml");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a table generated into ibops has no `extra_types`"),
         "{stderr}"
     );
 }

@@ -1,6 +1,6 @@
-//! Parsing `#[device_ops(...)]`: a comma-separated list of `key`,
-//! `key = value` or `obj_size(key = Type, ...)` entries, from any number of
-//! attributes.
+//! Parsing a table's attribute (`#[device_ops(...)]`): a comma-separated
+//! list of `key`, `key = value` or `obj_size(key = Type, ...)` entries,
+//! from any number of attributes.
 
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -82,15 +82,18 @@ pub(crate) fn parse_list(tokens: TokenStream, cx: &mut Ctxt) -> Vec<Entry> {
     }
 }
 
-/// The entries of every `#[device_ops(...)]` among `attrs`, in order.
-pub(crate) fn parse_attrs(attrs: &[Attribute], cx: &mut Ctxt) -> Vec<Entry> {
+/// The entries of every `#[NAME(...)]` among `attrs` (`name` is the
+/// table's attribute, `device_ops`), in order.
+pub(crate) fn parse_attrs(attrs: &[Attribute], name: &str, cx: &mut Ctxt) -> Vec<Entry> {
     let mut entries = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("device_ops")) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
         match attr.meta.require_list() {
             Ok(list) => entries.extend(parse_list(list.tokens.clone(), cx)),
             Err(_) => cx.error_spanned_by(
                 attr,
-                "expected `#[device_ops(op, op = path, member = value, obj_size(key = Type), mandatory)]`",
+                format!(
+                    "expected `#[{name}(op, op = path, member = value, obj_size(key = Type), mandatory)]`"
+                ),
             ),
         }
     }

@@ -8,7 +8,7 @@ use syn::{Expr, Ident, Lit};
 
 use crate::attr::{Entry, Origin};
 use crate::ctxt::Ctxt;
-use crate::table::{self, MEMBERS, MemberKind, OBJ_SIZES, OPS};
+use crate::table::{self, MemberKind, TableSpec};
 
 /// A checked table: each named field with the expression that fills it.
 #[derive(Default)]
@@ -17,15 +17,16 @@ pub(crate) struct Table {
     pub(crate) fields: Vec<(Ident, TokenStream)>,
 }
 
-/// Checks `entries` and builds the table, recording every problem in `cx`.
-pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
+/// Checks `entries` against `spec` and builds the table, recording every
+/// problem in `cx`.
+pub(crate) fn check(spec: &TableSpec, entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
     let mut table = Table::default();
     let mut mandatory: Option<Span> = None;
     let mut seen: Vec<Ident> = Vec::new();
     for entry in entries {
         let key = entry.key.to_string();
         if let Some(first) = seen.iter().find(|s| **s == entry.key) {
-            let what = if table::member(&key).is_some() {
+            let what = if spec.member(&key).is_some() {
                 "member"
             } else {
                 "op"
@@ -37,7 +38,7 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
         }
         if key == "obj_size" && entry.origin == Origin::Attribute {
             // Any number of `obj_size(...)` lists; each size once overall.
-            obj_sizes(&entry, &mut table, cx);
+            obj_sizes(spec, &entry, &mut table, cx);
             continue;
         } else if let Some(list) = entry.list.as_ref().and_then(|l| l.first()) {
             cx.error_spanned_by(
@@ -49,24 +50,26 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
                 None => mandatory = Some(entry.key.span()),
                 Some(v) => cx.error_spanned_by(v, "`mandatory` takes no value"),
             }
-        } else if table::op(&key).is_some() {
+        } else if spec.op(&key).is_some() {
             if let Some(value) = op_value(&entry, cx) {
                 table.fields.push((entry.key.clone(), value));
             }
-        } else if let Some(member) =
-            table::member(&key).filter(|_| entry.origin == Origin::Attribute)
+        } else if let Some(member) = spec
+            .member(&key)
+            .filter(|_| entry.origin == Origin::Attribute)
         {
             if let Some(value) = member_value(&entry, member.kind, cx) {
                 table.fields.push((entry.key.clone(), value));
             }
         } else {
-            unknown(&entry, cx);
+            unknown(spec, &entry, cx);
             continue;
         }
         seen.push(entry.key);
     }
     if let Some(span) = mandatory {
-        let missing: Vec<&str> = OPS
+        let missing: Vec<&str> = spec
+            .ops
             .iter()
             .filter(|op| op.mandatory && !table.fields.iter().any(|(f, _)| f == op.name))
             .map(|op| op.name)
@@ -89,7 +92,7 @@ pub(crate) fn check(entries: Vec<Entry>, cx: &mut Ctxt) -> Table {
 /// `obj_size(ah = MyAh, qp = MyQp)`: each key an object size of the
 /// schema, each set to `Some(ObjSize::declared::<Type>("the attribute at
 /// FILE:LINE"))`.
-fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
+fn obj_sizes(spec: &TableSpec, entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
     let Some(list) = &entry.list else {
         cx.error_spanned_by(
             &entry.key,
@@ -99,8 +102,8 @@ fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
     };
     for pair in list {
         let key = pair.key.to_string();
-        let Some(size) = table::obj_size(&key) else {
-            let keys = OBJ_SIZES.iter().map(|s| s.key);
+        let Some(size) = spec.obj_size(&key) else {
+            let keys = spec.obj_sizes.iter().map(|s| s.key);
             let message = match table::suggest(&key, keys.clone()) {
                 Some(s) => format!("unknown object size `{key}`; did you mean `{s}`?"),
                 None => format!(
@@ -120,13 +123,15 @@ fn obj_sizes(entry: &Entry, table: &mut Table, cx: &mut Ctxt) {
         // The attribute, and where it is, for the run-time error of a
         // create op that returns another state type.
         let declared = format!(
-            "#[device_ops(obj_size({key} = {}))]",
+            "#[{}(obj_size({key} = {}))]",
+            spec.attribute,
             quote::ToTokens::to_token_stream(ty)
                 .to_string()
                 .replace(' ', "")
         );
+        let obj_size = spec.path("ObjSize");
         let value = quote_spanned!(ty.span()=>
-        ::core::option::Option::Some(::ibops::ObjSize::declared::<#ty>(
+        ::core::option::Option::Some(#obj_size::declared::<#ty>(
             ::core::concat!(#declared, " at ", ::core::file!(), ":", ::core::line!())
         )));
         table.fields.push((field, value));
@@ -190,32 +195,35 @@ fn member_value(entry: &Entry, kind: MemberKind, cx: &mut Ctxt) -> Option<TokenS
     }
 }
 
-fn unknown(entry: &Entry, cx: &mut Ctxt) {
+fn unknown(spec: &TableSpec, entry: &Entry, cx: &mut Ctxt) {
     let key = entry.key.to_string();
+    let table = spec.struct_name;
     // A renamed op is answered with its new name, whatever the spelling
     // distance between the two.
-    if let Some(new) = table::renamed(&key) {
+    if let Some(new) = spec.renamed(&key) {
         let message = format!("`{key}` was renamed to `{}`", new.name);
         cx.error_spanned_by(&entry.key, message);
         return;
     }
     let message = match entry.origin {
         Origin::Attribute => {
-            let candidates = OPS
+            let candidates = spec
+                .ops
                 .iter()
                 .map(|op| op.name)
-                .chain(MEMBERS.iter().map(|m| m.name))
-                .chain(["mandatory", "obj_size"]);
+                .chain(spec.members.iter().map(|m| m.name))
+                .chain(["mandatory"])
+                .chain((!spec.obj_sizes.is_empty()).then_some("obj_size"));
             match table::suggest(&key, candidates) {
                 Some(s) => format!("unknown op or key `{key}`; did you mean `{s}`?"),
-                None => format!("unknown op or key `{key}`: not an op or member of ib_device_ops"),
+                None => format!("unknown op or key `{key}`: not an op or member of {table}"),
             }
         }
         Origin::ImplFn => {
             let hint = "helper functions belong in another impl block";
-            match table::suggest(&key, OPS.iter().map(|op| op.name)) {
+            match table::suggest(&key, spec.ops.iter().map(|op| op.name)) {
                 Some(s) => format!("`{key}` is not an op; did you mean `{s}`? ({hint})"),
-                None => format!("`{key}` is not an op of ib_device_ops ({hint})"),
+                None => format!("`{key}` is not an op of {table} ({hint})"),
             }
         }
     };

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::IB_DEVICE_OPS;
 use crate::expand;
 
 fn pretty(tokens: TokenStream) -> String {
@@ -36,36 +37,48 @@ fn errors(tokens: TokenStream) -> Vec<String> {
 
 #[test]
 fn minimal_table() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(query_device, poll_cq)]
-        struct MinimalOps;
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(query_device, poll_cq)]
+            struct MinimalOps;
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
 fn renamed_paths() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(query_device, post_send = my::send, poll_cq = crate::cq::poll)]
-        struct RenamedOps;
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(query_device, post_send = my::send, poll_cq = crate::cq::poll)]
+            struct RenamedOps;
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
 fn object_sizes_and_static_members() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(obj_size(qp = MyQp, cq = Arc<MyCq>), device_group = MY_GROUP)]
-        #[device_ops(query_device)]
-        struct SizedOps;
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(obj_size(qp = MyQp, cq = Arc<MyCq>), device_group = MY_GROUP)]
+            #[device_ops(query_device)]
+            struct SizedOps;
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
 fn object_size_errors_name_the_key_and_suggest() {
-    let e = errors(expand::derive(quote! {
-        #[device_ops(obj_size(qpp = MyQp, qp = A), obj_size(qp = B), obj_size, query_device(x = T))]
-        #[device_ops(device_group = 3)]
-        struct BadSizes;
-    }));
+    let e = errors(expand::derive(
+        quote! {
+            #[device_ops(obj_size(qpp = MyQp, qp = A), obj_size(qp = B), obj_size, query_device(x = T))]
+            #[device_ops(device_group = 3)]
+            struct BadSizes;
+        },
+        &IB_DEVICE_OPS,
+    ));
     assert_eq!(
         e,
         [
@@ -80,30 +93,39 @@ fn object_size_errors_name_the_key_and_suggest() {
 
 #[test]
 fn members() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(driver_id = DriverId::Soft, owner = OWNER, uverbs_abi_ver = 1)]
-        #[device_ops(uverbs_no_driver_id_binding, query_device)]
-        struct MemberOps;
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(driver_id = DriverId::Soft, owner = OWNER, uverbs_abi_ver = 1)]
+            #[device_ops(uverbs_no_driver_id_binding, query_device)]
+            struct MemberOps;
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
 fn mandatory_form() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(mandatory)]
-        #[device_ops(query_device, query_port, alloc_pd, dealloc_pd, create_qp, modify_qp)]
-        #[device_ops(destroy_qp, post_send, post_recv, create_cq, destroy_cq, poll_cq)]
-        #[device_ops(req_notify_cq, get_dma_mr, reg_user_mr, dereg_mr, get_port_immutable)]
-        struct FullOps;
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(mandatory)]
+            #[device_ops(query_device, query_port, alloc_pd, dealloc_pd, create_qp, modify_qp)]
+            #[device_ops(destroy_qp, post_send, post_recv, create_cq, destroy_cq, poll_cq)]
+            #[device_ops(req_notify_cq, get_dma_mr, reg_user_mr, dereg_mr, get_port_immutable)]
+            struct FullOps;
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
 fn generic_provider() {
-    insta::assert_snapshot!(pretty(expand::derive(quote! {
-        #[device_ops(post_send, poll_cq)]
-        struct HwOps<T: Backend, const N: usize> where T: Send { _t: T }
-    })));
+    insta::assert_snapshot!(pretty(expand::derive(
+        quote! {
+            #[device_ops(post_send, poll_cq)]
+            struct HwOps<T: Backend, const N: usize> where T: Send { _t: T }
+        },
+        &IB_DEVICE_OPS
+    )));
 }
 
 #[test]
@@ -116,6 +138,7 @@ fn impl_block_form() {
                 fn poll_cq(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error> { Ok(0) }
             }
         },
+        &IB_DEVICE_OPS
     )));
 }
 
@@ -123,10 +146,13 @@ fn impl_block_form() {
 /// got a "did you mean" of some other op close in spelling.
 #[test]
 fn a_renamed_op_is_answered_with_its_new_name() {
-    let out = expand::derive(quote! {
-        #[device_ops(alloc_hw_stats)]
-        struct Old;
-    });
+    let out = expand::derive(
+        quote! {
+            #[device_ops(alloc_hw_stats)]
+            struct Old;
+        },
+        &IB_DEVICE_OPS,
+    );
     assert_eq!(
         errors(out),
         ["`alloc_hw_stats` was renamed to `alloc_hw_port_stats`"]
@@ -135,11 +161,14 @@ fn a_renamed_op_is_answered_with_its_new_name() {
 
 #[test]
 fn all_errors_are_reported_at_once_with_a_stub_impl() {
-    let out = expand::derive(quote! {
-        #[device_ops(post_sned, poll_cq, poll_cq, mandatroy, driver_id = 3)]
-        #[device_ops(uverbs_abi_ver = DriverId::Soft, uverbs_no_driver_id_binding = true)]
-        struct Broken;
-    });
+    let out = expand::derive(
+        quote! {
+            #[device_ops(post_sned, poll_cq, poll_cq, mandatroy, driver_id = 3)]
+            #[device_ops(uverbs_abi_ver = DriverId::Soft, uverbs_no_driver_id_binding = true)]
+            struct Broken;
+        },
+        &IB_DEVICE_OPS,
+    );
     assert_eq!(
         errors(out.clone()),
         [
@@ -157,10 +186,13 @@ fn all_errors_are_reported_at_once_with_a_stub_impl() {
 
 #[test]
 fn mandatory_lists_every_missing_op() {
-    let out = expand::derive(quote! {
-        #[device_ops(mandatory, query_device, post_send)]
-        struct Partial;
-    });
+    let out = expand::derive(
+        quote! {
+            #[device_ops(mandatory, query_device, post_send)]
+            struct Partial;
+        },
+        &IB_DEVICE_OPS,
+    );
     let errors = errors(out);
     assert_eq!(errors.len(), 1);
     assert!(
@@ -173,11 +205,15 @@ fn mandatory_lists_every_missing_op() {
 
 #[test]
 fn unions_and_helpers_are_refused() {
-    let out = expand::derive(quote! { #[device_ops(poll_cq)] union U { a: u32 } });
+    let out = expand::derive(
+        quote! { #[device_ops(poll_cq)] union U { a: u32 } },
+        &IB_DEVICE_OPS,
+    );
     assert!(errors(out)[0].contains("structs and enums"));
     let out = expand::attribute(
         quote!(),
         quote! { impl SoftOps { fn poll_qc() {} fn helper() {} } },
+        &IB_DEVICE_OPS,
     );
     assert_eq!(
         errors(out),

@@ -1,11 +1,34 @@
-//! The schema as the derive sees it: op and member names from the generated
-//! table, and lookups with "did you mean" suggestions.
+//! A table as the derive sees it ([`TableSpec`]): op and member names and
+//! the Rust names of its expansion, generated from a schema (each schema's
+//! `derive_table` file defines one with its derive's entry points, so the
+//! proc-macro never parses TOML), and lookups with "did you mean"
+//! suggestions.
 
-#[path = "generated/op_table.rs"]
-#[rustfmt::skip]
-mod generated;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
 
-pub(crate) use generated::{MEMBERS, OBJ_SIZES, OPS};
+/// One table the derive builds: what its entries may name, and the paths
+/// its expansion names.
+pub(crate) struct TableSpec {
+    /// The C struct the table mirrors (`ib_device_ops`), named in errors.
+    pub(crate) struct_name: &'static str,
+    /// The crate hosting the table (`ibops`).
+    pub(crate) crate_name: &'static str,
+    /// The table's type in that crate (`IbDeviceOps`).
+    pub(crate) table: &'static str,
+    /// The trait the expansion implements (`ProvideOps`).
+    pub(crate) provide_trait: &'static str,
+    /// The derive (`DeviceOps`), named in errors.
+    pub(crate) derive: &'static str,
+    /// Its helper attribute, also the impl-block attribute (`device_ops`).
+    pub(crate) attribute: &'static str,
+    /// Every op, in struct order.
+    pub(crate) ops: &'static [OpSpec],
+    /// Every non-function member, in struct order.
+    pub(crate) members: &'static [MemberSpec],
+    /// Every object size, in struct order.
+    pub(crate) obj_sizes: &'static [ObjSizeSpec],
+}
 
 /// One op of the table.
 pub(crate) struct OpSpec {
@@ -47,24 +70,38 @@ pub(crate) struct ObjSizeSpec {
     pub(crate) field: &'static str,
 }
 
-/// The object size whose key is `key`.
-pub(crate) fn obj_size(key: &str) -> Option<&'static ObjSizeSpec> {
-    OBJ_SIZES.iter().find(|size| size.key == key)
-}
+impl TableSpec {
+    /// The object size whose key is `key`.
+    pub(crate) fn obj_size(&self, key: &str) -> Option<&'static ObjSizeSpec> {
+        self.obj_sizes.iter().find(|size| size.key == key)
+    }
 
-/// The op called `name`.
-pub(crate) fn op(name: &str) -> Option<&'static OpSpec> {
-    OPS.iter().find(|op| op.name == name)
-}
+    /// The op called `name`.
+    pub(crate) fn op(&self, name: &str) -> Option<&'static OpSpec> {
+        self.ops.iter().find(|op| op.name == name)
+    }
 
-/// The op that was called `old` before it was renamed.
-pub(crate) fn renamed(old: &str) -> Option<&'static OpSpec> {
-    OPS.iter().find(|op| op.renamed_from == Some(old))
-}
+    /// The op that was called `old` before it was renamed.
+    pub(crate) fn renamed(&self, old: &str) -> Option<&'static OpSpec> {
+        self.ops.iter().find(|op| op.renamed_from == Some(old))
+    }
 
-/// The member called `name`.
-pub(crate) fn member(name: &str) -> Option<&'static MemberSpec> {
-    MEMBERS.iter().find(|m| m.name == name)
+    /// The member called `name`.
+    pub(crate) fn member(&self, name: &str) -> Option<&'static MemberSpec> {
+        self.members.iter().find(|m| m.name == name)
+    }
+
+    /// `::CRATE::NAME`: a path into the table's crate (`::ibops::ObjSize`).
+    pub(crate) fn path(&self, name: &str) -> TokenStream {
+        let krate = Ident::new(self.crate_name, Span::call_site());
+        let name = Ident::new(name, Span::call_site());
+        quote!(::#krate::#name)
+    }
+
+    /// `::CRATE::TABLE`: the table's type.
+    pub(crate) fn table_path(&self) -> TokenStream {
+        self.path(self.table)
+    }
 }
 
 /// The closest of `candidates` to `name`, if close enough to be a typo.
@@ -105,6 +142,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    const OPS: &[OpSpec] = crate::IB_DEVICE_OPS.ops;
+
     #[test]
     fn suggests_the_nearest_op() {
         let names = OPS.iter().map(|op| op.name);
@@ -117,6 +156,11 @@ mod tests {
     fn the_table_has_every_op() {
         assert_eq!(OPS.len(), 128);
         assert_eq!(OPS.iter().filter(|op| op.mandatory).count(), 17);
-        assert!(member("driver_id").is_some_and(|m| m.kind == MemberKind::Path));
+        let member = crate::IB_DEVICE_OPS.member("driver_id");
+        assert!(member.is_some_and(|m| m.kind == MemberKind::Path));
+        assert_eq!(
+            crate::IB_DEVICE_OPS.table_path().to_string(),
+            ":: ibops :: IbDeviceOps"
+        );
     }
 }

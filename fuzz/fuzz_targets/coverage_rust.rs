@@ -3,13 +3,13 @@
 //! nests.
 #![no_main]
 
-use ibops_codegen::coverage::read_rust;
+use ibops_codegen::coverage::{RustTable, read_rust};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
     // Give most inputs a derived table to find.
     let text = format!("#[derive(DeviceOps)]\n#[device_ops({text}");
-    if let Ok(provider) = read_rust("fuzz", &text) {
+    if let Ok(provider) = read_rust("fuzz", &text, &RustTable::KERNEL) {
         assert!(provider.fields.iter().all(|f| !f.is_empty()));
     }
 });

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::ops_struct::table_type;
-use super::{doc_attrs, ident, variant};
+use super::{doc_attrs, ident, rust_names, variant};
 use crate::schema::{Op, Schema, is_unit};
 
 /// The device a call of `op` is attributed to: its first parameter that is
@@ -40,6 +40,8 @@ fn device_of(op: &Op, objects: &[String]) -> TokenStream {
 
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
+    let names = rust_names(schema);
+    let op_id = ident(&names.op_id);
     let methods = schema.ops.iter().map(|op| {
         let name = ident(&op.name);
         let id = variant(&op.name);
@@ -67,26 +69,38 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             )
         };
         let doc = doc_attrs(&format!(
-            "Calls the provider's `{0}`.\n\n# Errors\n`Error::NotSupported(OpId::{id})` when the table has no `{0}`{1}.",
+            "Calls the provider's `{0}`.\n\n# Errors\n`Error::NotSupported({op_id}::{id})` when the table has no `{0}`{1}.",
             op.name,
             if op.returns_result() { "; otherwise whatever the provider returns" } else { "" }
         ));
         // `self` plus the op's parameters; the kernel's signatures are kept whole.
         let allow = (op.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         let device = device_of(op, &schema.objects);
+        let (start, finish) = if names.trace {
+            (
+                quote! {
+                    #[cfg(feature = "trace")]
+                    let call = crate::stats::Call::start(#op_id::#id, #device);
+                },
+                quote! {
+                    #[cfg(feature = "trace")]
+                    call.finish(&result);
+                },
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
         quote! {
             #doc
             #[inline]
             #allow
             pub fn #name(&self, #(#params),*) -> #ret {
-                #[cfg(feature = "trace")]
-                let call = crate::stats::Call::start(OpId::#id, #device);
+                #start
                 let result = match self.#name {
                     ::core::option::Option::Some(f) => #call,
-                    ::core::option::Option::None => ::core::result::Result::Err(Error::NotSupported(OpId::#id)),
+                    ::core::option::Option::None => ::core::result::Result::Err(Error::NotSupported(#op_id::#id)),
                 };
-                #[cfg(feature = "trace")]
-                call.finish(&result);
+                #finish
                 result
             }
         }
@@ -95,7 +109,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         //! Dispatch: calling an op through the table.
         #[allow(unused_imports)]
         use crate::prelude::*;
-        use super::op_id::OpId;
+        use super::op_id::#op_id;
         use super::ops_struct::#table;
 
         impl #table {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::schema::Schema;
+use crate::schema::{RustNames, Schema};
 
 /// The command that regenerates every file; named in each file's header.
 pub const GENERATE_COMMAND: &str = "cargo run -p ibops-codegen -- generate";
@@ -86,6 +86,13 @@ fn file(schema: &Schema, path: String, consumer: &str, tokens: TokenStream) -> G
             schema = schema.file
         ),
     }
+}
+
+/// The schema's Rust names; a schema with a Rust target always has them
+/// (the loader requires `[target.rust]`), so the default only serves a
+/// schema built by hand without one.
+fn rust_names(schema: &Schema) -> RustNames {
+    schema.target.rust.clone().unwrap_or_default()
 }
 
 /// `#[doc = "..."]` attributes for a multi-line doc text.

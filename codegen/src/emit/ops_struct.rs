@@ -3,12 +3,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, variant};
+use super::{doc_attrs, ident, rust_names};
 use crate::schema::{Op, Schema};
 
-/// The type name of the ops table: `ib_device_ops` → `IbDeviceOps`.
+/// The type name of the ops table, from `[target.rust]`: `IbDeviceOps`.
 pub(super) fn table_type(schema: &Schema) -> proc_macro2::Ident {
-    variant(&schema.struct_name)
+    ident(&rust_names(schema).table)
 }
 
 /// `fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>` for one op.
@@ -24,13 +24,15 @@ pub(super) fn fn_type(op: &Op) -> TokenStream {
 
 pub(super) fn emit(schema: &Schema) -> TokenStream {
     let table = table_type(schema);
+    let names = rust_names(schema);
+    let op_id = ident(&names.op_id);
     let table_name = table.to_string();
     let struct_doc = format!(
-        "The `struct {}` table: every device operation a provider may implement, \
+        "The `struct {}` table: every operation a provider may implement, \
          plus the members that describe the provider.\n\n\
-         Build one with `#[derive(DeviceOps)]` (a `const`) or start from \
+         Build one with `#[derive({})]` (a `const`) or start from \
          [`{table}::EMPTY`]; combine tables with [`{table}::merge`].",
-        schema.struct_name
+        schema.struct_name, names.derive
     );
     let struct_doc = doc_attrs(&struct_doc);
     let member_fields = schema.members.iter().map(|m| {
@@ -52,9 +54,9 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
     });
     let size_fields = schema.obj_sizes.iter().map(|size| {
         let doc = doc_attrs(&format!(
-            "{}\n\nThe kernel's `size_{}`: set with `#[device_ops(obj_size({} = Type))]`; \
+            "{}\n\nThe C table's `size_{}`: set with `#[{}(obj_size({} = Type))]`; \
              merged as the ops are.",
-            size.doc, size.name, size.key
+            size.doc, size.name, names.attribute, size.key
         ));
         let name = ident(&size.field());
         quote!(#doc pub #name: ::core::option::Option<ObjSize>,)
@@ -76,12 +78,21 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         let (key, name) = (&m.name, ident(&m.name));
         quote!(.field(#key, &self.#name))
     });
-    let size_debug = schema.obj_sizes.iter().map(|size| {
-        let (key, name) = (size.field(), ident(&size.field()));
-        quote!(if let ::core::option::Option::Some(size) = &self.#name {
-            sizes.push((#key, size));
-        })
+    let size_debug = (!schema.obj_sizes.is_empty()).then(|| {
+        let pushes = schema.obj_sizes.iter().map(|size| {
+            let (key, name) = (size.field(), ident(&size.field()));
+            quote!(if let ::core::option::Option::Some(size) = &self.#name {
+                sizes.push((#key, size));
+            })
+        });
+        quote! {
+            let mut sizes: ::std::vec::Vec<(&str, &ObjSize)> = ::std::vec::Vec::new();
+            #(#pushes)*
+        }
     });
+    let size_field = size_debug
+        .as_ref()
+        .map(|_| quote!(.field("obj_sizes", &sizes)));
     let debug_doc = doc_attrs(
         "Every member (from the schema, none left out), the ops set, by name, \
          and the object sizes declared.",
@@ -118,14 +129,12 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         #debug_doc
         impl ::core::fmt::Debug for #table {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let ops: ::std::vec::Vec<&str> = self.implemented().map(OpId::name).collect();
-                #[allow(unused_mut)]
-                let mut sizes: ::std::vec::Vec<(&str, &ObjSize)> = ::std::vec::Vec::new();
-                #(#size_debug)*
+                let ops: ::std::vec::Vec<&str> = self.implemented().map(#op_id::name).collect();
+                #size_debug
                 f.debug_struct(#table_name)
                     #(#member_debug)*
                     .field("implemented", &ops)
-                    .field("obj_sizes", &sizes)
+                    #size_field
                     .finish()
             }
         }

@@ -9,6 +9,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::c_target::{self, Dummy, SetLine};
+use super::rust_target;
 use super::shape;
 use super::table::{SpannedStr, TableReader};
 use super::{AttrKind, Member, MemberPolicy, ObjSize, Op, OpMerge, Param, Schema, Target};
@@ -201,13 +202,27 @@ fn read_target(
     let c_table = t.table("c");
     let c_span = c_table.as_ref().map(|(_, span)| span.clone());
     let c = c_table.and_then(|c| c_target::read(&c, diags));
-    for (_, span) in rust_dir.iter().chain(&derive_table) {
-        if !extra_types.is_empty() {
-            t.error(Diagnostic::new(
-                "a schema with `extra_types` has no Rust target: its ops name types ibops does not export",
-                span.clone(),
-            ));
-        }
+    let rust_table = t.table("rust");
+    let rust_given = rust_table.is_some();
+    let rust = rust_table.and_then(|r| rust_target::read(&r, diags));
+    if let Some((_, span)) = rust_dir.iter().chain(&derive_table).next()
+        && !rust_given
+    {
+        t.error(Diagnostic::new(
+            "a Rust target needs its names: add a [target.rust] table (see ops.toml's)",
+            span.clone(),
+        ));
+    }
+    // `extra_types` are the types a table's own crate defines beyond
+    // ibops's: a table generated into ibops itself can name none.
+    if let Some((_, span)) = rust_dir.iter().chain(&derive_table).next()
+        && !extra_types.is_empty()
+        && rust.as_ref().is_some_and(|r| r.crate_name == "ibops")
+    {
+        t.error(Diagnostic::new(
+            "a table generated into ibops has no `extra_types`: its ops name only types ibops exports",
+            span.clone(),
+        ));
     }
     t.finish(diags);
     let target = Target {
@@ -215,6 +230,7 @@ fn read_target(
         derive_table: derive_table.map(|(p, _)| p),
         c_dir: c_dir.map(|(p, _)| p),
         c,
+        rust,
     };
     (target, c_span)
 }

@@ -6,6 +6,7 @@
 pub mod c_target;
 pub mod known_types;
 mod load;
+pub mod rust_target;
 mod shape;
 mod table;
 
@@ -15,6 +16,7 @@ use crate::c::decl::FnPointer;
 
 pub use c_target::{CMacro, CNames, Dummy, MandatoryNames, SetLine, SizeNames};
 pub use load::load;
+pub use rust_target::RustNames;
 
 /// How a second table's ops combine with ops already set on a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,6 +245,10 @@ pub struct Target {
     /// The C side's names (`[target.c]`): what `emit-c` writes and what
     /// `check-c` and `coverage` look for.
     pub c: Option<CNames>,
+    /// The Rust side's names (`[target.rust]`), which a schema with a Rust
+    /// target needs: the crate, the table type, the op identifiers, the
+    /// derive.
+    pub rust: Option<RustNames>,
 }
 
 impl Op {

@@ -4,7 +4,7 @@
 //! The ops table type and its empty value.
 #[allow(unused_imports)]
 use crate::prelude::*;
-/// The `struct ib_device_ops` table: every device operation a provider may implement, plus the members that describe the provider.
+/// The `struct ib_device_ops` table: every operation a provider may implement, plus the members that describe the provider.
 ///
 /// Build one with `#[derive(DeviceOps)]` (a `const`) or start from [`IbDeviceOps::EMPTY`]; combine tables with [`IbDeviceOps::merge`].
 #[derive(Clone, Copy)]
@@ -928,51 +928,51 @@ pub struct IbDeviceOps {
     >,
     /// The provider state of address handles (`Ah`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_ah`: set with `#[device_ops(obj_size(ah = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_ah`: set with `#[device_ops(obj_size(ah = Type))]`; merged as the ops are.
     pub size_ib_ah: ::core::option::Option<ObjSize>,
     /// The provider state of counters objects (`Counters`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_counters`: set with `#[device_ops(obj_size(counters = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_counters`: set with `#[device_ops(obj_size(counters = Type))]`; merged as the ops are.
     pub size_ib_counters: ::core::option::Option<ObjSize>,
     /// The provider state of completion queues (`Cq`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_cq`: set with `#[device_ops(obj_size(cq = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_cq`: set with `#[device_ops(obj_size(cq = Type))]`; merged as the ops are.
     pub size_ib_cq: ::core::option::Option<ObjSize>,
     /// The provider state of DMA handles (`Dmah`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_dmah`: set with `#[device_ops(obj_size(dmah = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_dmah`: set with `#[device_ops(obj_size(dmah = Type))]`; merged as the ops are.
     pub size_ib_dmah: ::core::option::Option<ObjSize>,
     /// The provider state of memory windows (`Mw`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_mw`: set with `#[device_ops(obj_size(mw = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_mw`: set with `#[device_ops(obj_size(mw = Type))]`; merged as the ops are.
     pub size_ib_mw: ::core::option::Option<ObjSize>,
     /// The provider state of protection domains (`Pd`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_pd`: set with `#[device_ops(obj_size(pd = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_pd`: set with `#[device_ops(obj_size(pd = Type))]`; merged as the ops are.
     pub size_ib_pd: ::core::option::Option<ObjSize>,
     /// The provider state of queue pairs (`Qp`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_qp`: set with `#[device_ops(obj_size(qp = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_qp`: set with `#[device_ops(obj_size(qp = Type))]`; merged as the ops are.
     pub size_ib_qp: ::core::option::Option<ObjSize>,
     /// The provider state of RSS indirection tables (`RwqIndTable`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_rwq_ind_table`: set with `#[device_ops(obj_size(rwq_ind_table = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_rwq_ind_table`: set with `#[device_ops(obj_size(rwq_ind_table = Type))]`; merged as the ops are.
     pub size_ib_rwq_ind_table: ::core::option::Option<ObjSize>,
     /// The provider state of shared receive queues (`Srq`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_srq`: set with `#[device_ops(obj_size(srq = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_srq`: set with `#[device_ops(obj_size(srq = Type))]`; merged as the ops are.
     pub size_ib_srq: ::core::option::Option<ObjSize>,
     /// The provider state of user contexts (`Ucontext`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_ucontext`: set with `#[device_ops(obj_size(ucontext = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_ucontext`: set with `#[device_ops(obj_size(ucontext = Type))]`; merged as the ops are.
     pub size_ib_ucontext: ::core::option::Option<ObjSize>,
     /// The provider state of XRC domains (`Xrcd`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_ib_xrcd`: set with `#[device_ops(obj_size(xrcd = Type))]`; merged as the ops are.
+    /// The C table's `size_ib_xrcd`: set with `#[device_ops(obj_size(xrcd = Type))]`; merged as the ops are.
     pub size_ib_xrcd: ::core::option::Option<ObjSize>,
     /// The provider state of dynamic QP counters (`RdmaCounter`): every one the provider creates must hold it.
     ///
-    /// The kernel's `size_rdma_counter`: set with `#[device_ops(obj_size(counter = Type))]`; merged as the ops are.
+    /// The C table's `size_rdma_counter`: set with `#[device_ops(obj_size(counter = Type))]`; merged as the ops are.
     pub size_rdma_counter: ::core::option::Option<ObjSize>,
 }
 impl IbDeviceOps {
@@ -1135,7 +1135,6 @@ impl ::core::default::Default for IbDeviceOps {
 impl ::core::fmt::Debug for IbDeviceOps {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let ops: ::std::vec::Vec<&str> = self.implemented().map(OpId::name).collect();
-        #[allow(unused_mut)]
         let mut sizes: ::std::vec::Vec<(&str, &ObjSize)> = ::std::vec::Vec::new();
         if let ::core::option::Option::Some(size) = &self.size_ib_ah {
             sizes.push(("size_ib_ah", size));

@@ -36,6 +36,11 @@ pub(crate) fn check(spec: &TableSpec, entries: Vec<Entry>, cx: &mut Ctxt) -> Tab
             cx.error_spanned_by(first, format!("`{key}` is first named here"));
             continue;
         }
+        if key == "obj_size" && spec.obj_sizes.is_empty() {
+            // A table without object sizes has no `obj_size` key.
+            unknown(spec, &entry, cx);
+            continue;
+        }
         if key == "obj_size" && entry.origin == Origin::Attribute {
             // Any number of `obj_size(...)` lists; each size once overall.
             obj_sizes(spec, &entry, &mut table, cx);

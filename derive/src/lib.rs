@@ -62,3 +62,4 @@ mod snapshot_tests;
 // `derive_table` target (a test checks this list against the workspace's
 // schemas).
 include!("generated/op_table.rs");
+include!("generated/verbs_op_table.rs");

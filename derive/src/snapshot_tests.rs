@@ -223,3 +223,38 @@ fn unions_and_helpers_are_refused() {
         ]
     );
 }
+
+/// rdma-core's table: the same derive over another `TableSpec`, every path
+/// of the expansion from it.
+#[test]
+fn verbs_context_ops_table() {
+    let out = expand::derive(
+        quote! {
+            #[verbs_ops(alloc_pd, poll_cq = common::poll)]
+            struct UserOps;
+        },
+        &crate::VERBS_CONTEXT_OPS,
+    );
+    let text = pretty(out);
+    assert!(!text.contains("ibops::IbDeviceOps"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn verbs_context_ops_errors_name_their_table() {
+    let out = expand::derive(
+        quote! {
+            #[verbs_ops(alloc_ucontext, post_sendd, obj_size(qp = MyQp))]
+            struct UserOps;
+        },
+        &crate::VERBS_CONTEXT_OPS,
+    );
+    assert_eq!(
+        errors(out),
+        [
+            "unknown op or key `alloc_ucontext`: not an op or member of verbs_context_ops",
+            "unknown op or key `post_sendd`; did you mean `post_send`?",
+            "unknown op or key `obj_size`: not an op or member of verbs_context_ops",
+        ]
+    );
+}

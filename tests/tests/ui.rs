@@ -1,5 +1,6 @@
 //! Compile-fail and must-compile tests of `#[derive(DeviceOps)]` and
-//! `#[device_ops]` (trybuild).
+//! `#[device_ops]`, and of rdma-core's table's `#[derive(VerbsContextOps)]`
+//! and `#[verbs_ops]` (`fail_verbs_*`, `pass_verbs_*`) (trybuild).
 //!
 //! rustc's wording changes between compiler versions, so the `.stderr` files
 //! belong to the version in `tests/ui/RUSTC_VERSION`; on that version these

@@ -90,18 +90,29 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
         } else {
             (TokenStream::new(), TokenStream::new())
         };
+        let call = quote! {
+            match self.#name {
+                ::core::option::Option::Some(f) => #call,
+                ::core::option::Option::None => ::core::result::Result::Err(Error::NotSupported(#op_id::#id)),
+            }
+        };
+        // With the trace feature the result is counted before it returns.
+        let body = if names.trace {
+            quote! {
+                #start
+                let result = #call;
+                #finish
+                result
+            }
+        } else {
+            call
+        };
         quote! {
             #doc
             #[inline]
             #allow
             pub fn #name(&self, #(#params),*) -> #ret {
-                #start
-                let result = match self.#name {
-                    ::core::option::Option::Some(f) => #call,
-                    ::core::option::Option::None => ::core::result::Result::Err(Error::NotSupported(#op_id::#id)),
-                };
-                #finish
-                result
+                #body
             }
         }
     });

@@ -24,7 +24,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
     let conflict_checks = schema
         .members
         .iter()
-        .filter(|m| m.policy == MemberPolicy::Conflict)
+        .filter(|m| m.policy.refuses_conflicts())
         .map(|m| {
             let name = ident(&m.name);
             let label = &m.name;

@@ -5,6 +5,7 @@
 
 mod derive_table;
 mod dispatch;
+mod dummy;
 mod merge;
 mod op_id;
 mod ops_struct;
@@ -44,6 +45,9 @@ pub fn emit_all(schema: &Schema) -> Vec<GeneratedFile> {
             runtime("merge", merge::emit(schema)),
             runtime("dispatch", dispatch::emit(schema)),
         ]);
+        if rust_names(schema).dummy {
+            files.push(runtime("dummy", dummy::emit(schema)));
+        }
     }
     if let Some(path) = &schema.target.derive_table {
         files.push(file(
@@ -57,14 +61,22 @@ pub fn emit_all(schema: &Schema) -> Vec<GeneratedFile> {
 }
 
 fn runtime_mod(schema: &Schema) -> TokenStream {
+    let dummy = rust_names(schema).dummy;
     let doc = format!(
-        " Code generated from `{}`: the ops table, its identifiers and",
-        schema.file
+        " Code generated from `{}`: the ops table, its identifiers and \
+         introspection, its merge{} and its dispatch.",
+        schema.file,
+        if dummy { ", its dummy table" } else { "" }
     );
+    let dummy_mod = dummy.then(|| {
+        quote!(
+            pub(crate) mod dummy;
+        )
+    });
     quote! {
         #![doc = #doc]
-        //! introspection, its merge and its dispatch.
         pub(crate) mod dispatch;
+        #dummy_mod
         pub(crate) mod merge;
         pub(crate) mod op_id;
         pub(crate) mod ops_struct;

@@ -82,6 +82,18 @@ impl MemberPolicy {
         }
     }
 
+    /// Whether two different non-empty values refuse the merge (an exhaustive
+    /// match: a new policy must say).
+    pub fn refuses_conflicts(self) -> bool {
+        match self {
+            MemberPolicy::Conflict => true,
+            MemberPolicy::KeepFirst
+            | MemberPolicy::Overwrite
+            | MemberPolicy::Or
+            | MemberPolicy::LikeOps => false,
+        }
+    }
+
     /// The C assignment operator its merge uses: `|=` for `or`, `=` else.
     pub fn c_operator(self) -> &'static str {
         match self {

@@ -3,10 +3,13 @@
 use super::OpId;
 
 /// What the schema says of one op; `OPS[id as usize]` for each [`OpId`].
+///
+/// `Id` is the table's op identifier: [`OpId`] for the kernel table, or
+/// another table's own (`ibops_uverbs::VerbsOpId`), which share this record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OpInfo {
+pub struct OpInfo<Id = OpId> {
     /// The op.
-    pub id: OpId,
+    pub id: Id,
     /// Its name, as in the schema and the C struct.
     pub name: &'static str,
     /// Its group (`"qp"`, `"datapath"`, ...).

@@ -202,24 +202,13 @@ pub struct RustTable<'a> {
 }
 
 impl<'a> RustTable<'a> {
-    /// The names `schema` gives its Rust side, or the kernel table's when it
-    /// has none (a schema read only for its C side).
-    pub fn of(schema: &'a Schema) -> RustTable<'a> {
-        schema
-            .target
-            .rust
-            .as_ref()
-            .map_or(RustTable::KERNEL, |r| RustTable {
-                derive: &r.derive,
-                attribute: &r.attribute,
-            })
+    /// The names `schema` gives its Rust side, if it has one.
+    pub fn of(schema: &'a Schema) -> Option<RustTable<'a>> {
+        schema.target.rust.as_ref().map(|r| RustTable {
+            derive: &r.derive,
+            attribute: &r.attribute,
+        })
     }
-
-    /// `ibops`'s own table: `#[derive(DeviceOps)]` with `#[device_ops]`.
-    pub const KERNEL: RustTable<'static> = RustTable {
-        derive: "DeviceOps",
-        attribute: "device_ops",
-    };
 }
 
 /// [`read_rust`] once the text is known to be within bounds.

@@ -415,8 +415,12 @@ pub fn coverage_from(
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
             let provider = match files.as_slice() {
                 [one] if one.extension().is_some_and(|e| e == "rs") => {
-                    let table = crate::coverage::RustTable::of(schema);
-                    crate::coverage::read_rust(&name, texts[0], &table)
+                    match crate::coverage::RustTable::of(schema) {
+                        Some(table) => crate::coverage::read_rust(&name, texts[0], &table),
+                        None => Err(crate::coverage::ReadError(format!(
+                            "{name}: the schema names no Rust side ([target.rust]), so no Rust provider can be read"
+                        ))),
+                    }
                 }
                 _ => crate::coverage::read_c_files(&name, &texts, &schema.struct_name, size_init),
             };

@@ -6,10 +6,16 @@
 use ibops_codegen::coverage::{RustTable, read_rust};
 use libfuzzer_sys::fuzz_target;
 
+/// ops.toml's Rust names.
+const KERNEL: RustTable<'static> = RustTable {
+    derive: "DeviceOps",
+    attribute: "device_ops",
+};
+
 fuzz_target!(|text: &str| {
     // Give most inputs a derived table to find.
     let text = format!("#[derive(DeviceOps)]\n#[device_ops({text}");
-    if let Ok(provider) = read_rust("fuzz", &text, &RustTable::KERNEL) {
+    if let Ok(provider) = read_rust("fuzz", &text, &KERNEL) {
         assert!(provider.fields.iter().all(|f| !f.is_empty()));
     }
 });

@@ -371,7 +371,7 @@ const TODO_OP: &str =
     "todo = \"the group and the Rust signature (params, returns) of the C prototype\"\n";
 /// The marker on every skeleton object size.
 const TODO_SIZE: &str =
-    "todo = \"the key providers name it by in #[device_ops(obj_size(KEY = Type))]\"\n";
+    "todo = \"the key providers name it by in the derive's obj_size(KEY = Type)\"\n";
 /// The marker on every skeleton member.
 const TODO_MEMBER: &str =
     "todo = \"the Rust type, its empty value, the merge policy and the attribute kind\"\n";

@@ -36,7 +36,7 @@
 //! ```
 //!
 //! The verbs objects and attributes are `ibops`'s where the concept is the
-//! same (a process's context on the device is [`ibops::Ucontext`]); the
+//! same (a process's context on the device is [`ibops::object::Ucontext`]); the
 //! concepts only userspace has are in [`types`].
 
 #![forbid(unsafe_code)]

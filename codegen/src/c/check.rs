@@ -7,7 +7,7 @@
 //! another macro or other arguments than the schema's, lines out of their
 //! order, a member merged against its policy (a flag ORed with itself), and
 //! object sizes without their `SET_OBJ_SIZE`. A table with a dummy table
-//! has it checked too ([`super::dummy_check`]).
+//! has it checked too (`c/dummy_check.rs`).
 //!
 //! The text may be a whole `device.c`, a patch or a mail: only the body of
 //! the function is read, comments skipped, each finding reported at its

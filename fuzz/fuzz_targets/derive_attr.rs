@@ -19,12 +19,24 @@ mod expand;
 #[path = "../../derive/src/table.rs"]
 mod table;
 
+/// The generated tables' entry points are the proc-macro crate's: here
+/// they make nothing, and the tables are plain constants.
+macro_rules! entry_points {
+    ($($tokens:tt)*) => {};
+}
+
+include!("../../derive/src/generated/op_table.rs");
+include!("../../derive/src/generated/verbs_op_table.rs");
+
 fuzz_target!(|text: &str| {
     let Ok(args) = TokenStream::from_str(text) else {
         return;
     };
-    let derive = quote::quote! { #[device_ops(#args)] struct Fuzz; };
-    let _ = expand::derive(derive);
-    let item = quote::quote! { impl Fuzz { fn post_send() {} } };
-    let _ = expand::attribute(args, item);
+    for spec in [&IB_DEVICE_OPS, &VERBS_CONTEXT_OPS] {
+        let attribute = proc_macro2::Ident::new(spec.attribute, proc_macro2::Span::call_site());
+        let derive = quote::quote! { #[#attribute(#args)] struct Fuzz; };
+        let _ = expand::derive(derive, spec);
+        let item = quote::quote! { impl Fuzz { fn post_send() {} } };
+        let _ = expand::attribute(args.clone(), item, spec);
+    }
 });

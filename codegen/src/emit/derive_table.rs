@@ -1,9 +1,11 @@
 //! A table as the derive needs it: its names, mandatory flags and member
 //! kinds as a `TableSpec` constant, and the derive's entry points
 //! (`#[proc_macro_derive(DeviceOps, attributes(device_ops))]` and the
-//! impl-block attribute) named from `[target.rust]`. The proc-macro crate
+//! impl-block attribute) named from `[target.rust]`, through the
+//! `entry_points!` macro of the file's includer. The proc-macro crate
 //! includes the file at its root, so it never parses TOML and holds no
-//! table's names itself.
+//! table's names itself; the fuzz target includes it with an
+//! `entry_points!` that makes nothing.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -51,7 +53,7 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
     let (derive, attribute) = (ident(&names.derive), ident(&names.attribute));
     let (derive_name, attribute_name) = (&names.derive, &names.attribute);
     let derive_fn = ident(&format!("derive_{}", names.attribute));
-    let derive_doc = doc_attrs(&format!(
+    let derive_doc = format!(
         "Implements `{krate}::{provide}` with a `const` `{krate}::{table}`, checked at \
          compile time against `{struct_name}`.\n\n\
          ```ignore\n#[derive({derive_name})]\n#[{attribute_name}(op, op = path::to::function, member = value, mandatory)]\n\
@@ -59,13 +61,13 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
          A bare op name means `Self::name`; `op = path` names any function; members take \
          the value kind the schema gives them; `mandatory` requires the table alone to \
          provide every mandatory op. Ops not named are `None`."
-    ));
-    let attribute_doc = doc_attrs(&format!(
+    );
+    let attribute_doc = format!(
         "On an inherent impl block: every function of the block is an op of `{struct_name}`, \
          and the block's type gets the same `{krate}::{provide}` impl \
          `#[derive({derive_name})]` makes. The attribute takes members and `mandatory` \
          like `#[{attribute_name}(...)]`."
-    ));
+    );
     quote! {
         #spec_doc
         pub(crate) const #spec: crate::table::TableSpec = crate::table::TableSpec {
@@ -80,19 +82,6 @@ pub(super) fn emit(schema: &Schema) -> TokenStream {
             obj_sizes: &[#(#sizes)*],
         };
 
-        #derive_doc
-        #[proc_macro_derive(#derive, attributes(#attribute))]
-        pub fn #derive_fn(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-            crate::expand::derive(input.into(), &#spec).into()
-        }
-
-        #attribute_doc
-        #[proc_macro_attribute]
-        pub fn #attribute(
-            args: proc_macro::TokenStream,
-            item: proc_macro::TokenStream,
-        ) -> proc_macro::TokenStream {
-            crate::expand::attribute(args.into(), item.into(), &#spec).into()
-        }
+        entry_points!(#spec, #derive, #attribute, #derive_fn, #derive_doc, #attribute_doc);
     }
 }

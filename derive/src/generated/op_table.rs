@@ -728,24 +728,8 @@ pub(crate) const IB_DEVICE_OPS: crate::table::TableSpec = crate::table::TableSpe
         },
     ],
 };
-/// Implements `ibops::ProvideOps` with a `const` `ibops::IbDeviceOps`, checked at compile time against `ib_device_ops`.
-///
-/// ```ignore
-/// #[derive(DeviceOps)]
-/// #[device_ops(op, op = path::to::function, member = value, mandatory)]
-/// struct MyOps;
-/// ```
-///
-/// A bare op name means `Self::name`; `op = path` names any function; members take the value kind the schema gives them; `mandatory` requires the table alone to provide every mandatory op. Ops not named are `None`.
-#[proc_macro_derive(DeviceOps, attributes(device_ops))]
-pub fn derive_device_ops(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    crate::expand::derive(input.into(), &IB_DEVICE_OPS).into()
-}
-/// On an inherent impl block: every function of the block is an op of `ib_device_ops`, and the block's type gets the same `ibops::ProvideOps` impl `#[derive(DeviceOps)]` makes. The attribute takes members and `mandatory` like `#[device_ops(...)]`.
-#[proc_macro_attribute]
-pub fn device_ops(
-    args: proc_macro::TokenStream,
-    item: proc_macro::TokenStream,
-) -> proc_macro::TokenStream {
-    crate::expand::attribute(args.into(), item.into(), &IB_DEVICE_OPS).into()
-}
+entry_points!(
+    IB_DEVICE_OPS, DeviceOps, device_ops, derive_device_ops,
+    "Implements `ibops::ProvideOps` with a `const` `ibops::IbDeviceOps`, checked at compile time against `ib_device_ops`.\n\n```ignore\n#[derive(DeviceOps)]\n#[device_ops(op, op = path::to::function, member = value, mandatory)]\nstruct MyOps;\n```\n\nA bare op name means `Self::name`; `op = path` names any function; members take the value kind the schema gives them; `mandatory` requires the table alone to provide every mandatory op. Ops not named are `None`.",
+    "On an inherent impl block: every function of the block is an op of `ib_device_ops`, and the block's type gets the same `ibops::ProvideOps` impl `#[derive(DeviceOps)]` makes. The attribute takes members and `mandatory` like `#[device_ops(...)]`."
+);

@@ -479,24 +479,8 @@ pub(crate) const VERBS_CONTEXT_OPS: crate::table::TableSpec = crate::table::Tabl
     members: &[],
     obj_sizes: &[],
 };
-/// Implements `ibops_uverbs::ProvideVerbsOps` with a `const` `ibops_uverbs::VerbsContextOps`, checked at compile time against `verbs_context_ops`.
-///
-/// ```ignore
-/// #[derive(VerbsContextOps)]
-/// #[verbs_ops(op, op = path::to::function, member = value, mandatory)]
-/// struct MyOps;
-/// ```
-///
-/// A bare op name means `Self::name`; `op = path` names any function; members take the value kind the schema gives them; `mandatory` requires the table alone to provide every mandatory op. Ops not named are `None`.
-#[proc_macro_derive(VerbsContextOps, attributes(verbs_ops))]
-pub fn derive_verbs_ops(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    crate::expand::derive(input.into(), &VERBS_CONTEXT_OPS).into()
-}
-/// On an inherent impl block: every function of the block is an op of `verbs_context_ops`, and the block's type gets the same `ibops_uverbs::ProvideVerbsOps` impl `#[derive(VerbsContextOps)]` makes. The attribute takes members and `mandatory` like `#[verbs_ops(...)]`.
-#[proc_macro_attribute]
-pub fn verbs_ops(
-    args: proc_macro::TokenStream,
-    item: proc_macro::TokenStream,
-) -> proc_macro::TokenStream {
-    crate::expand::attribute(args.into(), item.into(), &VERBS_CONTEXT_OPS).into()
-}
+entry_points!(
+    VERBS_CONTEXT_OPS, VerbsContextOps, verbs_ops, derive_verbs_ops,
+    "Implements `ibops_uverbs::ProvideVerbsOps` with a `const` `ibops_uverbs::VerbsContextOps`, checked at compile time against `verbs_context_ops`.\n\n```ignore\n#[derive(VerbsContextOps)]\n#[verbs_ops(op, op = path::to::function, member = value, mandatory)]\nstruct MyOps;\n```\n\nA bare op name means `Self::name`; `op = path` names any function; members take the value kind the schema gives them; `mandatory` requires the table alone to provide every mandatory op. Ops not named are `None`.",
+    "On an inherent impl block: every function of the block is an op of `verbs_context_ops`, and the block's type gets the same `ibops_uverbs::ProvideVerbsOps` impl `#[derive(VerbsContextOps)]` makes. The attribute takes members and `mandatory` like `#[verbs_ops(...)]`."
+);

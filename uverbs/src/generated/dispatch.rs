@@ -2,10 +2,10 @@
 // Do not edit by hand: edit schemas/verbs_context_ops.toml and run the command again.
 
 //! Dispatch: calling an op through the table.
-use super::op_id::VerbsOpId;
-use super::ops_struct::VerbsContextOps;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use super::op_id::VerbsOpId;
+use super::ops_struct::VerbsContextOps;
 impl VerbsContextOps {
     /// Calls the provider's `advise_mr`.
     ///
@@ -57,7 +57,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::AllocDmah)` when the table has no `alloc_dmah`; otherwise whatever the provider returns.
     #[inline]
-    pub fn alloc_dmah(&self, context: &Ucontext, attr: &DmahAttr) -> Result<Dmah, Error> {
+    pub fn alloc_dmah(
+        &self,
+        context: &Ucontext,
+        attr: &DmahAttr,
+    ) -> Result<Dmah, Error> {
         match self.alloc_dmah {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
@@ -104,7 +108,9 @@ impl VerbsContextOps {
         match self.alloc_parent_domain {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocParentDomain))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::AllocParentDomain),
+                )
             }
         }
     }
@@ -168,7 +174,9 @@ impl VerbsContextOps {
         match self.attach_counters_point_flow {
             ::core::option::Option::Some(f) => f(counters, attr, flow),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AttachCountersPointFlow))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::AttachCountersPointFlow),
+                )
             }
         }
     }
@@ -253,7 +261,9 @@ impl VerbsContextOps {
         match self.create_comp_cntr {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::CreateCompCntr),
+                )
             }
         }
     }
@@ -266,7 +276,9 @@ impl VerbsContextOps {
         match self.create_counters {
             ::core::option::Option::Some(f) => f(context),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateCounters))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::CreateCounters),
+                )
             }
         }
     }
@@ -294,7 +306,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::CreateCqEx)` when the table has no `create_cq_ex`; otherwise whatever the provider returns.
     #[inline]
-    pub fn create_cq_ex(&self, context: &Ucontext, attr: &CqInitAttr) -> Result<Cq, Error> {
+    pub fn create_cq_ex(
+        &self,
+        context: &Ucontext,
+        attr: &CqInitAttr,
+    ) -> Result<Cq, Error> {
         match self.create_cq_ex {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
@@ -328,7 +344,9 @@ impl VerbsContextOps {
         match self.create_flow_action_esp {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateFlowActionEsp))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::CreateFlowActionEsp),
+                )
             }
         }
     }
@@ -350,7 +368,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::CreateQpEx)` when the table has no `create_qp_ex`; otherwise whatever the provider returns.
     #[inline]
-    pub fn create_qp_ex(&self, context: &Ucontext, attr: &QpInitAttr) -> Result<Qp, Error> {
+    pub fn create_qp_ex(
+        &self,
+        context: &Ucontext,
+        attr: &QpInitAttr,
+    ) -> Result<Qp, Error> {
         match self.create_qp_ex {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
@@ -371,7 +393,9 @@ impl VerbsContextOps {
         match self.create_rwq_ind_table {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateRwqIndTable))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::CreateRwqIndTable),
+                )
             }
         }
     }
@@ -393,7 +417,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::CreateSrqEx)` when the table has no `create_srq_ex`; otherwise whatever the provider returns.
     #[inline]
-    pub fn create_srq_ex(&self, context: &Ucontext, attr: &SrqInitAttr) -> Result<Srq, Error> {
+    pub fn create_srq_ex(
+        &self,
+        context: &Ucontext,
+        attr: &SrqInitAttr,
+    ) -> Result<Srq, Error> {
         match self.create_srq_ex {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
@@ -501,7 +529,9 @@ impl VerbsContextOps {
         match self.destroy_comp_cntr {
             ::core::option::Option::Some(f) => f(cntr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::DestroyCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::DestroyCompCntr),
+                )
             }
         }
     }
@@ -514,7 +544,9 @@ impl VerbsContextOps {
         match self.destroy_counters {
             ::core::option::Option::Some(f) => f(counters),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::DestroyCounters))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::DestroyCounters),
+                )
             }
         }
     }
@@ -553,7 +585,9 @@ impl VerbsContextOps {
         match self.destroy_flow_action {
             ::core::option::Option::Some(f) => f(action),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::DestroyFlowAction))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::DestroyFlowAction),
+                )
             }
         }
     }
@@ -579,7 +613,9 @@ impl VerbsContextOps {
         match self.destroy_rwq_ind_table {
             ::core::option::Option::Some(f) => f(table),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::DestroyRwqIndTable))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::DestroyRwqIndTable),
+                )
             }
         }
     }
@@ -631,7 +667,9 @@ impl VerbsContextOps {
         match self.dm_export_dmabuf_fd {
             ::core::option::Option::Some(f) => f(dm),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::DmExportDmabufFd))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::DmExportDmabufFd),
+                )
             }
         }
     }
@@ -754,7 +792,9 @@ impl VerbsContextOps {
         match self.inc_err_comp_cntr {
             ::core::option::Option::Some(f) => f(cntr, amount),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::IncErrCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::IncErrCompCntr),
+                )
             }
         }
     }
@@ -776,11 +816,17 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::ModifyFlowActionEsp)` when the table has no `modify_flow_action_esp`; otherwise whatever the provider returns.
     #[inline]
-    pub fn modify_flow_action_esp(&self, action: &FlowAction, attr: &EspAttr) -> Result<(), Error> {
+    pub fn modify_flow_action_esp(
+        &self,
+        action: &FlowAction,
+        attr: &EspAttr,
+    ) -> Result<(), Error> {
         match self.modify_flow_action_esp {
             ::core::option::Option::Some(f) => f(action, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifyFlowActionEsp))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::ModifyFlowActionEsp),
+                )
             }
         }
     }
@@ -789,7 +835,12 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::ModifyQp)` when the table has no `modify_qp`; otherwise whatever the provider returns.
     #[inline]
-    pub fn modify_qp(&self, qp: &Qp, attr: &QpAttr, mask: QpAttrMask) -> Result<(), Error> {
+    pub fn modify_qp(
+        &self,
+        qp: &Qp,
+        attr: &QpAttr,
+        mask: QpAttrMask,
+    ) -> Result<(), Error> {
         match self.modify_qp {
             ::core::option::Option::Some(f) => f(qp, attr, mask),
             ::core::option::Option::None => {
@@ -802,11 +853,17 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::ModifyQpRateLimit)` when the table has no `modify_qp_rate_limit`; otherwise whatever the provider returns.
     #[inline]
-    pub fn modify_qp_rate_limit(&self, qp: &Qp, attr: &QpRateLimitAttr) -> Result<(), Error> {
+    pub fn modify_qp_rate_limit(
+        &self,
+        qp: &Qp,
+        attr: &QpRateLimitAttr,
+    ) -> Result<(), Error> {
         match self.modify_qp_rate_limit {
             ::core::option::Option::Some(f) => f(qp, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifyQpRateLimit))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::ModifyQpRateLimit),
+                )
             }
         }
     }
@@ -815,7 +872,12 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::ModifySrq)` when the table has no `modify_srq`; otherwise whatever the provider returns.
     #[inline]
-    pub fn modify_srq(&self, srq: &Srq, attr: &SrqAttr, mask: SrqAttrMask) -> Result<(), Error> {
+    pub fn modify_srq(
+        &self,
+        srq: &Srq,
+        attr: &SrqAttr,
+        mask: SrqAttrMask,
+    ) -> Result<(), Error> {
         match self.modify_srq {
             ::core::option::Option::Some(f) => f(srq, attr, mask),
             ::core::option::Option::None => {
@@ -854,7 +916,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::OpenXrcd)` when the table has no `open_xrcd`; otherwise whatever the provider returns.
     #[inline]
-    pub fn open_xrcd(&self, context: &Ucontext, attr: &XrcdInitAttr) -> Result<Xrcd, Error> {
+    pub fn open_xrcd(
+        &self,
+        context: &Ucontext,
+        attr: &XrcdInitAttr,
+    ) -> Result<Xrcd, Error> {
         match self.open_xrcd {
             ::core::option::Option::Some(f) => f(context, attr),
             ::core::option::Option::None => {
@@ -941,7 +1007,9 @@ impl VerbsContextOps {
         match self.qp_attach_comp_cntr {
             ::core::option::Option::Some(f) => f(qp, cntr, attr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QpAttachCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QpAttachCompCntr),
+                )
             }
         }
     }
@@ -950,11 +1018,16 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::QueryCompCntrCaps)` when the table has no `query_comp_cntr_caps`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_comp_cntr_caps(&self, context: &Ucontext) -> Result<CompCntrCaps, Error> {
+    pub fn query_comp_cntr_caps(
+        &self,
+        context: &Ucontext,
+    ) -> Result<CompCntrCaps, Error> {
         match self.query_comp_cntr_caps {
             ::core::option::Option::Some(f) => f(context),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryCompCntrCaps))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QueryCompCntrCaps),
+                )
             }
         }
     }
@@ -967,7 +1040,9 @@ impl VerbsContextOps {
         match self.query_device_ex {
             ::core::option::Option::Some(f) => f(context),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryDeviceEx))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QueryDeviceEx),
+                )
             }
         }
     }
@@ -989,7 +1064,11 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::QueryPort)` when the table has no `query_port`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_port(&self, context: &Ucontext, port_num: u8) -> Result<PortAttr, Error> {
+    pub fn query_port(
+        &self,
+        context: &Ucontext,
+        port_num: u8,
+    ) -> Result<PortAttr, Error> {
         match self.query_port {
             ::core::option::Option::Some(f) => f(context, port_num),
             ::core::option::Option::None => {
@@ -1002,11 +1081,17 @@ impl VerbsContextOps {
     /// # Errors
     /// `Error::NotSupported(VerbsOpId::QueryPortSpeed)` when the table has no `query_port_speed`; otherwise whatever the provider returns.
     #[inline]
-    pub fn query_port_speed(&self, context: &Ucontext, port_num: u32) -> Result<u64, Error> {
+    pub fn query_port_speed(
+        &self,
+        context: &Ucontext,
+        port_num: u32,
+    ) -> Result<u64, Error> {
         match self.query_port_speed {
             ::core::option::Option::Some(f) => f(context, port_num),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryPortSpeed))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QueryPortSpeed),
+                )
             }
         }
     }
@@ -1035,9 +1120,13 @@ impl VerbsContextOps {
         flags: u32,
     ) -> ::core::result::Result<u32, Error> {
         match self.query_qp_data_in_order {
-            ::core::option::Option::Some(f) => ::core::result::Result::Ok(f(qp, op, flags)),
+            ::core::option::Option::Some(f) => {
+                ::core::result::Result::Ok(f(qp, op, flags))
+            }
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryQpDataInOrder))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QueryQpDataInOrder),
+                )
             }
         }
     }
@@ -1050,7 +1139,9 @@ impl VerbsContextOps {
         match self.query_rt_values {
             ::core::option::Option::Some(f) => f(context),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryRtValues))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::QueryRtValues),
+                )
             }
         }
     }
@@ -1107,7 +1198,9 @@ impl VerbsContextOps {
         match self.read_err_comp_cntr {
             ::core::option::Option::Some(f) => f(cntr),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ReadErrCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::ReadErrCompCntr),
+                )
             }
         }
     }
@@ -1267,7 +1360,9 @@ impl VerbsContextOps {
         match self.set_err_comp_cntr {
             ::core::option::Option::Some(f) => f(cntr, value),
             ::core::option::Option::None => {
-                ::core::result::Result::Err(Error::NotSupported(VerbsOpId::SetErrCompCntr))
+                ::core::result::Result::Err(
+                    Error::NotSupported(VerbsOpId::SetErrCompCntr),
+                )
             }
         }
     }

@@ -2,10 +2,10 @@
 // Do not edit by hand: edit schemas/verbs_context_ops.toml and run the command again.
 
 //! The dummy table.
-use super::op_id::VerbsOpId;
-use super::ops_struct::VerbsContextOps;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use super::op_id::VerbsOpId;
+use super::ops_struct::VerbsContextOps;
 impl VerbsContextOps {
     /// Every op set to its dummy, which answers as no provider gave it: `Error::NotSupported(VerbsOpId::..)`, nothing, or the result type's default. A context starts from it and merges its provider's tables over it.
     pub const DUMMY: VerbsContextOps = VerbsContextOps {
@@ -32,10 +32,14 @@ impl VerbsContextOps {
         create_cq: ::core::option::Option::Some(dummies::create_cq),
         create_cq_ex: ::core::option::Option::Some(dummies::create_cq_ex),
         create_flow: ::core::option::Option::Some(dummies::create_flow),
-        create_flow_action_esp: ::core::option::Option::Some(dummies::create_flow_action_esp),
+        create_flow_action_esp: ::core::option::Option::Some(
+            dummies::create_flow_action_esp,
+        ),
         create_qp: ::core::option::Option::Some(dummies::create_qp),
         create_qp_ex: ::core::option::Option::Some(dummies::create_qp_ex),
-        create_rwq_ind_table: ::core::option::Option::Some(dummies::create_rwq_ind_table),
+        create_rwq_ind_table: ::core::option::Option::Some(
+            dummies::create_rwq_ind_table,
+        ),
         create_srq: ::core::option::Option::Some(dummies::create_srq),
         create_srq_ex: ::core::option::Option::Some(dummies::create_srq_ex),
         create_wq: ::core::option::Option::Some(dummies::create_wq),
@@ -51,7 +55,9 @@ impl VerbsContextOps {
         destroy_flow: ::core::option::Option::Some(dummies::destroy_flow),
         destroy_flow_action: ::core::option::Option::Some(dummies::destroy_flow_action),
         destroy_qp: ::core::option::Option::Some(dummies::destroy_qp),
-        destroy_rwq_ind_table: ::core::option::Option::Some(dummies::destroy_rwq_ind_table),
+        destroy_rwq_ind_table: ::core::option::Option::Some(
+            dummies::destroy_rwq_ind_table,
+        ),
         destroy_srq: ::core::option::Option::Some(dummies::destroy_srq),
         destroy_wq: ::core::option::Option::Some(dummies::destroy_wq),
         detach_mcast: ::core::option::Option::Some(dummies::detach_mcast),
@@ -66,9 +72,13 @@ impl VerbsContextOps {
         inc_comp_cntr: ::core::option::Option::Some(dummies::inc_comp_cntr),
         inc_err_comp_cntr: ::core::option::Option::Some(dummies::inc_err_comp_cntr),
         modify_cq: ::core::option::Option::Some(dummies::modify_cq),
-        modify_flow_action_esp: ::core::option::Option::Some(dummies::modify_flow_action_esp),
+        modify_flow_action_esp: ::core::option::Option::Some(
+            dummies::modify_flow_action_esp,
+        ),
         modify_qp: ::core::option::Option::Some(dummies::modify_qp),
-        modify_qp_rate_limit: ::core::option::Option::Some(dummies::modify_qp_rate_limit),
+        modify_qp_rate_limit: ::core::option::Option::Some(
+            dummies::modify_qp_rate_limit,
+        ),
         modify_srq: ::core::option::Option::Some(dummies::modify_srq),
         modify_wq: ::core::option::Option::Some(dummies::modify_wq),
         open_qp: ::core::option::Option::Some(dummies::open_qp),
@@ -79,13 +89,17 @@ impl VerbsContextOps {
         post_srq_ops: ::core::option::Option::Some(dummies::post_srq_ops),
         post_srq_recv: ::core::option::Option::Some(dummies::post_srq_recv),
         qp_attach_comp_cntr: ::core::option::Option::Some(dummies::qp_attach_comp_cntr),
-        query_comp_cntr_caps: ::core::option::Option::Some(dummies::query_comp_cntr_caps),
+        query_comp_cntr_caps: ::core::option::Option::Some(
+            dummies::query_comp_cntr_caps,
+        ),
         query_device_ex: ::core::option::Option::Some(dummies::query_device_ex),
         query_ece: ::core::option::Option::Some(dummies::query_ece),
         query_port: ::core::option::Option::Some(dummies::query_port),
         query_port_speed: ::core::option::Option::Some(dummies::query_port_speed),
         query_qp: ::core::option::Option::Some(dummies::query_qp),
-        query_qp_data_in_order: ::core::option::Option::Some(dummies::query_qp_data_in_order),
+        query_qp_data_in_order: ::core::option::Option::Some(
+            dummies::query_qp_data_in_order,
+        ),
         query_rt_values: ::core::option::Option::Some(dummies::query_rt_values),
         query_srq: ::core::option::Option::Some(dummies::query_srq),
         read_comp_cntr: ::core::option::Option::Some(dummies::read_comp_cntr),
@@ -124,11 +138,17 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocBuf))
     }
     /// The dummy `alloc_dm`.
-    pub(super) fn alloc_dm(_context: &Ucontext, _attr: &DmAllocAttr) -> Result<Dm, Error> {
+    pub(super) fn alloc_dm(
+        _context: &Ucontext,
+        _attr: &DmAllocAttr,
+    ) -> Result<Dm, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocDm))
     }
     /// The dummy `alloc_dmah`.
-    pub(super) fn alloc_dmah(_context: &Ucontext, _attr: &DmahAttr) -> Result<Dmah, Error> {
+    pub(super) fn alloc_dmah(
+        _context: &Ucontext,
+        _attr: &DmahAttr,
+    ) -> Result<Dmah, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocDmah))
     }
     /// The dummy `alloc_mw`.
@@ -151,7 +171,10 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocPd))
     }
     /// The dummy `alloc_td`.
-    pub(super) fn alloc_td(_context: &Ucontext, _attr: &TdInitAttr) -> Result<Td, Error> {
+    pub(super) fn alloc_td(
+        _context: &Ucontext,
+        _attr: &TdInitAttr,
+    ) -> Result<Td, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AllocTd))
     }
     /// The dummy `async_event`.
@@ -162,7 +185,9 @@ mod dummies {
         _attr: &CounterAttachAttr,
         _flow: &Flow,
     ) -> Result<(), Error> {
-        ::core::result::Result::Err(Error::NotSupported(VerbsOpId::AttachCountersPointFlow))
+        ::core::result::Result::Err(
+            Error::NotSupported(VerbsOpId::AttachCountersPointFlow),
+        )
     }
     /// The dummy `attach_mcast`.
     pub(super) fn attach_mcast(_qp: &Qp, _gid: &Gid, _lid: u16) -> Result<(), Error> {
@@ -203,7 +228,10 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateCq))
     }
     /// The dummy `create_cq_ex`.
-    pub(super) fn create_cq_ex(_context: &Ucontext, _attr: &CqInitAttr) -> Result<Cq, Error> {
+    pub(super) fn create_cq_ex(
+        _context: &Ucontext,
+        _attr: &CqInitAttr,
+    ) -> Result<Cq, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateCqEx))
     }
     /// The dummy `create_flow`.
@@ -222,7 +250,10 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateQp))
     }
     /// The dummy `create_qp_ex`.
-    pub(super) fn create_qp_ex(_context: &Ucontext, _attr: &QpInitAttr) -> Result<Qp, Error> {
+    pub(super) fn create_qp_ex(
+        _context: &Ucontext,
+        _attr: &QpInitAttr,
+    ) -> Result<Qp, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateQpEx))
     }
     /// The dummy `create_rwq_ind_table`.
@@ -237,11 +268,17 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateSrq))
     }
     /// The dummy `create_srq_ex`.
-    pub(super) fn create_srq_ex(_context: &Ucontext, _attr: &SrqInitAttr) -> Result<Srq, Error> {
+    pub(super) fn create_srq_ex(
+        _context: &Ucontext,
+        _attr: &SrqInitAttr,
+    ) -> Result<Srq, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateSrqEx))
     }
     /// The dummy `create_wq`.
-    pub(super) fn create_wq(_context: &Ucontext, _attr: &WqInitAttr) -> Result<Wq, Error> {
+    pub(super) fn create_wq(
+        _context: &Ucontext,
+        _attr: &WqInitAttr,
+    ) -> Result<Wq, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::CreateWq))
     }
     /// The dummy `dealloc_dmah`.
@@ -341,7 +378,10 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::IncCompCntr))
     }
     /// The dummy `inc_err_comp_cntr`.
-    pub(super) fn inc_err_comp_cntr(_cntr: &CompCntr, _amount: u64) -> Result<(), Error> {
+    pub(super) fn inc_err_comp_cntr(
+        _cntr: &CompCntr,
+        _amount: u64,
+    ) -> Result<(), Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::IncErrCompCntr))
     }
     /// The dummy `modify_cq`.
@@ -356,15 +396,26 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifyFlowActionEsp))
     }
     /// The dummy `modify_qp`.
-    pub(super) fn modify_qp(_qp: &Qp, _attr: &QpAttr, _mask: QpAttrMask) -> Result<(), Error> {
+    pub(super) fn modify_qp(
+        _qp: &Qp,
+        _attr: &QpAttr,
+        _mask: QpAttrMask,
+    ) -> Result<(), Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifyQp))
     }
     /// The dummy `modify_qp_rate_limit`.
-    pub(super) fn modify_qp_rate_limit(_qp: &Qp, _attr: &QpRateLimitAttr) -> Result<(), Error> {
+    pub(super) fn modify_qp_rate_limit(
+        _qp: &Qp,
+        _attr: &QpRateLimitAttr,
+    ) -> Result<(), Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifyQpRateLimit))
     }
     /// The dummy `modify_srq`.
-    pub(super) fn modify_srq(_srq: &Srq, _attr: &SrqAttr, _mask: SrqAttrMask) -> Result<(), Error> {
+    pub(super) fn modify_srq(
+        _srq: &Srq,
+        _attr: &SrqAttr,
+        _mask: SrqAttrMask,
+    ) -> Result<(), Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::ModifySrq))
     }
     /// The dummy `modify_wq`.
@@ -376,7 +427,10 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::OpenQp))
     }
     /// The dummy `open_xrcd`.
-    pub(super) fn open_xrcd(_context: &Ucontext, _attr: &XrcdInitAttr) -> Result<Xrcd, Error> {
+    pub(super) fn open_xrcd(
+        _context: &Ucontext,
+        _attr: &XrcdInitAttr,
+    ) -> Result<Xrcd, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::OpenXrcd))
     }
     /// The dummy `poll_cq`.
@@ -408,7 +462,9 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QpAttachCompCntr))
     }
     /// The dummy `query_comp_cntr_caps`.
-    pub(super) fn query_comp_cntr_caps(_context: &Ucontext) -> Result<CompCntrCaps, Error> {
+    pub(super) fn query_comp_cntr_caps(
+        _context: &Ucontext,
+    ) -> Result<CompCntrCaps, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryCompCntrCaps))
     }
     /// The dummy `query_device_ex`.
@@ -420,11 +476,17 @@ mod dummies {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryEce))
     }
     /// The dummy `query_port`.
-    pub(super) fn query_port(_context: &Ucontext, _port_num: u8) -> Result<PortAttr, Error> {
+    pub(super) fn query_port(
+        _context: &Ucontext,
+        _port_num: u8,
+    ) -> Result<PortAttr, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryPort))
     }
     /// The dummy `query_port_speed`.
-    pub(super) fn query_port_speed(_context: &Ucontext, _port_num: u32) -> Result<u64, Error> {
+    pub(super) fn query_port_speed(
+        _context: &Ucontext,
+        _port_num: u32,
+    ) -> Result<u64, Error> {
         ::core::result::Result::Err(Error::NotSupported(VerbsOpId::QueryPortSpeed))
     }
     /// The dummy `query_qp`.

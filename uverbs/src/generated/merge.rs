@@ -2,10 +2,10 @@
 // Do not edit by hand: edit schemas/verbs_context_ops.toml and run the command again.
 
 //! Merging one ops table into another.
-use super::ops_struct::VerbsContextOps;
 use crate::ops::MergeConflict;
 #[allow(unused_imports)]
 use crate::prelude::*;
+use super::ops_struct::VerbsContextOps;
 impl VerbsContextOps {
     /// Merges `other` into this table.
     ///
@@ -16,14 +16,19 @@ impl VerbsContextOps {
     /// # Errors
     /// A member with the `conflict` policy set to two different
     /// non-empty values; the table is then left unchanged.
-    pub fn merge(&mut self, other: &VerbsContextOps) -> ::core::result::Result<(), MergeConflict> {
+    pub fn merge(
+        &mut self,
+        other: &VerbsContextOps,
+    ) -> ::core::result::Result<(), MergeConflict> {
         self.advise_mr = other.advise_mr.or(self.advise_mr);
         self.alloc_buf = other.alloc_buf.or(self.alloc_buf);
         self.alloc_dm = other.alloc_dm.or(self.alloc_dm);
         self.alloc_dmah = other.alloc_dmah.or(self.alloc_dmah);
         self.alloc_mw = other.alloc_mw.or(self.alloc_mw);
         self.alloc_null_mr = other.alloc_null_mr.or(self.alloc_null_mr);
-        self.alloc_parent_domain = other.alloc_parent_domain.or(self.alloc_parent_domain);
+        self.alloc_parent_domain = other
+            .alloc_parent_domain
+            .or(self.alloc_parent_domain);
         self.alloc_pd = other.alloc_pd.or(self.alloc_pd);
         self.alloc_td = other.alloc_td.or(self.alloc_td);
         self.async_event = other.async_event.or(self.async_event);
@@ -40,10 +45,14 @@ impl VerbsContextOps {
         self.create_cq = other.create_cq.or(self.create_cq);
         self.create_cq_ex = other.create_cq_ex.or(self.create_cq_ex);
         self.create_flow = other.create_flow.or(self.create_flow);
-        self.create_flow_action_esp = other.create_flow_action_esp.or(self.create_flow_action_esp);
+        self.create_flow_action_esp = other
+            .create_flow_action_esp
+            .or(self.create_flow_action_esp);
         self.create_qp = other.create_qp.or(self.create_qp);
         self.create_qp_ex = other.create_qp_ex.or(self.create_qp_ex);
-        self.create_rwq_ind_table = other.create_rwq_ind_table.or(self.create_rwq_ind_table);
+        self.create_rwq_ind_table = other
+            .create_rwq_ind_table
+            .or(self.create_rwq_ind_table);
         self.create_srq = other.create_srq.or(self.create_srq);
         self.create_srq_ex = other.create_srq_ex.or(self.create_srq_ex);
         self.create_wq = other.create_wq.or(self.create_wq);
@@ -57,13 +66,19 @@ impl VerbsContextOps {
         self.destroy_counters = other.destroy_counters.or(self.destroy_counters);
         self.destroy_cq = other.destroy_cq.or(self.destroy_cq);
         self.destroy_flow = other.destroy_flow.or(self.destroy_flow);
-        self.destroy_flow_action = other.destroy_flow_action.or(self.destroy_flow_action);
+        self.destroy_flow_action = other
+            .destroy_flow_action
+            .or(self.destroy_flow_action);
         self.destroy_qp = other.destroy_qp.or(self.destroy_qp);
-        self.destroy_rwq_ind_table = other.destroy_rwq_ind_table.or(self.destroy_rwq_ind_table);
+        self.destroy_rwq_ind_table = other
+            .destroy_rwq_ind_table
+            .or(self.destroy_rwq_ind_table);
         self.destroy_srq = other.destroy_srq.or(self.destroy_srq);
         self.destroy_wq = other.destroy_wq.or(self.destroy_wq);
         self.detach_mcast = other.detach_mcast.or(self.detach_mcast);
-        self.dm_export_dmabuf_fd = other.dm_export_dmabuf_fd.or(self.dm_export_dmabuf_fd);
+        self.dm_export_dmabuf_fd = other
+            .dm_export_dmabuf_fd
+            .or(self.dm_export_dmabuf_fd);
         self.free_buf = other.free_buf.or(self.free_buf);
         self.free_context = other.free_context.or(self.free_context);
         self.free_dm = other.free_dm.or(self.free_dm);
@@ -74,9 +89,13 @@ impl VerbsContextOps {
         self.inc_comp_cntr = other.inc_comp_cntr.or(self.inc_comp_cntr);
         self.inc_err_comp_cntr = other.inc_err_comp_cntr.or(self.inc_err_comp_cntr);
         self.modify_cq = other.modify_cq.or(self.modify_cq);
-        self.modify_flow_action_esp = other.modify_flow_action_esp.or(self.modify_flow_action_esp);
+        self.modify_flow_action_esp = other
+            .modify_flow_action_esp
+            .or(self.modify_flow_action_esp);
         self.modify_qp = other.modify_qp.or(self.modify_qp);
-        self.modify_qp_rate_limit = other.modify_qp_rate_limit.or(self.modify_qp_rate_limit);
+        self.modify_qp_rate_limit = other
+            .modify_qp_rate_limit
+            .or(self.modify_qp_rate_limit);
         self.modify_srq = other.modify_srq.or(self.modify_srq);
         self.modify_wq = other.modify_wq.or(self.modify_wq);
         self.open_qp = other.open_qp.or(self.open_qp);
@@ -86,14 +105,20 @@ impl VerbsContextOps {
         self.post_send = other.post_send.or(self.post_send);
         self.post_srq_ops = other.post_srq_ops.or(self.post_srq_ops);
         self.post_srq_recv = other.post_srq_recv.or(self.post_srq_recv);
-        self.qp_attach_comp_cntr = other.qp_attach_comp_cntr.or(self.qp_attach_comp_cntr);
-        self.query_comp_cntr_caps = other.query_comp_cntr_caps.or(self.query_comp_cntr_caps);
+        self.qp_attach_comp_cntr = other
+            .qp_attach_comp_cntr
+            .or(self.qp_attach_comp_cntr);
+        self.query_comp_cntr_caps = other
+            .query_comp_cntr_caps
+            .or(self.query_comp_cntr_caps);
         self.query_device_ex = other.query_device_ex.or(self.query_device_ex);
         self.query_ece = other.query_ece.or(self.query_ece);
         self.query_port = other.query_port.or(self.query_port);
         self.query_port_speed = other.query_port_speed.or(self.query_port_speed);
         self.query_qp = other.query_qp.or(self.query_qp);
-        self.query_qp_data_in_order = other.query_qp_data_in_order.or(self.query_qp_data_in_order);
+        self.query_qp_data_in_order = other
+            .query_qp_data_in_order
+            .or(self.query_qp_data_in_order);
         self.query_rt_values = other.query_rt_values.or(self.query_rt_values);
         self.query_srq = other.query_srq.or(self.query_srq);
         self.read_comp_cntr = other.read_comp_cntr.or(self.read_comp_cntr);

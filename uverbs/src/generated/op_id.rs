@@ -2,8 +2,8 @@
 // Do not edit by hand: edit schemas/verbs_context_ops.toml and run the command again.
 
 //! Op identifiers and the introspection table.
-use super::ops_struct::VerbsContextOps;
 use crate::ops::OpInfo;
+use super::ops_struct::VerbsContextOps;
 /// Identifies one op of the table; `VerbsOpId::ALL` lists them in struct order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VerbsOpId {
@@ -1250,7 +1250,9 @@ impl VerbsContextOps {
             VerbsOpId::AllocPd => self.alloc_pd.is_some(),
             VerbsOpId::AllocTd => self.alloc_td.is_some(),
             VerbsOpId::AsyncEvent => self.async_event.is_some(),
-            VerbsOpId::AttachCountersPointFlow => self.attach_counters_point_flow.is_some(),
+            VerbsOpId::AttachCountersPointFlow => {
+                self.attach_counters_point_flow.is_some()
+            }
             VerbsOpId::AttachMcast => self.attach_mcast.is_some(),
             VerbsOpId::BindMw => self.bind_mw.is_some(),
             VerbsOpId::CloseXrcd => self.close_xrcd.is_some(),
@@ -1620,14 +1622,10 @@ impl VerbsContextOps {
     }
     /// The ops this table provides, in struct order.
     pub fn implemented(&self) -> impl Iterator<Item = VerbsOpId> + '_ {
-        VerbsOpId::ALL
-            .into_iter()
-            .filter(move |&op| self.is_set(op))
+        VerbsOpId::ALL.into_iter().filter(move |&op| self.is_set(op))
     }
     /// The mandatory ops this table lacks, in struct order.
     pub fn missing_mandatory(&self) -> impl Iterator<Item = VerbsOpId> + '_ {
-        VerbsOpId::MANDATORY
-            .into_iter()
-            .filter(move |&op| !self.is_set(op))
+        VerbsOpId::MANDATORY.into_iter().filter(move |&op| !self.is_set(op))
     }
 }

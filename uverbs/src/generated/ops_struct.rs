@@ -14,26 +14,37 @@ pub struct VerbsContextOps {
     ///
     /// Group `mr`.
     pub advise_mr: ::core::option::Option<
-        fn(pd: &Pd, advice: MrAdvice, flags: AdviseFlags, sg_list: &[Sge]) -> Result<(), Error>,
+        fn(
+            pd: &Pd,
+            advice: MrAdvice,
+            flags: AdviseFlags,
+            sg_list: &[Sge],
+        ) -> Result<(), Error>,
     >,
     /// Allocates a buffer of `size` bytes for `pd` that the provider may place where the device reaches it best; the default allocates page-aligned memory.
     ///
     /// Group `buf`.
-    pub alloc_buf: ::core::option::Option<fn(pd: &Pd, size: usize) -> Result<Buf, Error>>,
+    pub alloc_buf: ::core::option::Option<
+        fn(pd: &Pd, size: usize) -> Result<Buf, Error>,
+    >,
     /// Allocates device memory on the device of `context`, as `attr` describes.
     ///
     /// Group `dm`.
-    pub alloc_dm:
-        ::core::option::Option<fn(context: &Ucontext, attr: &DmAllocAttr) -> Result<Dm, Error>>,
+    pub alloc_dm: ::core::option::Option<
+        fn(context: &Ucontext, attr: &DmAllocAttr) -> Result<Dm, Error>,
+    >,
     /// Allocates a DMA handle (a CPU and TPH steering hint for the device's writes) on `context`.
     ///
     /// Group `dmah`.
-    pub alloc_dmah:
-        ::core::option::Option<fn(context: &Ucontext, attr: &DmahAttr) -> Result<Dmah, Error>>,
+    pub alloc_dmah: ::core::option::Option<
+        fn(context: &Ucontext, attr: &DmahAttr) -> Result<Dmah, Error>,
+    >,
     /// Allocates a memory window of type `mw_type` on `pd`.
     ///
     /// Group `mw`.
-    pub alloc_mw: ::core::option::Option<fn(pd: &Pd, mw_type: MwType) -> Result<Mw, Error>>,
+    pub alloc_mw: ::core::option::Option<
+        fn(pd: &Pd, mw_type: MwType) -> Result<Mw, Error>,
+    >,
     /// Allocates a memory region on `pd` whose writes are discarded and whose reads return zeros.
     ///
     /// Group `mr`.
@@ -51,26 +62,37 @@ pub struct VerbsContextOps {
     /// Allocates a thread domain: objects created in it are used by one thread, so the provider may drop its locks.
     ///
     /// Group `td`.
-    pub alloc_td:
-        ::core::option::Option<fn(context: &Ucontext, attr: &TdInitAttr) -> Result<Td, Error>>,
+    pub alloc_td: ::core::option::Option<
+        fn(context: &Ucontext, attr: &TdInitAttr) -> Result<Td, Error>,
+    >,
     /// Lets the provider act on an asynchronous event read from `context` before the application sees it.
     ///
     /// Group `context`.
-    pub async_event: ::core::option::Option<fn(context: &Ucontext, event: &AsyncEvent) -> ()>,
+    pub async_event: ::core::option::Option<
+        fn(context: &Ucontext, event: &AsyncEvent) -> (),
+    >,
     /// Attaches a counting point of `counters` to `flow`, as `attr` describes.
     ///
     /// Group `counters`.
     pub attach_counters_point_flow: ::core::option::Option<
-        fn(counters: &Counters, attr: &CounterAttachAttr, flow: &Flow) -> Result<(), Error>,
+        fn(
+            counters: &Counters,
+            attr: &CounterAttachAttr,
+            flow: &Flow,
+        ) -> Result<(), Error>,
     >,
     /// Attaches `qp` to the multicast group `gid` with local identifier `lid`.
     ///
     /// Group `mcast`.
-    pub attach_mcast: ::core::option::Option<fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>>,
+    pub attach_mcast: ::core::option::Option<
+        fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>,
+    >,
     /// Binds memory window `mw` to a region by posting a bind work request on `qp`.
     ///
     /// Group `mw`.
-    pub bind_mw: ::core::option::Option<fn(qp: &Qp, mw: &Mw, bind: &MwBind) -> Result<(), Error>>,
+    pub bind_mw: ::core::option::Option<
+        fn(qp: &Qp, mw: &Mw, bind: &MwBind) -> Result<(), Error>,
+    >,
     /// Closes the XRC domain `xrcd`.
     ///
     /// Group `xrcd`.
@@ -82,7 +104,9 @@ pub struct VerbsContextOps {
     /// Creates an address handle on `pd` for the destination `attr` describes.
     ///
     /// Group `ah`.
-    pub create_ah: ::core::option::Option<fn(pd: &Pd, attr: &AhAttr) -> Result<Ah, Error>>,
+    pub create_ah: ::core::option::Option<
+        fn(pd: &Pd, attr: &AhAttr) -> Result<Ah, Error>,
+    >,
     /// Creates a completion counter on `context`: a count of completions (and of completions with error) that work requests of attached QPs increment.
     ///
     /// Group `comp_cntr`.
@@ -92,7 +116,9 @@ pub struct VerbsContextOps {
     /// Creates a set of counters on `context`, to be attached to flows.
     ///
     /// Group `counters`.
-    pub create_counters: ::core::option::Option<fn(context: &Ucontext) -> Result<Counters, Error>>,
+    pub create_counters: ::core::option::Option<
+        fn(context: &Ucontext) -> Result<Counters, Error>,
+    >,
     /// Creates a completion queue of at least `cqe` entries, its events sent to `channel` and its interrupts to `comp_vector`.
     ///
     /// Group `cq`.
@@ -107,26 +133,33 @@ pub struct VerbsContextOps {
     /// Creates an extended completion queue, as `attr` describes (what each completion carries, flags).
     ///
     /// Group `cq`.
-    pub create_cq_ex:
-        ::core::option::Option<fn(context: &Ucontext, attr: &CqInitAttr) -> Result<Cq, Error>>,
+    pub create_cq_ex: ::core::option::Option<
+        fn(context: &Ucontext, attr: &CqInitAttr) -> Result<Cq, Error>,
+    >,
     /// Steers the packets `attr` matches to `qp`.
     ///
     /// Group `flow`.
-    pub create_flow: ::core::option::Option<fn(qp: &Qp, attr: &FlowAttr) -> Result<Flow, Error>>,
+    pub create_flow: ::core::option::Option<
+        fn(qp: &Qp, attr: &FlowAttr) -> Result<Flow, Error>,
+    >,
     /// Creates an IPsec ESP flow action (the keys and modes `attr` gives) for flows to use.
     ///
     /// Group `flow`.
-    pub create_flow_action_esp:
-        ::core::option::Option<fn(context: &Ucontext, attr: &EspAttr) -> Result<FlowAction, Error>>,
+    pub create_flow_action_esp: ::core::option::Option<
+        fn(context: &Ucontext, attr: &EspAttr) -> Result<FlowAction, Error>,
+    >,
     /// Creates a queue pair on `pd`, as `attr` describes.
     ///
     /// Group `qp`.
-    pub create_qp: ::core::option::Option<fn(pd: &Pd, attr: &QpInitAttr) -> Result<Qp, Error>>,
+    pub create_qp: ::core::option::Option<
+        fn(pd: &Pd, attr: &QpInitAttr) -> Result<Qp, Error>,
+    >,
     /// Creates a queue pair on `context` with the extended attributes (XRC, RSS, send ops flags).
     ///
     /// Group `qp`.
-    pub create_qp_ex:
-        ::core::option::Option<fn(context: &Ucontext, attr: &QpInitAttr) -> Result<Qp, Error>>,
+    pub create_qp_ex: ::core::option::Option<
+        fn(context: &Ucontext, attr: &QpInitAttr) -> Result<Qp, Error>,
+    >,
     /// Creates a receive work queue indirection table over the work queues `attr` lists.
     ///
     /// Group `wq`.
@@ -136,17 +169,21 @@ pub struct VerbsContextOps {
     /// Creates a shared receive queue on `pd`.
     ///
     /// Group `srq`.
-    pub create_srq: ::core::option::Option<fn(pd: &Pd, attr: &SrqInitAttr) -> Result<Srq, Error>>,
+    pub create_srq: ::core::option::Option<
+        fn(pd: &Pd, attr: &SrqInitAttr) -> Result<Srq, Error>,
+    >,
     /// Creates a shared receive queue on `context` with the extended attributes (XRC or tag-matching SRQs).
     ///
     /// Group `srq`.
-    pub create_srq_ex:
-        ::core::option::Option<fn(context: &Ucontext, attr: &SrqInitAttr) -> Result<Srq, Error>>,
+    pub create_srq_ex: ::core::option::Option<
+        fn(context: &Ucontext, attr: &SrqInitAttr) -> Result<Srq, Error>,
+    >,
     /// Creates a receive work queue on `context`.
     ///
     /// Group `wq`.
-    pub create_wq:
-        ::core::option::Option<fn(context: &Ucontext, attr: &WqInitAttr) -> Result<Wq, Error>>,
+    pub create_wq: ::core::option::Option<
+        fn(context: &Ucontext, attr: &WqInitAttr) -> Result<Wq, Error>,
+    >,
     /// Frees the DMA handle `dmah`.
     ///
     /// Group `dmah`.
@@ -174,11 +211,15 @@ pub struct VerbsContextOps {
     /// Destroys the completion counter `cntr`.
     ///
     /// Group `comp_cntr`.
-    pub destroy_comp_cntr: ::core::option::Option<fn(cntr: &CompCntr) -> Result<(), Error>>,
+    pub destroy_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr) -> Result<(), Error>,
+    >,
     /// Destroys the counters `counters`.
     ///
     /// Group `counters`.
-    pub destroy_counters: ::core::option::Option<fn(counters: &Counters) -> Result<(), Error>>,
+    pub destroy_counters: ::core::option::Option<
+        fn(counters: &Counters) -> Result<(), Error>,
+    >,
     /// Destroys the completion queue `cq`.
     ///
     /// Group `cq`.
@@ -190,7 +231,9 @@ pub struct VerbsContextOps {
     /// Destroys the flow action `action`.
     ///
     /// Group `flow`.
-    pub destroy_flow_action: ::core::option::Option<fn(action: &FlowAction) -> Result<(), Error>>,
+    pub destroy_flow_action: ::core::option::Option<
+        fn(action: &FlowAction) -> Result<(), Error>,
+    >,
     /// Destroys the queue pair `qp`.
     ///
     /// Group `qp`.
@@ -198,7 +241,9 @@ pub struct VerbsContextOps {
     /// Destroys the indirection table `table`.
     ///
     /// Group `wq`.
-    pub destroy_rwq_ind_table: ::core::option::Option<fn(table: &RwqIndTable) -> Result<(), Error>>,
+    pub destroy_rwq_ind_table: ::core::option::Option<
+        fn(table: &RwqIndTable) -> Result<(), Error>,
+    >,
     /// Destroys the shared receive queue `srq`.
     ///
     /// Group `srq`.
@@ -210,11 +255,15 @@ pub struct VerbsContextOps {
     /// Detaches `qp` from the multicast group `gid` with local identifier `lid`.
     ///
     /// Group `mcast`.
-    pub detach_mcast: ::core::option::Option<fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>>,
+    pub detach_mcast: ::core::option::Option<
+        fn(qp: &Qp, gid: &Gid, lid: u16) -> Result<(), Error>,
+    >,
     /// Exports the device memory `dm` as a dma-buf file descriptor.
     ///
     /// Group `dm`.
-    pub dm_export_dmabuf_fd: ::core::option::Option<fn(dm: &Dm) -> Result<DmabufFd, Error>>,
+    pub dm_export_dmabuf_fd: ::core::option::Option<
+        fn(dm: &Dm) -> Result<DmabufFd, Error>,
+    >,
     /// Frees a buffer `alloc_buf` returned.
     ///
     /// Group `buf`.
@@ -234,46 +283,57 @@ pub struct VerbsContextOps {
     /// Imports device memory another context shared, by its handle.
     ///
     /// Group `dm`.
-    pub import_dm:
-        ::core::option::Option<fn(context: &Ucontext, dm_handle: u32) -> Result<Dm, Error>>,
+    pub import_dm: ::core::option::Option<
+        fn(context: &Ucontext, dm_handle: u32) -> Result<Dm, Error>,
+    >,
     /// Imports a memory region another context shared on `pd`, by its handle.
     ///
     /// Group `mr`.
-    pub import_mr: ::core::option::Option<fn(pd: &Pd, mr_handle: u32) -> Result<Mr, Error>>,
+    pub import_mr: ::core::option::Option<
+        fn(pd: &Pd, mr_handle: u32) -> Result<Mr, Error>,
+    >,
     /// Imports a protection domain another context shared, by its handle.
     ///
     /// Group `pd`.
-    pub import_pd:
-        ::core::option::Option<fn(context: &Ucontext, pd_handle: u32) -> Result<Pd, Error>>,
+    pub import_pd: ::core::option::Option<
+        fn(context: &Ucontext, pd_handle: u32) -> Result<Pd, Error>,
+    >,
     /// Adds `amount` to the completion count of `cntr`.
     ///
     /// Group `comp_cntr`.
-    pub inc_comp_cntr:
-        ::core::option::Option<fn(cntr: &CompCntr, amount: u64) -> Result<(), Error>>,
+    pub inc_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr, amount: u64) -> Result<(), Error>,
+    >,
     /// Adds `amount` to the error completion count of `cntr`.
     ///
     /// Group `comp_cntr`.
-    pub inc_err_comp_cntr:
-        ::core::option::Option<fn(cntr: &CompCntr, amount: u64) -> Result<(), Error>>,
+    pub inc_err_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr, amount: u64) -> Result<(), Error>,
+    >,
     /// Changes the moderation of `cq`: how many completions, or how long, before an event.
     ///
     /// Group `cq`.
-    pub modify_cq: ::core::option::Option<fn(cq: &Cq, attr: &CqModeration) -> Result<(), Error>>,
+    pub modify_cq: ::core::option::Option<
+        fn(cq: &Cq, attr: &CqModeration) -> Result<(), Error>,
+    >,
     /// Changes the ESP flow action `action` (keys, replay window).
     ///
     /// Group `flow`.
-    pub modify_flow_action_esp:
-        ::core::option::Option<fn(action: &FlowAction, attr: &EspAttr) -> Result<(), Error>>,
+    pub modify_flow_action_esp: ::core::option::Option<
+        fn(action: &FlowAction, attr: &EspAttr) -> Result<(), Error>,
+    >,
     /// Changes the attributes of `qp` that `mask` selects, moving it through its states.
     ///
     /// Group `qp`.
-    pub modify_qp:
-        ::core::option::Option<fn(qp: &Qp, attr: &QpAttr, mask: QpAttrMask) -> Result<(), Error>>,
+    pub modify_qp: ::core::option::Option<
+        fn(qp: &Qp, attr: &QpAttr, mask: QpAttrMask) -> Result<(), Error>,
+    >,
     /// Limits the send rate of `qp`.
     ///
     /// Group `qp`.
-    pub modify_qp_rate_limit:
-        ::core::option::Option<fn(qp: &Qp, attr: &QpRateLimitAttr) -> Result<(), Error>>,
+    pub modify_qp_rate_limit: ::core::option::Option<
+        fn(qp: &Qp, attr: &QpRateLimitAttr) -> Result<(), Error>,
+    >,
     /// Changes the attributes of `srq` that `mask` selects (its size or its limit).
     ///
     /// Group `srq`.
@@ -283,38 +343,51 @@ pub struct VerbsContextOps {
     /// Changes the attributes of the work queue `wq` (its state).
     ///
     /// Group `wq`.
-    pub modify_wq: ::core::option::Option<fn(wq: &Wq, attr: &WqAttr) -> Result<(), Error>>,
+    pub modify_wq: ::core::option::Option<
+        fn(wq: &Wq, attr: &WqAttr) -> Result<(), Error>,
+    >,
     /// Opens an XRC target QP another process created, by its number and XRC domain.
     ///
     /// Group `xrcd`.
-    pub open_qp:
-        ::core::option::Option<fn(context: &Ucontext, attr: &QpOpenAttr) -> Result<Qp, Error>>,
+    pub open_qp: ::core::option::Option<
+        fn(context: &Ucontext, attr: &QpOpenAttr) -> Result<Qp, Error>,
+    >,
     /// Opens (or creates) an XRC domain, shared between processes through a file.
     ///
     /// Group `xrcd`.
-    pub open_xrcd:
-        ::core::option::Option<fn(context: &Ucontext, attr: &XrcdInitAttr) -> Result<Xrcd, Error>>,
+    pub open_xrcd: ::core::option::Option<
+        fn(context: &Ucontext, attr: &XrcdInitAttr) -> Result<Xrcd, Error>,
+    >,
     /// Moves up to `wc.len()` completions from `cq` into `wc` and returns how many it wrote.
     ///
     /// Group `datapath`.
-    pub poll_cq:
-        ::core::option::Option<fn(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error>>,
+    pub poll_cq: ::core::option::Option<
+        fn(cq: &Cq, wc: &mut [WorkCompletion]) -> Result<usize, Error>,
+    >,
     /// Posts receive work requests to the receive queue of `qp`; on failure the error carries the index of the first one not posted.
     ///
     /// Group `datapath`.
-    pub post_recv: ::core::option::Option<fn(qp: &Qp, wrs: &[RecvWr]) -> Result<(), Error>>,
+    pub post_recv: ::core::option::Option<
+        fn(qp: &Qp, wrs: &[RecvWr]) -> Result<(), Error>,
+    >,
     /// Posts work requests to the send queue of `qp`; on failure the error carries the index of the first one not posted.
     ///
     /// Group `datapath`.
-    pub post_send: ::core::option::Option<fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>>,
+    pub post_send: ::core::option::Option<
+        fn(qp: &Qp, wrs: &[SendWr]) -> Result<(), Error>,
+    >,
     /// Posts tag-matching operations (add or remove a tag) to the SRQ `srq`.
     ///
     /// Group `srq`.
-    pub post_srq_ops: ::core::option::Option<fn(srq: &Srq, ops: &[SrqOpsWr]) -> Result<(), Error>>,
+    pub post_srq_ops: ::core::option::Option<
+        fn(srq: &Srq, ops: &[SrqOpsWr]) -> Result<(), Error>,
+    >,
     /// Posts receive work requests to the shared receive queue `srq`.
     ///
     /// Group `datapath`.
-    pub post_srq_recv: ::core::option::Option<fn(srq: &Srq, wrs: &[RecvWr]) -> Result<(), Error>>,
+    pub post_srq_recv: ::core::option::Option<
+        fn(srq: &Srq, wrs: &[RecvWr]) -> Result<(), Error>,
+    >,
     /// Makes the completions of `qp` count in `cntr`, as `attr` selects.
     ///
     /// Group `comp_cntr`.
@@ -324,13 +397,15 @@ pub struct VerbsContextOps {
     /// Returns what completion counters the device of `context` supports.
     ///
     /// Group `comp_cntr`.
-    pub query_comp_cntr_caps:
-        ::core::option::Option<fn(context: &Ucontext) -> Result<CompCntrCaps, Error>>,
+    pub query_comp_cntr_caps: ::core::option::Option<
+        fn(context: &Ucontext) -> Result<CompCntrCaps, Error>,
+    >,
     /// Returns the device's attributes and capabilities.
     ///
     /// Group `context`.
-    pub query_device_ex:
-        ::core::option::Option<fn(context: &Ucontext) -> Result<DeviceAttr, Error>>,
+    pub query_device_ex: ::core::option::Option<
+        fn(context: &Ucontext) -> Result<DeviceAttr, Error>,
+    >,
     /// Returns the enhanced connection establishment options `qp` uses.
     ///
     /// Group `ece`.
@@ -338,27 +413,33 @@ pub struct VerbsContextOps {
     /// Returns the attributes and state of port `port_num`.
     ///
     /// Group `context`.
-    pub query_port:
-        ::core::option::Option<fn(context: &Ucontext, port_num: u8) -> Result<PortAttr, Error>>,
+    pub query_port: ::core::option::Option<
+        fn(context: &Ucontext, port_num: u8) -> Result<PortAttr, Error>,
+    >,
     /// Returns the effective data rate of port `port_num`.
     ///
     /// Group `context`.
-    pub query_port_speed:
-        ::core::option::Option<fn(context: &Ucontext, port_num: u32) -> Result<u64, Error>>,
+    pub query_port_speed: ::core::option::Option<
+        fn(context: &Ucontext, port_num: u32) -> Result<u64, Error>,
+    >,
     /// Returns the attributes of `qp` that `mask` selects, and its creation attributes.
     ///
     /// Group `qp`.
-    pub query_qp: ::core::option::Option<fn(qp: &Qp, mask: QpAttrMask) -> Result<QpQuery, Error>>,
+    pub query_qp: ::core::option::Option<
+        fn(qp: &Qp, mask: QpAttrMask) -> Result<QpQuery, Error>,
+    >,
     /// Returns which data of `op` work requests on `qp` the device writes in order (0: no guarantee).
     ///
     /// Group `qp`.
-    pub query_qp_data_in_order:
-        ::core::option::Option<fn(qp: &Qp, op: WrOpcode, flags: u32) -> u32>,
+    pub query_qp_data_in_order: ::core::option::Option<
+        fn(qp: &Qp, op: WrOpcode, flags: u32) -> u32,
+    >,
     /// Reads the device's real-time values (its clock).
     ///
     /// Group `context`.
-    pub query_rt_values:
-        ::core::option::Option<fn(context: &Ucontext) -> Result<ClockValues, Error>>,
+    pub query_rt_values: ::core::option::Option<
+        fn(context: &Ucontext) -> Result<ClockValues, Error>,
+    >,
     /// Returns the attributes of `srq`.
     ///
     /// Group `srq`.
@@ -366,7 +447,9 @@ pub struct VerbsContextOps {
     /// Reads the completion count of `cntr`.
     ///
     /// Group `comp_cntr`.
-    pub read_comp_cntr: ::core::option::Option<fn(cntr: &CompCntr) -> Result<u64, Error>>,
+    pub read_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr) -> Result<u64, Error>,
+    >,
     /// Reads `counters` into `values`, one value per counting point.
     ///
     /// Group `counters`.
@@ -376,7 +459,9 @@ pub struct VerbsContextOps {
     /// Reads the error completion count of `cntr`.
     ///
     /// Group `comp_cntr`.
-    pub read_err_comp_cntr: ::core::option::Option<fn(cntr: &CompCntr) -> Result<u64, Error>>,
+    pub read_err_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr) -> Result<u64, Error>,
+    >,
     /// Registers `length` bytes of device memory `dm` from `dm_offset` as a memory region of `pd`.
     ///
     /// Group `dm`.
@@ -417,12 +502,15 @@ pub struct VerbsContextOps {
     /// Registers a memory region as `attr` describes (address, dma-buf or buffer, with DMA handle); the default passes it to `reg_mr` or `reg_dmabuf_mr`.
     ///
     /// Group `mr`.
-    pub reg_mr_ex: ::core::option::Option<fn(pd: &Pd, attr: &MrInitAttr) -> Result<Mr, Error>>,
+    pub reg_mr_ex: ::core::option::Option<
+        fn(pd: &Pd, attr: &MrInitAttr) -> Result<Mr, Error>,
+    >,
     /// Arms `cq` to send an event for its next completion (only a solicited one if `solicited_only`).
     ///
     /// Group `datapath`.
-    pub req_notify_cq:
-        ::core::option::Option<fn(cq: &Cq, solicited_only: bool) -> Result<(), Error>>,
+    pub req_notify_cq: ::core::option::Option<
+        fn(cq: &Cq, solicited_only: bool) -> Result<(), Error>,
+    >,
     /// Changes the translation, protection domain or access of `mr`, as `flags` selects.
     ///
     /// Group `mr`.
@@ -443,7 +531,9 @@ pub struct VerbsContextOps {
     /// Sets the completion count of `cntr` to `value`.
     ///
     /// Group `comp_cntr`.
-    pub set_comp_cntr: ::core::option::Option<fn(cntr: &CompCntr, value: u64) -> Result<(), Error>>,
+    pub set_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr, value: u64) -> Result<(), Error>,
+    >,
     /// Sets the enhanced connection establishment options `qp` offers.
     ///
     /// Group `ece`.
@@ -451,8 +541,9 @@ pub struct VerbsContextOps {
     /// Sets the error completion count of `cntr` to `value`.
     ///
     /// Group `comp_cntr`.
-    pub set_err_comp_cntr:
-        ::core::option::Option<fn(cntr: &CompCntr, value: u64) -> Result<(), Error>>,
+    pub set_err_comp_cntr: ::core::option::Option<
+        fn(cntr: &CompCntr, value: u64) -> Result<(), Error>,
+    >,
     /// Forgets device memory `import_dm` imported, without freeing it.
     ///
     /// Group `dm`.
@@ -572,9 +663,10 @@ impl ::core::default::Default for VerbsContextOps {
 /// Every member (from the schema, none left out), the ops set, by name, and the object sizes declared.
 impl ::core::fmt::Debug for VerbsContextOps {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        let ops: ::std::vec::Vec<&str> = self.implemented().map(VerbsOpId::name).collect();
-        f.debug_struct("VerbsContextOps")
-            .field("implemented", &ops)
-            .finish()
+        let ops: ::std::vec::Vec<&str> = self
+            .implemented()
+            .map(VerbsOpId::name)
+            .collect();
+        f.debug_struct("VerbsContextOps").field("implemented", &ops).finish()
     }
 }

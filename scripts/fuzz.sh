@@ -27,7 +27,7 @@ seed schema ops.toml schemas/seed.toml schemas/verbs_context_ops.toml tests/fixt
 seed import_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main.c
 seed check_c tests/fixtures/linux-next/device.c tests/fixtures/rdma-core/dummy_ops.c
 seed coverage_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main.c tests/fixtures/rdma-core/providers/soft_b/main.c
-seed coverage_rust runtime/src/soft/ops.rs examples/provider/src/main.rs
+seed coverage_rust soft/src/ops.rs examples/provider/src/main.rs
 mkdir -p fuzz/corpus/c_decl fuzz/corpus/derive_attr
 if [ -z "$(ls -A fuzz/corpus/c_decl)" ]; then
     grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' |

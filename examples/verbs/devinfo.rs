@@ -23,8 +23,8 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use ibops::prelude::*;
-use ibops::soft::{Limits, SoftConfig};
 use ibops::{OPS, OpInfo};
+use ibops_soft::{Limits, SoftConfig};
 
 fn probe() -> Result<(), Error> {
     let registry = Registry::global();

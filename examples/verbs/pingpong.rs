@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, Command, value_parser};
 use ibops::prelude::*;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 /// How long a completion may take before the run is declared stuck.
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -137,7 +137,7 @@ fn calls(mut op: impl FnMut(usize) -> Result<usize, Error>) -> usize {
 }
 
 fn op_call(c: &mut Criterion) {
-    let device = ibops::soft::probe("bench0").expect("probe");
+    let device = ibops_soft::probe("bench0").expect("probe");
     let cq = device.create_cq(&CqInitAttr::new(16)).expect("cq");
     let ops = runtime_table();
     let c_table = CTable {

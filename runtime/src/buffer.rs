@@ -194,7 +194,7 @@ impl Buffer {
 /// for a buffer while it holds one. The caller releases the burst before
 /// it takes any other lock.
 #[derive(Default)]
-pub(crate) struct Dma<'a> {
+pub struct Dma<'a> {
     held: Held<'a>,
 }
 
@@ -220,7 +220,7 @@ enum Held<'a> {
 impl<'a> Dma<'a> {
     /// Unlocks what the burst holds.
     #[inline]
-    pub(crate) fn release(&mut self) {
+    pub fn release(&mut self) {
         if !matches!(self.held, Held::Nothing) {
             self.held = Held::Nothing;
         }
@@ -231,7 +231,7 @@ impl<'a> Dma<'a> {
     /// # Errors
     /// [`Error::InvalidArgument`] when a range is out of bounds.
     #[inline(always)]
-    pub(crate) fn copy(
+    pub fn copy(
         &mut self,
         src: &'a Buffer,
         src_offset: usize,
@@ -280,7 +280,7 @@ impl<'a> Dma<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the range is out of bounds.
-    pub(crate) fn write(&mut self, dst: &'a Buffer, offset: usize, data: &[u8]) -> Result<()> {
+    pub fn write(&mut self, dst: &'a Buffer, offset: usize, data: &[u8]) -> Result<()> {
         let range = dst.range(offset, data.len())?;
         self.writable(dst)[range].copy_from_slice(data);
         Ok(())
@@ -290,7 +290,7 @@ impl<'a> Dma<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the eight bytes are out of bounds.
-    pub(crate) fn update_u64(
+    pub fn update_u64(
         &mut self,
         buffer: &'a Buffer,
         offset: usize,

@@ -84,7 +84,7 @@ impl DeviceBuilder {
     ///
     /// ```
     /// use ibops::prelude::*;
-    /// use ibops::soft::SoftConfig;
+    /// use ibops_soft::SoftConfig;
     ///
     /// // Listed: found again by name.
     /// let registry = Registry::new();

@@ -13,15 +13,15 @@
 //! use std::sync::{Arc, Mutex};
 //! use ibops::AsyncEvent;
 //!
-//! let device = ibops::soft::probe("soft-events-doc")?;
+//! let device = ibops_soft::probe("soft-events-doc")?;
 //! let seen = Arc::new(Mutex::new(Vec::new()));
 //! let log = Arc::clone(&seen);
 //! let id = device.register_event_handler(move |event| {
 //!     log.lock().expect("log").push(*event);
 //! });
 //! // Pull the soft device's cable, then plug it back in.
-//! ibops::soft::set_port_active(&device, false)?;
-//! ibops::soft::set_port_active(&device, true)?;
+//! ibops_soft::set_port_active(&device, false)?;
+//! ibops_soft::set_port_active(&device, true)?;
 //! assert!(device.unregister_event_handler(id));
 //! assert_eq!(
 //!     *seen.lock().expect("log"),
@@ -232,6 +232,17 @@ impl EventSender {
     /// thread. Call it with none of the provider's locks held.
     pub fn dispatch(&self, event: &AsyncEvent) {
         self.handlers.dispatch(event);
+    }
+
+    /// Registers a handler among the device's, as
+    /// [`Device::register_event_handler`](crate::Device::register_event_handler)
+    /// does: for a provider's own tests of what it raises, before the
+    /// sender's device exists.
+    pub fn register_handler(
+        &self,
+        handler: impl Fn(&AsyncEvent) + Send + Sync + 'static,
+    ) -> EventHandlerId {
+        self.handlers.register(Arc::new(handler))
     }
 }
 

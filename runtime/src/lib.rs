@@ -6,7 +6,8 @@
 //! sizes), its merge with `SET_DEVICE_OP` semantics, device registration
 //! with the mandatory-op check, the generated dispatch layer (with per-op
 //! tracing and counters under the `trace` feature, see [`stats`]), the
-//! verbs API over it, and the reference provider [`soft`].
+//! verbs API over it, and the public doors a provider outside this crate
+//! needs: the reference provider, `ibops-soft`, is written on them alone.
 //!
 //! This page is the workspace's landing page (`cargo doc --workspace
 //! --no-deps`, then `target/doc/ibops/index.html`). The other crates:
@@ -14,7 +15,10 @@
 //! `#[derive(DeviceOps)]` and `#[device_ops]` macros re-exported here;
 //! [`ibops_codegen`](../ibops_codegen/index.html), the library behind the
 //! `ibops-codegen` command that generates this crate's tables from
-//! `ops.toml` and audits C against it. The repository's README.md has the
+//! `ops.toml` and audits C against it;
+//! [`ibops_soft`](../ibops_soft/index.html), the reference provider, a
+//! software RDMA device; [`ibops_uverbs`](../ibops_uverbs/index.html),
+//! rdma-core's userspace table. The repository's README.md has the
 //! commands, and CHANGELOG.md what changed.
 //!
 //! # Writing a provider
@@ -136,7 +140,6 @@ pub mod ops;
 pub mod private;
 pub mod registry;
 #[cfg(feature = "derive")]
-pub mod soft;
 pub mod stats;
 pub mod verbs;
 

@@ -18,7 +18,7 @@ use std::collections::{HashMap, VecDeque};
 use std::thread;
 
 use ibops::prelude::*;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 use proptest::prelude::*;
 
 /// QP slots; slots `2k` and `2k + 1` are connected to each other.

@@ -6,7 +6,7 @@
 //! enable it); `cargo test -p ibops --test trace` builds it without.
 
 use ibops::prelude::*;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 /// A small workload: a PD, a CQ, a poll, and an op the soft device lacks.
 fn workload(name: &str) -> Device {

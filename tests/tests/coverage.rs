@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ibops::soft::SoftConfig;
 use ibops_codegen::coverage::{Coverage, read_c};
 use ibops_codegen::coverage_of;
+use ibops_soft::SoftConfig;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -18,7 +18,7 @@ fn matrix() -> Coverage {
     let sources = [
         ("rxe", "tests/fixtures/drivers/rxe_verbs.c"),
         ("siw", "tests/fixtures/drivers/siw_main.c"),
-        ("soft", "runtime/src/soft/ops.rs"),
+        ("soft", "soft/src/ops.rs"),
     ]
     .map(|(name, path)| (name.to_owned(), root().join(path)));
     coverage_of(&root(), Path::new("ops.toml"), &sources).unwrap_or_else(|e| panic!("{e}"))

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use ibops::IbDeviceOps;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 #[test]
 fn the_tables_debug_shows_every_member_of_the_schema() {

@@ -3,7 +3,7 @@
 //! tables put in the device, so a change to them shows up in review.
 
 use ibops::OpId;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 fn table(config: &SoftConfig) -> String {
     let device = config.probe().unwrap_or_else(|e| panic!("{e}"));

@@ -1,6 +1,6 @@
 // Ops are frozen at registration: a registered `Device` has no `set_ops`.
 use ibops::prelude::*;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 fn main() {
     let device = SoftConfig::new("soft0").probe().expect("probe");

@@ -3,7 +3,7 @@
 //! provider gave, and provider tables overlay each other last-wins, as
 //! `verbs_set_ops()` merges them.
 
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 use ibops_uverbs::OPS;
 use ibops_uverbs::prelude::*;
 

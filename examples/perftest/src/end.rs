@@ -2,7 +2,7 @@
 //! other, each with its own CQs and one registered buffer.
 
 use ibops::prelude::*;
-use ibops::soft::SoftConfig;
+use ibops_soft::SoftConfig;
 
 /// Every right a peer may use.
 const ACCESS: AccessFlags = AccessFlags::LOCAL_WRITE

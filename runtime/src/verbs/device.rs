@@ -9,7 +9,7 @@ pub enum DriverId {
     /// Not set.
     #[default]
     Unknown,
-    /// The in-process software device `ibops::soft`.
+    /// The in-process software device `ibops_soft`.
     Soft,
     /// Mellanox ConnectX-4 and later.
     Mlx5,

@@ -55,7 +55,7 @@ pub enum WcStatus {
 impl WcStatus {
     /// Every status, in declaration order: `ALL[s as usize] == s` (what a
     /// completion stored as a byte decodes with).
-    pub(crate) const ALL: [WcStatus; 22] = [
+    pub const ALL: [WcStatus; 22] = [
         WcStatus::Success,
         WcStatus::LocLenErr,
         WcStatus::LocQpOpErr,
@@ -133,7 +133,7 @@ pub enum WcOpcode {
 
 impl WcOpcode {
     /// Every opcode, in declaration order: `ALL[o as usize] == o`.
-    pub(crate) const ALL: [WcOpcode; 8] = [
+    pub const ALL: [WcOpcode; 8] = [
         WcOpcode::Send,
         WcOpcode::RdmaWrite,
         WcOpcode::RdmaRead,

@@ -10,7 +10,7 @@ seconds=${1:-600}
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
-targets=(schema c_decl import_c check_c derive_attr coverage_c coverage_rust)
+targets=(schema c_decl import_c check_c derive_attr coverage_c coverage_rust roce_packet)
 # Run only the targets named after the seconds, if any.
 if [ $# -gt 1 ]; then targets=("${@:2}"); fi
 

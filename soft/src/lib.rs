@@ -90,6 +90,7 @@ mod qp;
 mod recv;
 mod requester;
 mod responder;
+pub mod roce;
 mod sync;
 mod timer;
 mod transitions;

@@ -5,20 +5,30 @@
 //! This is the format half of the RoCEv2 transport (issue 22): a packet is
 //! built from its headers ([`Packet::encode`]) and read back from bytes a
 //! peer sent ([`Packet::parse`]), which never trusts a length or an opcode
-//! it has not checked. The transport that sends these over a UDP socket
-//! is not written yet; the format is checked against someone else's
-//! decoder (`scripts/roce_check.py`: Wireshark's dissector through tshark,
-//! and scapy's ICRC) on the packets `examples/verbs/roce_pcap.rs` writes.
+//! it has not checked; a message is cut into packets at the path MTU
+//! ([`segments`]); PSNs wrap at 24 bits and a responder classifies each
+//! request's ([`check_psn`]); an AETH says ACK, RNR NAK or NAK
+//! ([`Syndrome`]). The transport that sends these over a UDP socket, and
+//! the requester, responder and completer that exchange them, are not
+//! written yet. The format is checked against someone else's decoders
+//! (`scripts/roce_check.py`: Wireshark's dissector through tshark, and
+//! scapy's ICRC) on the packets `examples/verbs/roce_pcap.rs` writes.
 
 mod headers;
 mod icrc;
 mod opcode;
 mod packet;
+mod psn;
+mod segment;
+mod syndrome;
 
 pub use headers::{Aeth, AtomicAckEth, AtomicEth, Bth, Deth, Reth};
 pub use icrc::{IpPseudo, icrc};
 pub use opcode::{Layout, Opcode};
 pub use packet::{Packet, ParseError};
+pub use psn::{PSN_MASK, PsnCheck, check_psn, psn_add, psn_cmp};
+pub use segment::{MTUS, Message, Segment, segments};
+pub use syndrome::{NakCode, Syndrome};
 
 /// RoCEv2's UDP destination port.
 pub const UDP_PORT: u16 = 4791;

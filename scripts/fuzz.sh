@@ -28,7 +28,13 @@ seed import_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main
 seed check_c tests/fixtures/linux-next/device.c tests/fixtures/rdma-core/dummy_ops.c
 seed coverage_c tests/fixtures/drivers/rxe_verbs.c tests/fixtures/drivers/siw_main.c tests/fixtures/rdma-core/providers/soft_b/main.c
 seed coverage_rust soft/src/ops.rs examples/provider/src/main.rs
-mkdir -p fuzz/corpus/c_decl fuzz/corpus/derive_attr
+mkdir -p fuzz/corpus/c_decl fuzz/corpus/derive_attr fuzz/corpus/roce_packet
+if [ -z "$(ls -A fuzz/corpus/roce_packet)" ]; then
+    # Packets without their ICRC (the target adds it): an RC SEND ONLY of
+    # "hello" with its pad, and an RC RDMA WRITE ONLY of 4 bytes.
+    printf '\x04\x40\xff\xff\x00\x00\x00\x12\x80\x00\x00\x01hello\x00\x00\x00' > fuzz/corpus/roce_packet/send
+    printf '\x0a\x40\xff\xff\x00\x00\x00\x12\x80\x00\x00\x02\x00\x00\x7f\x00\x00\x00\x10\x00\x00\x00\x01\x00\x00\x00\x00\x04data' > fuzz/corpus/roce_packet/write
+fi
 if [ -z "$(ls -A fuzz/corpus/c_decl)" ]; then
     grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' |
         awk 'NR <= 40 { f = sprintf("fuzz/corpus/c_decl/seed%03d", NR); print > f; close(f) }'

@@ -9,6 +9,7 @@ use super::counts::{Counter, LiveObjects};
 use super::deferred::{Deferred, Wake};
 use super::keys::KeyTable;
 use super::limits::Limits;
+use super::link::Link;
 use super::numbers::NumberSpace;
 use super::qp::SoftQp;
 use super::timer::{RnrDue, RnrTimer};
@@ -34,6 +35,8 @@ pub(super) struct SoftDevice {
     port_active: AtomicBool,
     /// Retries of sends that got an RNR NAK.
     pub(super) rnr_timer: RnrTimer,
+    /// The RoCEv2 link, for a device configured with an address.
+    pub(super) link: Option<Arc<Link>>,
 }
 
 /// The live QPs by number, and the numbers they are given.
@@ -121,6 +124,7 @@ impl SoftDevice {
         events: EventSender,
         rnr_due: RnrDue,
         wake: Wake,
+        link: Option<Arc<Link>>,
     ) -> SoftDevice {
         SoftDevice {
             limits,
@@ -137,6 +141,7 @@ impl SoftDevice {
             deferred: Arc::new(Deferred::new(events, wake)),
             port_active: AtomicBool::new(true),
             rnr_timer: RnrTimer::new(rnr_due),
+            link,
             counts: Counts {
                 pd: Counter::new("max_pd", limits.max_pd),
                 cq: Counter::new("max_cq", limits.max_cq),
@@ -161,8 +166,12 @@ impl SoftDevice {
     }
 
     /// Records the registered device this is the state of.
-    pub(super) fn attach(&self, device: WeakDevice) {
+    pub(super) fn attach(&self, device: WeakDevice) -> Result<()> {
+        if let Some(link) = &self.link {
+            link.start(device.clone(), super::responder::arrive)?;
+        }
         self.deferred.attach(device);
+        Ok(())
     }
 
     /// The registered device (a handle that does not keep it alive).

@@ -81,6 +81,7 @@ mod deferred;
 mod device;
 mod keys;
 mod limits;
+mod link;
 mod memory;
 mod numbers;
 mod ops;
@@ -98,6 +99,10 @@ mod verbs;
 
 pub use counts::LiveObjects;
 pub use limits::Limits;
+pub use link::LinkCounters;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use device::SoftDevice;
 use ibops::device::{Device, DeviceBuilder};
@@ -122,6 +127,13 @@ pub struct SoftConfig {
     /// administered EUI-64 derived from the name (first octet `0x02`: the
     /// universal/local bit set), as a software device has no vendor OUI.
     pub guid: u64,
+    /// The address of its RoCEv2 link (port 4791 when it gives none), or
+    /// `None` (the default) for a device that reaches only devices of its
+    /// process. With one, the port GID at index 0 is the address (IPv4
+    /// mapped), and UD sends through an address handle with a GRH leave as
+    /// RoCEv2 packets to the GID's address, and arrive from it; RC still
+    /// runs in process.
+    pub roce: Option<SocketAddr>,
 }
 
 /// A locally administered EUI-64 for the device `name`: `02` followed by
@@ -144,6 +156,7 @@ impl SoftConfig {
             srq: true,
             ud: true,
             atomics: true,
+            roce: None,
         }
     }
 
@@ -174,6 +187,7 @@ impl SoftConfig {
             builder.set_ops(table::<AhOps>())?;
         }
         let events = builder.event_sender();
+        let link = self.roce.map(link::Link::bind).transpose()?.map(Arc::new);
         builder.ports(1).private(SoftDevice::new(
             self.limits,
             self.atomics,
@@ -181,6 +195,7 @@ impl SoftConfig {
             events,
             requester::rnr_due,
             requester::wake,
+            link,
         ));
         Ok(builder)
     }
@@ -189,7 +204,7 @@ impl SoftConfig {
 /// Gives the registered device's state a handle of the device, for its
 /// timer.
 fn attach(device: Device) -> Result<Device> {
-    device::soft_device(&device)?.attach(device.downgrade());
+    device::soft_device(&device)?.attach(device.downgrade())?;
     Ok(device)
 }
 
@@ -223,4 +238,16 @@ pub fn set_port_active(device: &Device, active: bool) -> Result<()> {
 /// [`Error::WrongPrivate`](ibops::Error::WrongPrivate) when `device` is not a soft device.
 pub fn live_objects(device: &Device) -> Result<LiveObjects> {
     Ok(device::soft_device(device)?.live())
+}
+
+/// What `device`'s RoCEv2 link has dropped, or `None` for a device without
+/// one.
+///
+/// # Errors
+/// [`Error::WrongPrivate`](ibops::Error::WrongPrivate) when `device` is not a soft device.
+pub fn roce_counters(device: &Device) -> Result<Option<LinkCounters>> {
+    Ok(device::soft_device(device)?
+        .link
+        .as_ref()
+        .map(|l| l.counters()))
 }

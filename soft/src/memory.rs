@@ -204,6 +204,24 @@ pub(super) enum Source<'a, 'p> {
 }
 
 impl<'a> Source<'a, '_> {
+    /// Its bytes, read into one vector (a message leaving the device on its
+    /// link). Call it with no burst holding its buffers.
+    ///
+    /// # Errors
+    /// A segment outside its buffer.
+    pub(super) fn gather(&self) -> Result<Vec<u8>> {
+        let (Source::Registered(list) | Source::Captured(list)) = self;
+        let mut out = vec![0u8; list.len];
+        let mut at = 0;
+        for segment in list.first.iter().chain(&list.rest) {
+            segment
+                .buffer
+                .read(segment.offset, &mut out[at..at + segment.len])?;
+            at += segment.len;
+        }
+        Ok(out)
+    }
+
     /// Its length in bytes.
     pub(super) fn len(&self) -> usize {
         match self {

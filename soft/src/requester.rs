@@ -26,10 +26,11 @@ use std::time::Instant;
 use super::completer::wc_opcode;
 use super::cqe::Cqe;
 use super::device::{SoftDevice, soft_device};
+use super::link::{Datagram, Link};
 use super::memory::{SgList, Source};
 use super::pd::pd_id;
 use super::qp::{RnrWait, SendQueue, SoftQp};
-use super::responder::{Outcome, Responder, done};
+use super::responder::{GRH_BYTES, Outcome, Responder, done, success};
 use super::timer::rnr_delay;
 use ibops::device::Device;
 use ibops::object::Ah;
@@ -44,6 +45,47 @@ struct Requester<'a> {
 }
 
 impl<'a> Requester<'a> {
+    /// Sends the UD request `wr` as a RoCEv2 packet on the device's link, to
+    /// the GID of its address handle (which must have one): it completes
+    /// when it leaves, as a UD send does.
+    fn send_on_link(
+        &mut self,
+        link: &Link,
+        wr: &SendWr,
+        src: &Source<'_, '_>,
+        dgid: Option<[u8; 16]>,
+    ) -> Outcome {
+        let WrOpcode::UdSend {
+            remote_qpn,
+            remote_qkey,
+            imm_data,
+            ..
+        } = &wr.opcode
+        else {
+            return done(WcStatus::LocQpOpErr);
+        };
+        let Some(dgid) = dgid else {
+            return done(WcStatus::LocQpOpErr);
+        };
+        // The burst may hold the buffers the message is read from.
+        self.responder.release();
+        let Ok(payload) = src.gather() else {
+            return done(WcStatus::LocProtErr);
+        };
+        let datagram = Datagram {
+            src_qp: self.qp.qpn,
+            dest_qp: *remote_qpn,
+            qkey: *remote_qkey,
+            imm: *imm_data,
+            solicited: wr.send_flags.contains(SendFlags::SOLICITED),
+            payload: &payload,
+        };
+        match link.send_ud(dgid, &datagram) {
+            Ok(()) => success(payload.len()),
+            Err(_) => done(WcStatus::LocQpOpErr),
+        }
+    }
+
     /// Executes `wr`; a request that gathers reads `inline` instead of its
     /// SGEs when given (the bytes an inline request captured at post time).
     fn execute(&mut self, wr: &SendWr, inline: Option<&SgList<'_>>) -> Outcome {
@@ -72,9 +114,13 @@ impl<'a> Requester<'a> {
             if src.len() > self.device.limits.mtu.bytes() as usize {
                 return done(WcStatus::LocLenErr);
             }
-            let grh = ah.data().attr.grh.is_some();
+            let grh = ah.data().attr.grh;
+            if let Some(link) = &self.device.link {
+                return self.send_on_link(link, wr, src, grh.map(|g| g.dgid.0));
+            }
+            let reserved = grh.is_some().then_some(&[0; GRH_BYTES]);
             let responder = &mut self.responder;
-            return responder.datagram(src, *remote_qpn, *remote_qkey, *imm_data, grh);
+            return responder.datagram(src, *remote_qpn, *remote_qkey, *imm_data, reserved);
         }
         if src.len() > self.device.limits.max_msg_sz as usize {
             return done(WcStatus::LocLenErr);

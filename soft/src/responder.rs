@@ -13,11 +13,14 @@
 
 use std::sync::Arc;
 
-use super::device::SoftDevice;
+use super::device::{SoftDevice, soft_device};
 use super::keys::Keys;
+use super::keys::Segment;
+use super::link::Arrived;
 use super::memory::{SgList, Source};
 use super::qp::SoftQp;
 use super::recv::{Consumed, Delivery, Receive, RecvGuard, RecvQueue};
+use ibops::buffer::Buffer;
 use ibops::buffer::Dma;
 use ibops::verbs::{AccessFlags, QpType, WcFlags, WcOpcode, WcStatus, WorkCompletion};
 
@@ -321,7 +324,7 @@ impl<'a> Responder<'a> {
         remote_qpn: u32,
         remote_qkey: u32,
         imm: Option<u32>,
-        grh: bool,
+        grh: Option<&[u8; GRH_BYTES]>,
     ) -> Outcome {
         let len = src.len();
         let sent = success(len);
@@ -352,7 +355,9 @@ impl<'a> Responder<'a> {
                 return (failed(&target, recv.wr_id, WcStatus::LocLenErr), ());
             }
             let mut dma = Dma::default();
-            let landed = dst.write_prefix(&[0; GRH_BYTES], &mut dma).is_ok()
+            let landed = dst
+                .write_prefix(grh.unwrap_or(&[0; GRH_BYTES]), &mut dma)
+                .is_ok()
                 && src.land(&dst, GRH_BYTES, &mut dma).is_ok();
             drop(dma);
             if !landed {
@@ -360,7 +365,7 @@ impl<'a> Responder<'a> {
             }
             let len = GRH_BYTES + len;
             let mut wc = received(&target, recv, src_qpn, WcOpcode::Recv, len, imm);
-            if grh {
+            if grh.is_some() {
                 wc.wc_flags |= WcFlags::GRH;
             }
             (wc, ())
@@ -422,4 +427,39 @@ fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
         qp_num: peer.qpn,
         ..WorkCompletion::default()
     }
+}
+
+/// Delivers a datagram that arrived on the device's RoCEv2 link to its QP,
+/// as an in-process UD send would: `false` when no UD QP of that number
+/// with that Q_Key is there to take it.
+pub(super) fn arrive(device: &ibops::device::Device, arrived: &Arrived<'_>) -> bool {
+    let Ok(soft) = soft_device(device) else {
+        return false;
+    };
+    let taken = soft
+        .qp(arrived.dest_qp)
+        .is_some_and(|t| t.qp_type == QpType::Ud && t.receives() && t.qkey() == arrived.qkey);
+    if !taken {
+        return false;
+    }
+    let Ok(bytes) = Buffer::try_from(arrived.payload.to_vec()) else {
+        return false;
+    };
+    let list = SgList::one(Segment {
+        buffer: &bytes,
+        offset: 0,
+        len: arrived.payload.len(),
+    });
+    let keys = soft.keys.read();
+    let mut responder = Responder::new(soft, &keys, arrived.src_qp);
+    let src = Source::Captured(&list);
+    responder.datagram(
+        &src,
+        arrived.dest_qp,
+        arrived.qkey,
+        arrived.imm,
+        Some(&arrived.grh),
+    );
+    responder.release();
+    true
 }

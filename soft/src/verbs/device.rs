@@ -118,8 +118,12 @@ pub(crate) fn get_link_layer(_: &Device, _: u8) -> LinkLayer {
 
 pub(crate) fn query_gid(device: &Device, port_num: u8, index: u32) -> Result<Gid> {
     check_port(port_num)?;
+    let soft = soft_device(device)?;
     match index {
-        0 => Ok(Gid::new(LINK_LOCAL_PREFIX, soft_device(device)?.guid)),
+        0 => Ok(match &soft.link {
+            Some(link) => Gid(link.gid()),
+            None => Gid::new(LINK_LOCAL_PREFIX, soft.guid),
+        }),
         _ => Err(Error::NotFound(format!("GID index {index}"))),
     }
 }

@@ -16,4 +16,7 @@ mod qp_state;
 mod srq;
 mod stale;
 mod stress;
+// Real UDP sockets on loopback: not under Miri, which has no sockets.
+#[cfg(not(miri))]
+mod roce;
 mod ud;

@@ -1,0 +1,283 @@
+//! The RoCEv2 link of a soft device configured with an address
+//! (`SoftConfig::roce`): a UDP socket bound to it and the thread that
+//! receives from it. What travels on it so far is UD: a UD send through an
+//! address handle whose GID is a peer's address leaves as one RoCEv2 packet
+//! (`UD SEND ONLY`, with its DETH), and a packet that arrives is checked
+//! (ICRC, opcode, Q_Key) and delivered to its QP's receive with the sender's
+//! IP header in the GRH area, as rdma-core reads it. RC over the link is not
+//! written yet; an RC QP of such a device still reaches its peer in process.
+
+use std::io;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ibops::device::WeakDevice;
+use ibops::error::{Error, Result};
+
+use crate::roce::{Bth, Deth, IpPseudo, Opcode, Packet, UDP_PORT};
+
+/// How long the receive thread waits for a packet before it checks that
+/// its device still exists.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The largest datagram read.
+const MAX_DATAGRAM: usize = 65_536;
+
+/// A device's socket and what it has dropped.
+#[derive(Debug)]
+pub(super) struct Link {
+    socket: UdpSocket,
+    local: SocketAddr,
+    /// Packets dropped because their ICRC did not match.
+    pub(super) bad_icrc: AtomicU64,
+    /// Packets dropped for anything else: not a packet, an opcode the link
+    /// does not carry, no such QP, a wrong Q_Key, no receive.
+    pub(super) dropped: AtomicU64,
+}
+
+/// What a device's RoCEv2 link has dropped ([`roce_counters`](crate::roce_counters)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkCounters {
+    /// Packets whose ICRC did not match their bytes.
+    pub bad_icrc: u64,
+    /// Packets dropped for anything else: not a packet, an opcode the
+    /// link does not carry yet, no UD QP of that number, a wrong Q_Key.
+    pub dropped: u64,
+}
+
+impl Link {
+    /// Its counters now.
+    pub(super) fn counters(&self) -> LinkCounters {
+        LinkCounters {
+            bad_icrc: self.bad_icrc.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One UD message to send.
+pub(super) struct Datagram<'p> {
+    /// The sending QP.
+    pub(super) src_qp: u32,
+    /// The receiving QP.
+    pub(super) dest_qp: u32,
+    /// The receiving QP's Q_Key.
+    pub(super) qkey: u32,
+    /// Immediate data.
+    pub(super) imm: Option<u32>,
+    /// Whether the receiver's CQ event is solicited.
+    pub(super) solicited: bool,
+    /// The message.
+    pub(super) payload: &'p [u8],
+}
+
+/// A datagram that arrived for this device.
+pub(super) struct Arrived<'p> {
+    /// The sending QP.
+    pub(super) src_qp: u32,
+    /// The QP it is for.
+    pub(super) dest_qp: u32,
+    /// The Q_Key it carries.
+    pub(super) qkey: u32,
+    /// Immediate data.
+    pub(super) imm: Option<u32>,
+    /// The 40 bytes a UD receive starts with: the sender's IP header.
+    pub(super) grh: [u8; 40],
+    /// The message.
+    pub(super) payload: &'p [u8],
+}
+
+impl Link {
+    /// Binds `addr` (port 4791 when it gives none).
+    pub(super) fn bind(addr: SocketAddr) -> Result<Link> {
+        let addr = if addr.port() == 0 {
+            SocketAddr::new(addr.ip(), UDP_PORT)
+        } else {
+            addr
+        };
+        let socket = UdpSocket::bind(addr).map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse => Error::AlreadyExists(format!("RoCEv2 address {addr}")),
+            _ => Error::NotFound(format!("RoCEv2 address {addr}: {e}")),
+        })?;
+        socket
+            .set_read_timeout(Some(POLL))
+            .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
+        let local = socket
+            .local_addr()
+            .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
+        Ok(Link {
+            socket,
+            local,
+            bad_icrc: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    /// The port GID: the address in IPv4-mapped IPv6 form (or the IPv6
+    /// address), as the kernel lists a RoCEv2 GID.
+    pub(super) fn gid(&self) -> [u8; 16] {
+        ipv6(self.local.ip()).octets()
+    }
+
+    /// Sends `datagram` to the device whose GID is `dgid`.
+    pub(super) fn send_ud(&self, dgid: [u8; 16], datagram: &Datagram<'_>) -> io::Result<()> {
+        let dst = ip_of_gid(dgid);
+        let opcode = if datagram.imm.is_some() {
+            Opcode::UdSendOnlyImm
+        } else {
+            Opcode::UdSendOnly
+        };
+        let mut packet = Packet::new(Bth {
+            opcode,
+            solicited: datagram.solicited,
+            mig_req: true,
+            pad: 0,
+            pkey: 0xffff,
+            dest_qp: datagram.dest_qp,
+            ack_req: false,
+            psn: 0,
+        });
+        packet.deth = Some(Deth {
+            qkey: datagram.qkey,
+            src_qp: datagram.src_qp,
+        });
+        packet.imm = datagram.imm;
+        packet.payload = datagram.payload;
+        let pseudo = IpPseudo {
+            src: self.local.ip(),
+            dst,
+            src_port: self.local.port(),
+            dst_port: UDP_PORT,
+        };
+        let mut wire = Vec::with_capacity(64 + datagram.payload.len());
+        packet.encode(&pseudo, &mut wire);
+        self.socket.send_to(&wire, SocketAddr::new(dst, UDP_PORT))?;
+        Ok(())
+    }
+
+    /// Starts the thread that receives for `device` and hands each datagram
+    /// to `deliver`; it ends when the device is gone.
+    pub(super) fn start(
+        self: &Arc<Link>,
+        device: WeakDevice,
+        deliver: fn(&ibops::device::Device, &Arrived<'_>) -> bool,
+    ) -> Result<()> {
+        let link = Arc::clone(self);
+        std::thread::Builder::new()
+            .name(format!("roce-{}", self.local))
+            .spawn(move || link.receive(&device, deliver))
+            .map(drop)
+            .map_err(|_| Error::NoMemory("the RoCEv2 receive thread"))
+    }
+
+    fn receive(
+        &self,
+        device: &WeakDevice,
+        deliver: fn(&ibops::device::Device, &Arrived<'_>) -> bool,
+    ) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        loop {
+            let received = self.socket.recv_from(&mut buf);
+            let Some(device) = device.upgrade() else {
+                return;
+            };
+            let (len, from) = match received {
+                Ok(got) => got,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue;
+                }
+                Err(_) => return,
+            };
+            match self.arrived(&buf[..len], from) {
+                Ok(arrived) if deliver(&device, &arrived) => {}
+                Err(Dropped::BadIcrc) => {
+                    self.bad_icrc.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(_) | Err(Dropped::Other) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// What a datagram from `from` says, if it is a UD packet for this link.
+    fn arrived<'p>(&self, bytes: &'p [u8], from: SocketAddr) -> Result<Arrived<'p>, Dropped> {
+        let pseudo = IpPseudo {
+            src: from.ip(),
+            dst: self.local.ip(),
+            src_port: from.port(),
+            dst_port: self.local.port(),
+        };
+        let packet = Packet::parse(bytes, &pseudo).map_err(|e| match e {
+            crate::roce::ParseError::BadIcrc { .. } => Dropped::BadIcrc,
+            _ => Dropped::Other,
+        })?;
+        let deth = packet.deth.ok_or(Dropped::Other)?;
+        Ok(Arrived {
+            src_qp: deth.src_qp,
+            dest_qp: packet.bth.dest_qp,
+            qkey: deth.qkey,
+            imm: packet.imm,
+            grh: grh(from.ip(), self.local.ip(), bytes.len()),
+            payload: packet.payload,
+        })
+    }
+}
+
+/// Why an arrived datagram was not delivered.
+enum Dropped {
+    /// Its ICRC does not match.
+    BadIcrc,
+    /// Anything else.
+    Other,
+}
+
+/// The 40 bytes a UD receive starts with: for IPv4, the 20-byte IPv4
+/// header in the last 20 (rdma-core reads it there), for IPv6 the IPv6
+/// header; the fields a router changes as they arrived are unknown to a
+/// socket, so they read as the sender's defaults (TTL 64, no TOS).
+fn grh(src: IpAddr, dst: IpAddr, packet_len: usize) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            let h = &mut out[20..];
+            h[0] = 0x45;
+            h[2..4].copy_from_slice(&((20 + 8 + packet_len) as u16).to_be_bytes());
+            h[6] = 0x40;
+            h[8] = 64;
+            h[9] = 17;
+            h[12..16].copy_from_slice(&s.octets());
+            h[16..20].copy_from_slice(&d.octets());
+        }
+        (s, d) => {
+            out[0] = 0x60;
+            out[4..6].copy_from_slice(&((8 + packet_len) as u16).to_be_bytes());
+            out[6] = 17;
+            out[7] = 64;
+            out[8..24].copy_from_slice(&ipv6(s).octets());
+            out[24..40].copy_from_slice(&ipv6(d).octets());
+        }
+    }
+    out
+}
+
+/// An address as IPv6 (IPv4 mapped).
+fn ipv6(ip: IpAddr) -> Ipv6Addr {
+    match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    }
+}
+
+/// The address a GID names: an IPv4-mapped GID is an IPv4 address.
+pub(super) fn ip_of_gid(gid: [u8; 16]) -> IpAddr {
+    let v6 = Ipv6Addr::from(gid);
+    v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4)
+}

@@ -153,8 +153,8 @@ fn pcap_header() -> Vec<u8> {
     out
 }
 
-/// One record: Ethernet, IPv4 (identification 0, DF, as Linux sends from
-/// an unconnected socket), UDP to port 4791, then `roce`.
+/// One record: Ethernet, IPv4 (identification 0, DF: the header the ICRC
+/// was computed for), UDP to port 4791, then `roce`.
 fn frame(out: &mut Vec<u8>, n: u32, roce: &[u8]) {
     let udp_len = 8 + roce.len();
     let ip_len = 20 + udp_len;

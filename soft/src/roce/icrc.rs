@@ -8,9 +8,14 @@ use std::net::IpAddr;
 /// What the IP and UDP headers the kernel puts around a packet hold, for
 /// the parts of the ICRC they cover: addresses, lengths, the UDP ports.
 /// The fields a router changes (TTL or hop limit, TOS or traffic class and
-/// flow label, checksums) are masked and need not be known; an IPv4
-/// header is the one Linux sends for an unconnected socket with DF set
-/// (identification 0, no options).
+/// flow label, checksums) are masked and need not be known. An IPv4
+/// header's identification is not masked, and this computation takes it
+/// as 0 with DF set and no options. That is what a sender that builds its
+/// own IP header can send; a UDP socket cannot: Linux chooses the
+/// identification (a capture of the link's packets on loopback shows DF
+/// with ids such as 0xcc28), so a peer that checks the ICRC against the
+/// real header, as rxe does, would drop them. The soft link's two ends
+/// agree because both take 0; IPv6 has no identification to disagree on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IpPseudo {
     /// The source address.

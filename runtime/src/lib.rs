@@ -139,7 +139,6 @@ pub mod object;
 pub mod ops;
 pub mod private;
 pub mod registry;
-#[cfg(feature = "derive")]
 pub mod stats;
 pub mod verbs;
 

@@ -9,13 +9,21 @@ Writes a pcap of one packet per RC and UD opcode with
     nothing as malformed;
   - scapy's RoCE support must compute, for every packet, the ICRC the
     packet carries.
-Needs tshark (Debian: tshark) and scapy (PyPI: scapy). Exits 0 when all
-agree, 1 with each disagreement printed otherwise.
+Then it captures a real run on the loopback interface: the soft device's
+RoCEv2 link tests (`soft/tests/soft/roce.rs`) exchange UD datagrams between
+two devices while tshark records port 4791, and scapy must compute the ICRC
+every packet of the link carries (the test's one hand-made packet with a
+zero ICRC, sent to be dropped, is the only one that may differ).
+Needs tshark (Debian: tshark), scapy (PyPI: scapy) and the right to
+capture on lo (root, as in CI). Exits 0 when all agree, 1 with each
+disagreement printed otherwise.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -79,11 +87,53 @@ def main():
             computed = bth.compute_icrc(None)
             if carried != computed:
                 problems.append(f"packet {i}: ICRC {carried.hex()}, scapy computes {computed.hex()}")
+        captured = capture_a_run(tmp, problems)
         for p in problems:
             print(p)
         print(f"{len(rows)} packets, {len(fields) + 1} fields each checked against tshark, "
-              f"ICRCs against scapy: {len(problems)} disagreements")
+              f"ICRCs against scapy; {captured} packets of a captured run checked against "
+              f"scapy: {len(problems)} disagreements")
         return 1 if problems else 0
+
+
+def capture_a_run(tmp, problems):
+    """Captures the link tests on lo and checks every ICRC; returns how many
+    of the link's packets were checked."""
+    from scapy.all import rdpcap
+    from scapy.contrib.roce import BTH
+
+    # Built first, so that the capture window holds only the run.
+    run(["cargo", "test", "-q", "--locked", "-p", "ibops-soft", "--test", "soft", "--no-run"])
+    pcap = os.path.join(tmp, "run.pcap")
+    tshark = subprocess.Popen(["tshark", "-i", "lo", "-f", "udp port 4791", "-w", pcap],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started = ""
+    while "Capture started" not in started and "Capturing on" not in started:
+        line = tshark.stderr.readline()
+        if not line:
+            problems.append("tshark could not capture on lo")
+            return 0
+        started += line
+    time.sleep(1)
+    run(["cargo", "test", "-q", "--locked", "-p", "ibops-soft", "--test", "soft", "roce"])
+    time.sleep(1)
+    tshark.send_signal(signal.SIGINT)
+    tshark.wait(timeout=30)
+    checked = 0
+    for i, pkt in enumerate(rdpcap(pcap), start=1):
+        bth = pkt.getlayer(BTH)
+        if bth is None:
+            continue
+        carried = bth.icrc.to_bytes(4, "big")
+        if carried == bytes(4):
+            continue  # the test's hand-made packet, sent to be dropped
+        checked += 1
+        if carried != bth.compute_icrc(None):
+            problems.append(f"captured packet {i}: ICRC {carried.hex()}, "
+                            f"scapy computes {bth.compute_icrc(None).hex()}")
+    if checked < 2:
+        problems.append(f"the captured run holds {checked} packets of the link, not at least 2")
+    return checked
 
 
 if __name__ == "__main__":

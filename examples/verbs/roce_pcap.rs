@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         dst: IpAddr::V4(DST),
         src_port: SRC_PORT,
         dst_port: UDP_PORT,
+        ipv4_id: 0,
     };
     let mut pcap = pcap_header();
     for (i, &op) in Opcode::ALL.iter().enumerate() {

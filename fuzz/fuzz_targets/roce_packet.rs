@@ -15,6 +15,7 @@ const IP: IpPseudo = IpPseudo {
     dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
     src_port: 49152,
     dst_port: UDP_PORT,
+    ipv4_id: 0,
 };
 
 fuzz_target!(|body: &[u8]| {

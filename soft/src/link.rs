@@ -1,17 +1,26 @@
 //! The RoCEv2 link of a soft device configured with an address
 //! (`SoftConfig::roce`): a UDP socket bound to it and the thread that
-//! receives from it. What travels on it so far is UD: a UD send through an
+//! receives from it. Over IPv4 the ICRC covers the IP header's
+//! identification, which a UDP socket leaves to the kernel; so where the
+//! process may open a raw socket (`CAP_NET_RAW`), the link writes its IPv4
+//! and UDP headers itself and reads every arriving packet's real header
+//! there, as a peer such as the kernel's rxe checks it. Without one it
+//! falls back to the UDP socket, and its ICRCs then assume identification
+//! 0 on both ends: two soft devices agree, a hardware or rxe peer would not. What travels on it so far is UD: a UD send through an
 //! address handle whose GID is a peer's address leaves as one RoCEv2 packet
 //! (`UD SEND ONLY`, with its DETH), and a packet that arrives is checked
 //! (ICRC, opcode, Q_Key) and delivered to its QP's receive with the sender's
 //! IP header in the GRH area, as rdma-core reads it. RC over the link is not
 //! written yet; an RC QP of such a device still reaches its peer in process.
 
-use std::io;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use ibops::device::WeakDevice;
 use ibops::error::{Error, Result};
@@ -29,6 +38,11 @@ const MAX_DATAGRAM: usize = 65_536;
 #[derive(Debug)]
 pub(super) struct Link {
     socket: UdpSocket,
+    /// The raw IPv4 socket the link sends and receives on, when it may.
+    raw: Option<Socket>,
+    /// The next IPv4 identification it writes (never 0, which the kernel
+    /// would replace).
+    next_id: AtomicU16,
     local: SocketAddr,
     /// Packets dropped because their ICRC did not match.
     pub(super) bad_icrc: AtomicU64,
@@ -107,8 +121,14 @@ impl Link {
         let local = socket
             .local_addr()
             .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
+        let raw = match local.ip() {
+            IpAddr::V4(_) => raw_ipv4(),
+            IpAddr::V6(_) => None,
+        };
         Ok(Link {
             socket,
+            raw,
+            next_id: AtomicU16::new(1),
             local,
             bad_icrc: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -145,16 +165,41 @@ impl Link {
         });
         packet.imm = datagram.imm;
         packet.payload = datagram.payload;
+        let (raw, src, dst4) = match (&self.raw, self.local.ip(), dst) {
+            (Some(raw), IpAddr::V4(src), IpAddr::V4(dst4)) => (Some(raw), src, dst4),
+            _ => (None, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
+        };
+        let ipv4_id = if raw.is_some() { self.next_id() } else { 0 };
         let pseudo = IpPseudo {
             src: self.local.ip(),
             dst,
             src_port: self.local.port(),
             dst_port: UDP_PORT,
+            ipv4_id,
         };
-        let mut wire = Vec::with_capacity(64 + datagram.payload.len());
-        packet.encode(&pseudo, &mut wire);
-        self.socket.send_to(&wire, SocketAddr::new(dst, UDP_PORT))?;
+        let mut roce = Vec::with_capacity(64 + datagram.payload.len());
+        packet.encode(&pseudo, &mut roce);
+        match raw {
+            Some(raw) => {
+                let mut wire = ipv4_udp_headers(src, dst4, ipv4_id, self.local.port(), roce.len());
+                wire.extend_from_slice(&roce);
+                raw.send_to(&wire, &SockAddr::from(SocketAddr::new(dst, 0)))?;
+            }
+            None => {
+                self.socket.send_to(&roce, SocketAddr::new(dst, UDP_PORT))?;
+            }
+        }
         Ok(())
+    }
+
+    /// The next IPv4 identification: counts up, skipping 0.
+    fn next_id(&self) -> u16 {
+        loop {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return id;
+            }
+        }
     }
 
     /// Starts the thread that receives for `device` and hands each datagram
@@ -179,12 +224,23 @@ impl Link {
     ) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
-            let received = self.socket.recv_from(&mut buf);
+            let received = match &self.raw {
+                Some(raw) => {
+                    let mut raw: &Socket = raw;
+                    raw.read(&mut buf).map(|len| self.unwrap_ipv4(&buf[..len]))
+                }
+                None => self
+                    .socket
+                    .recv_from(&mut buf)
+                    .map(|(len, from)| Some((0..len, from, 0))),
+            };
             let Some(device) = device.upgrade() else {
                 return;
             };
-            let (len, from) = match received {
-                Ok(got) => got,
+            let (range, from, ipv4_id) = match received {
+                Ok(Some(got)) => got,
+                // A raw socket sees every UDP packet of the host.
+                Ok(None) => continue,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -195,7 +251,7 @@ impl Link {
                 }
                 Err(_) => return,
             };
-            match self.arrived(&buf[..len], from) {
+            match self.arrived(&buf[range], from, ipv4_id) {
                 Ok(arrived) if deliver(&device, &arrived) => {}
                 Err(Dropped::BadIcrc) => {
                     self.bad_icrc.fetch_add(1, Ordering::Relaxed);
@@ -208,12 +264,18 @@ impl Link {
     }
 
     /// What a datagram from `from` says, if it is a UD packet for this link.
-    fn arrived<'p>(&self, bytes: &'p [u8], from: SocketAddr) -> Result<Arrived<'p>, Dropped> {
+    fn arrived<'p>(
+        &self,
+        bytes: &'p [u8],
+        from: SocketAddr,
+        ipv4_id: u16,
+    ) -> Result<Arrived<'p>, Dropped> {
         let pseudo = IpPseudo {
             src: from.ip(),
             dst: self.local.ip(),
             src_port: from.port(),
             dst_port: self.local.port(),
+            ipv4_id,
         };
         let packet = Packet::parse(bytes, &pseudo).map_err(|e| match e {
             crate::roce::ParseError::BadIcrc { .. } => Dropped::BadIcrc,
@@ -229,6 +291,60 @@ impl Link {
             payload: packet.payload,
         })
     }
+}
+
+impl Link {
+    /// The UDP payload of a packet a raw socket read (an IPv4 header, a UDP
+    /// header, the payload), with its source and identification, if it is a
+    /// well-formed UDP packet to this link's address and port.
+    fn unwrap_ipv4(&self, packet: &[u8]) -> Option<(Range<usize>, SocketAddr, u16)> {
+        let IpAddr::V4(local) = self.local.ip() else {
+            return None;
+        };
+        let ihl = usize::from(packet.first()? & 0x0f) * 4;
+        let udp = packet.get(ihl..ihl + 8)?;
+        let be16 = |b: &[u8], at: usize| u16::from_be_bytes([b[at], b[at + 1]]);
+        let for_us = packet[0] >> 4 == 4
+            && ihl >= 20
+            && packet[9] == 17
+            && packet.get(16..20)? == local.octets()
+            && be16(udp, 2) == self.local.port();
+        let end = ihl + usize::from(be16(udp, 4));
+        if !for_us || end > packet.len() || end < ihl + 8 {
+            return None;
+        }
+        let src = Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]);
+        let from = SocketAddr::new(IpAddr::V4(src), be16(udp, 0));
+        Some((ihl + 8..end, from, be16(packet, 4)))
+    }
+}
+
+/// A raw IPv4 socket for UDP whose IP headers the link writes, or `None`
+/// when the process may not open one.
+fn raw_ipv4() -> Option<Socket> {
+    let raw = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::UDP)).ok()?;
+    raw.set_header_included_v4(true).ok()?;
+    raw.set_read_timeout(Some(POLL)).ok()?;
+    Some(raw)
+}
+
+/// The IPv4 header (DF, TTL 64, identification `id`; the kernel fills in
+/// the checksum) and the UDP header (to port 4791, no checksum) of a
+/// `len`-byte RoCEv2 packet.
+fn ipv4_udp_headers(src: Ipv4Addr, dst: Ipv4Addr, id: u16, src_port: u16, len: usize) -> Vec<u8> {
+    let udp_len = (8 + len) as u16;
+    let mut h = Vec::with_capacity(28 + len);
+    h.extend_from_slice(&[0x45, 0]);
+    h.extend_from_slice(&(20 + udp_len).to_be_bytes());
+    h.extend_from_slice(&id.to_be_bytes());
+    h.extend_from_slice(&[0x40, 0, 64, 17, 0, 0]);
+    h.extend_from_slice(&src.octets());
+    h.extend_from_slice(&dst.octets());
+    h.extend_from_slice(&src_port.to_be_bytes());
+    h.extend_from_slice(&UDP_PORT.to_be_bytes());
+    h.extend_from_slice(&udp_len.to_be_bytes());
+    h.extend_from_slice(&[0, 0]);
+    h
 }
 
 /// Why an arrived datagram was not delivered.

@@ -9,13 +9,10 @@ use std::net::IpAddr;
 /// the parts of the ICRC they cover: addresses, lengths, the UDP ports.
 /// The fields a router changes (TTL or hop limit, TOS or traffic class and
 /// flow label, checksums) are masked and need not be known. An IPv4
-/// header's identification is not masked, and this computation takes it
-/// as 0 with DF set and no options. That is what a sender that builds its
-/// own IP header can send; a UDP socket cannot: Linux chooses the
-/// identification (a capture of the link's packets on loopback shows DF
-/// with ids such as 0xcc28), so a peer that checks the ICRC against the
-/// real header, as rxe does, would drop them. The soft link's two ends
-/// agree because both take 0; IPv6 has no identification to disagree on.
+/// header's identification is not masked: `ipv4_id` is the one the header
+/// carries (DF set, no options). A UDP socket cannot choose it (Linux
+/// does), so the soft link writes its IPv4 headers itself on a raw socket;
+/// IPv6 has no identification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IpPseudo {
     /// The source address.
@@ -26,6 +23,8 @@ pub struct IpPseudo {
     pub src_port: u16,
     /// The UDP destination port (4791).
     pub dst_port: u16,
+    /// The IPv4 header's identification (unused for IPv6).
+    pub ipv4_id: u16,
 }
 
 /// The ICRC of `packet` (BTH through pad, without the ICRC itself) sent
@@ -41,7 +40,8 @@ pub fn icrc(ip: &IpPseudo, packet: &[u8]) -> u32 {
             v4[0] = 0x45;
             v4[1] = 0xff; // TOS, masked
             v4[2..4].copy_from_slice(&total.to_be_bytes());
-            // Identification 0; flags DF, fragment offset 0.
+            v4[4..6].copy_from_slice(&ip.ipv4_id.to_be_bytes());
+            // Flags DF, fragment offset 0.
             v4[6] = 0x40;
             v4[8] = 0xff; // TTL, masked
             v4[9] = 17; // UDP

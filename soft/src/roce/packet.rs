@@ -206,6 +206,7 @@ mod tests {
             dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
             src_port: 49152,
             dst_port: UDP_PORT,
+            ipv4_id: 0,
         }
     }
 

@@ -166,12 +166,8 @@ impl SoftDevice {
     }
 
     /// Records the registered device this is the state of.
-    pub(super) fn attach(&self, device: WeakDevice) -> Result<()> {
-        if let Some(link) = &self.link {
-            link.start(device.clone(), super::responder::arrive)?;
-        }
+    pub(super) fn attach(&self, device: WeakDevice) {
         self.deferred.attach(device);
-        Ok(())
     }
 
     /// The registered device (a handle that does not keep it alive).

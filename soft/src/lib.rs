@@ -204,7 +204,11 @@ impl SoftConfig {
 /// Gives the registered device's state a handle of the device, for its
 /// timer.
 fn attach(device: Device) -> Result<Device> {
-    device::soft_device(&device)?.attach(device.downgrade())?;
+    let soft = device::soft_device(&device)?;
+    soft.attach(device.downgrade());
+    if let Some(link) = &soft.link {
+        link.start(device.downgrade(), responder::arrive)?;
+    }
     Ok(device)
 }
 

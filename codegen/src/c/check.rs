@@ -23,26 +23,8 @@ use crate::diagnostic::plural;
 use crate::schema::{CNames, MemberPolicy, Schema, SetLine};
 use crate::suggest;
 
-/// How serious a finding is: errors fail the check, warnings do not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Reported, but the function merges correctly (line order).
-    Warning,
-    /// The function merges something wrong or not at all.
-    Error,
-}
-
-/// One finding, at a line of the checked text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    /// The line (1-based; 0 for the function or struct as a whole, printed
-    /// without a line).
-    pub line: usize,
-    /// Error or warning.
-    pub severity: Severity,
-    /// What is wrong.
-    pub message: String,
-}
+use super::finding::error;
+pub use super::finding::{Finding, Severity};
 
 /// Everything `check-c` found in one text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -451,14 +433,6 @@ fn mentions(text: &str, path: &str) -> bool {
             .next_back()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
     })
-}
-
-pub(super) fn error(line: usize, message: String) -> Finding {
-    Finding {
-        line,
-        severity: Severity::Error,
-        message,
-    }
 }
 
 /// `lhs op rhs` of an assignment statement (`=` or `|=`): the first `=`

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::check::{Finding, error};
+use super::finding::{Finding, error};
 use super::lexer::{self, Kind, Token};
 use crate::schema::{CNames, Schema};
 use crate::suggest;

@@ -12,6 +12,7 @@ pub mod check;
 pub mod decl;
 mod dummies;
 mod dummy_check;
+mod finding;
 mod header;
 pub mod import;
 mod layout;

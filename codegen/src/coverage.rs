@@ -126,7 +126,7 @@ fn initializers(
             return Err(ReadError(format!("{name}: an initializer is not closed")));
         };
         found += 1;
-        for entry in top_level_entries(&tokens[stop + 2..close]) {
+        for entry in lexer::top_level_entries(&tokens[stop + 2..close]) {
             if let Some(field) = initialized_field(entry, size_init) {
                 fields.insert(field);
             }
@@ -134,25 +134,6 @@ fn initializers(
         at = close + 1;
     }
     Ok(found)
-}
-
-/// The comma-separated entries of an initializer body, split at the commas
-/// outside any bracket.
-fn top_level_entries<'t, 'a>(body: &'t [CToken<'a>]) -> Vec<&'t [CToken<'a>]> {
-    let mut entries = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, token) in body.iter().enumerate() {
-        if token.is('(') || token.is('[') || token.is('{') {
-            depth += 1;
-        } else if token.is(')') || token.is(']') || token.is('}') {
-            depth = depth.saturating_sub(1);
-        } else if token.is(',') && depth == 0 {
-            entries.push(&body[start..i]);
-            start = i + 1;
-        }
-    }
-    entries.push(&body[start..]);
-    entries
 }
 
 /// The field one initializer entry sets: `.name = value`, or the object

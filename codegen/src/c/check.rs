@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use super::decl::CDecl;
+use super::decl::{self, CDecl};
 use super::import::Imported;
 use super::lexer::{self, Kind, Token};
 use crate::diagnostic::plural;
@@ -466,10 +466,8 @@ fn incoming_param(params: &str, table: &str) -> String {
     params
         .split(',')
         .find(|p| p.contains(table))
-        .and_then(|p| {
-            p.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .find(|w| !w.is_empty())
-        })
+        .map(decl::last_ident)
+        .filter(|w| !w.is_empty())
         .unwrap_or("ops")
         .to_owned()
 }

@@ -283,6 +283,15 @@ fn balanced(text: &str) -> bool {
     open.is_empty()
 }
 
+/// The last C identifier in `text` (a parameter's name: `qp` of
+/// `struct ibv_qp *qp`), or `""` when it has none.
+pub(crate) fn last_ident(text: &str) -> &str {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let end = text.trim_end_matches(|c: char| !word(c));
+    let start = end.rfind(|c: char| !word(c)).map_or(0, |at| at + 1);
+    &end[start..]
+}
+
 /// Whether `s` is a plain identifier, as C and Rust both spell one: a
 /// letter or `_`, then letters, digits and `_`.
 pub(crate) fn is_ident(s: &str) -> bool {

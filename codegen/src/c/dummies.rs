@@ -4,7 +4,7 @@
 //! positional initializer in struct order, so that a struct changed
 //! without its dummies fails `-Wmissing-field-initializers`.
 
-use super::decl::FnPointer;
+use super::decl::{self, FnPointer};
 use super::layout::{doc_comment, wrapped};
 use crate::schema::{CNames, Dummy, Op, Schema};
 
@@ -60,7 +60,10 @@ fn function(op: &Op, f: &FnPointer, dummy: &Dummy) -> String {
     let params = named_params(f);
     let mut out = wrapped(&format!("static {}{}(", f.prefix(), op.name), &params, ")");
     out.push_str("{\n");
-    let names: Vec<String> = params.iter().map(|p| last_ident(p).to_owned()).collect();
+    let names: Vec<String> = params
+        .iter()
+        .map(|p| decl::last_ident(p).to_owned())
+        .collect();
     match dummy {
         Dummy::Returns { errno, value } => {
             for name in &names {
@@ -113,21 +116,12 @@ fn has_name(param: &str) -> bool {
     if !param.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
         return false;
     }
-    let last = last_ident(param);
+    let last = decl::last_ident(param);
     let before = param[..param.len() - last.len()].trim_end();
     !last.is_empty()
         && !before.is_empty()
         && !TYPE_WORDS.contains(&last)
         && !matches!(before.rsplit(' ').next(), Some("struct" | "union" | "enum"))
-}
-
-/// The last identifier of a parameter: its name.
-fn last_ident(param: &str) -> &str {
-    let end = param.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-    let start = end
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |at| at + 1);
-    &end[start..]
 }
 
 #[cfg(test)]

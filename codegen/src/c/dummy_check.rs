@@ -102,28 +102,19 @@ fn initializer(text: &str, name: &str) -> Option<(Vec<Entry>, usize)> {
     })?;
     let open = at + 2;
     let close = braces[open]?;
-    let mut entries = Vec::new();
-    let mut start = open + 1;
-    let mut depth = 0usize;
-    for at in open + 1..=close {
-        let t = &tokens[at];
-        if t.is('{') || t.is('(') || t.is('[') {
-            depth += 1;
-        } else if (t.is('}') || t.is(')') || t.is(']')) && at != close {
-            depth = depth.saturating_sub(1);
-        } else if (t.is(',') && depth == 0) || at == close {
-            let entry = &tokens[start..at];
-            start = at + 1;
-            let Some(first) = entry.first() else { continue };
+    let entries = lexer::top_level_entries(&tokens[open + 1..close])
+        .into_iter()
+        .filter_map(|entry| {
+            let first = entry.first()?;
             let name = match entry {
                 [dot, member, ..] if dot.is('.') => member.text.to_owned(),
                 _ => lexer::join(entry),
             };
-            entries.push(Entry {
+            Some(Entry {
                 name,
                 line: first.line,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     Some((entries, tokens[open].line))
 }

@@ -265,6 +265,25 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The comma-separated entries of an initializer body, split at the commas
+/// outside any bracket (the last entry is empty after a trailing comma).
+pub(crate) fn top_level_entries<'t, 'a>(body: &'t [Token<'a>]) -> Vec<&'t [Token<'a>]> {
+    let mut entries = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, token) in body.iter().enumerate() {
+        if token.is('(') || token.is('[') || token.is('{') {
+            depth += 1;
+        } else if token.is(')') || token.is(']') || token.is('}') {
+            depth = depth.saturating_sub(1);
+        } else if token.is(',') && depth == 0 {
+            entries.push(&body[start..i]);
+            start = i + 1;
+        }
+    }
+    entries.push(&body[start..]);
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

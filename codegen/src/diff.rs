@@ -216,7 +216,7 @@ pub fn diff(old_name: &str, old: &Schema, new_name: &str, new: &Schema) -> Schem
     ops(old, new, &mut changes);
     members(old, new, &mut changes);
     obj_sizes(old, new, &mut changes);
-    c_side(old, new, &mut changes);
+    private_abi(old, new, &mut changes);
     changes.sort_by_key(|c| ChangeKind::ALL.iter().position(|k| *k == c.kind));
     SchemaDiff {
         old: old_name.to_owned(),
@@ -415,17 +415,7 @@ fn ops(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
                 false,
             ));
         }
-    }
-}
-
-/// Changes of the C side of a table with its own merge lines and dummies,
-/// and what its private ABI symbol must do about a changed struct.
-fn c_side(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
-    let old_index: HashMap<&str, &Op> = old.ops.iter().map(|op| (op.name.as_str(), op)).collect();
-    for op in &new.ops {
-        let Some(before) = old_index.get(op.name.as_str()) else {
-            continue;
-        };
+        // A table's own merge lines and dummies (rdma-core's).
         let line = |op: &Op| op.set.as_ref().map(ToString::to_string);
         if let (Some(was), Some(is)) = (line(before), line(op))
             && was != is
@@ -439,6 +429,11 @@ fn c_side(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
             changes.push(changed(ChangeKind::Dummy, &op.name, &was, &is, false));
         }
     }
+}
+
+/// What the table's private ABI symbol did about a changed struct, for a
+/// table that names one.
+fn private_abi(old: &Schema, new: &Schema, changes: &mut Vec<Change>) {
     let symbol = |s: &Schema| s.target.c.as_ref().and_then(|c| c.private_symbol.clone());
     let (Some(was), Some(is)) = (symbol(old), symbol(new)) else {
         return;

@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use ibops_soft::roce::{
-    Aeth, AtomicAckEth, AtomicEth, Bth, Deth, IpPseudo, Opcode, Packet, Reth, UDP_PORT,
+    Aeth, AtomicAckEth, AtomicEth, Bth, Deth, IpPseudo, Opcode, Packet, Reth, UDP_PORT, ipv4_udp,
 };
 
 const SRC: Ipv4Addr = Ipv4Addr::new(192, 168, 7, 1);
@@ -157,30 +157,19 @@ fn pcap_header() -> Vec<u8> {
 /// One record: Ethernet, IPv4 (identification 0, DF: the header the ICRC
 /// was computed for), UDP to port 4791, then `roce`.
 fn frame(out: &mut Vec<u8>, n: u32, roce: &[u8]) {
-    let udp_len = 8 + roce.len();
-    let ip_len = 20 + udp_len;
-    let mut f = Vec::with_capacity(14 + ip_len);
-    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    let mut ip = [0u8; 20];
-    ip[0] = 0x45;
-    ip[2..4].copy_from_slice(&(ip_len as u16).to_be_bytes());
-    ip[6] = 0x40;
-    ip[8] = 64;
-    ip[9] = 17;
-    ip[12..16].copy_from_slice(&SRC.octets());
-    ip[16..20].copy_from_slice(&DST.octets());
-    let sum = ip
+    let mut headers = ipv4_udp(SRC, DST, 0, (SRC_PORT, UDP_PORT), roce.len());
+    // The IP checksum, which a capture carries (no UDP checksum: IPv4
+    // allows none).
+    let sum = headers[..20]
         .chunks(2)
         .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
         .sum::<u32>();
     let folded = (sum & 0xffff) + (sum >> 16);
     let checksum = !(((folded & 0xffff) + (folded >> 16)) as u16);
-    ip[10..12].copy_from_slice(&checksum.to_be_bytes());
-    f.extend_from_slice(&ip);
-    f.extend_from_slice(&SRC_PORT.to_be_bytes());
-    f.extend_from_slice(&UDP_PORT.to_be_bytes());
-    f.extend_from_slice(&(udp_len as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0]); // no UDP checksum (IPv4 allows it)
+    headers[10..12].copy_from_slice(&checksum.to_be_bytes());
+    let mut f = Vec::with_capacity(14 + headers.len() + roce.len());
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    f.extend_from_slice(&headers);
     f.extend_from_slice(roce);
     out.extend_from_slice(&n.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());

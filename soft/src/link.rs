@@ -25,7 +25,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use ibops::device::WeakDevice;
 use ibops::error::{Error, Result};
 
-use crate::roce::{Bth, Deth, IpPseudo, Opcode, Packet, UDP_PORT};
+use crate::roce::icrc::v6;
+use crate::roce::{Bth, Deth, IpPseudo, Opcode, Packet, UDP_PORT, ipv4_udp, ipv6_udp};
 
 /// How long the receive thread waits for a packet before it checks that
 /// its device still exists.
@@ -138,7 +139,7 @@ impl Link {
     /// The port GID: the address in IPv4-mapped IPv6 form (or the IPv6
     /// address), as the kernel lists a RoCEv2 GID.
     pub(super) fn gid(&self) -> [u8; 16] {
-        ipv6(self.local.ip()).octets()
+        v6(self.local.ip()).octets()
     }
 
     /// Sends `datagram` to the device whose GID is `dgid`.
@@ -181,7 +182,9 @@ impl Link {
         packet.encode(&pseudo, &mut roce);
         match raw {
             Some(raw) => {
-                let mut wire = ipv4_udp_headers(src, dst4, ipv4_id, self.local.port(), roce.len());
+                // The kernel fills in the IP checksum.
+                let ports = (self.local.port(), UDP_PORT);
+                let mut wire = ipv4_udp(src, dst4, ipv4_id, ports, roce.len()).to_vec();
                 wire.extend_from_slice(&roce);
                 raw.send_to(&wire, &SockAddr::from(SocketAddr::new(dst, 0)))?;
             }
@@ -328,25 +331,6 @@ fn raw_ipv4() -> Option<Socket> {
     Some(raw)
 }
 
-/// The IPv4 header (DF, TTL 64, identification `id`; the kernel fills in
-/// the checksum) and the UDP header (to port 4791, no checksum) of a
-/// `len`-byte RoCEv2 packet.
-fn ipv4_udp_headers(src: Ipv4Addr, dst: Ipv4Addr, id: u16, src_port: u16, len: usize) -> Vec<u8> {
-    let udp_len = (8 + len) as u16;
-    let mut h = Vec::with_capacity(28 + len);
-    h.extend_from_slice(&[0x45, 0]);
-    h.extend_from_slice(&(20 + udp_len).to_be_bytes());
-    h.extend_from_slice(&id.to_be_bytes());
-    h.extend_from_slice(&[0x40, 0, 64, 17, 0, 0]);
-    h.extend_from_slice(&src.octets());
-    h.extend_from_slice(&dst.octets());
-    h.extend_from_slice(&src_port.to_be_bytes());
-    h.extend_from_slice(&UDP_PORT.to_be_bytes());
-    h.extend_from_slice(&udp_len.to_be_bytes());
-    h.extend_from_slice(&[0, 0]);
-    h
-}
-
 /// Why an arrived datagram was not delivered.
 enum Dropped {
     /// Its ICRC does not match.
@@ -363,33 +347,11 @@ fn grh(src: IpAddr, dst: IpAddr, packet_len: usize) -> [u8; 40] {
     let mut out = [0u8; 40];
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
-            let h = &mut out[20..];
-            h[0] = 0x45;
-            h[2..4].copy_from_slice(&((20 + 8 + packet_len) as u16).to_be_bytes());
-            h[6] = 0x40;
-            h[8] = 64;
-            h[9] = 17;
-            h[12..16].copy_from_slice(&s.octets());
-            h[16..20].copy_from_slice(&d.octets());
+            out[20..].copy_from_slice(&ipv4_udp(s, d, 0, (0, 0), packet_len)[..20]);
         }
-        (s, d) => {
-            out[0] = 0x60;
-            out[4..6].copy_from_slice(&((8 + packet_len) as u16).to_be_bytes());
-            out[6] = 17;
-            out[7] = 64;
-            out[8..24].copy_from_slice(&ipv6(s).octets());
-            out[24..40].copy_from_slice(&ipv6(d).octets());
-        }
+        (s, d) => out.copy_from_slice(&ipv6_udp(v6(s), v6(d), (0, 0), packet_len)[..40]),
     }
     out
-}
-
-/// An address as IPv6 (IPv4 mapped).
-fn ipv6(ip: IpAddr) -> Ipv6Addr {
-    match ip {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-        IpAddr::V6(v6) => v6,
-    }
 }
 
 /// The address a GID names: an IPv4-mapped GID is an IPv4 address.

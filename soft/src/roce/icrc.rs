@@ -3,7 +3,9 @@
 //! its IP and UDP headers, every field a router may change masked to ones;
 //! sent little-endian after the payload's pad.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
+
+use super::ip::{ipv4_udp, ipv6_udp};
 
 /// What the IP and UDP headers the kernel puts around a packet hold, for
 /// the parts of the ICRC they cover: addresses, lengths, the UDP ports.
@@ -30,45 +32,29 @@ pub struct IpPseudo {
 /// The ICRC of `packet` (BTH through pad, without the ICRC itself) sent
 /// between the endpoints `ip` names.
 pub fn icrc(ip: &IpPseudo, packet: &[u8]) -> u32 {
-    let udp_len = 8 + packet.len() + 4;
+    let ports = (ip.src_port, ip.dst_port);
+    // The UDP payload holds the packet and its ICRC.
+    let len = packet.len() + 4;
     let mut h = crc32fast::Hasher::new();
     h.update(&[0xff; 8]);
     match (ip.src, ip.dst) {
         (IpAddr::V4(src), IpAddr::V4(dst)) => {
-            let total = (20 + udp_len) as u16;
-            let mut v4 = [0u8; 20];
-            v4[0] = 0x45;
-            v4[1] = 0xff; // TOS, masked
-            v4[2..4].copy_from_slice(&total.to_be_bytes());
-            v4[4..6].copy_from_slice(&ip.ipv4_id.to_be_bytes());
-            // Flags DF, fragment offset 0.
-            v4[6] = 0x40;
-            v4[8] = 0xff; // TTL, masked
-            v4[9] = 17; // UDP
-            v4[10] = 0xff; // checksum, masked
-            v4[11] = 0xff;
-            v4[12..16].copy_from_slice(&src.octets());
-            v4[16..20].copy_from_slice(&dst.octets());
+            let mut v4 = ipv4_udp(src, dst, ip.ipv4_id, ports, len);
+            v4[1] = 0xff; // TOS
+            v4[8] = 0xff; // TTL
+            v4[10..12].fill(0xff); // the IP checksum
+            v4[26..28].fill(0xff); // the UDP checksum
             h.update(&v4);
         }
         (src, dst) => {
-            let (src, dst) = (v6(src), v6(dst));
-            let mut v6h = [0u8; 40];
-            // Version 6, traffic class and flow label masked.
+            let mut v6h = ipv6_udp(v6(src), v6(dst), ports, len);
+            // Traffic class and flow label.
             v6h[0..4].copy_from_slice(&[0x6f, 0xff, 0xff, 0xff]);
-            v6h[4..6].copy_from_slice(&(udp_len as u16).to_be_bytes());
-            v6h[6] = 17;
-            v6h[7] = 0xff; // hop limit, masked
-            v6h[8..24].copy_from_slice(&src);
-            v6h[24..40].copy_from_slice(&dst);
+            v6h[7] = 0xff; // hop limit
+            v6h[46..48].fill(0xff); // the UDP checksum
             h.update(&v6h);
         }
     }
-    let mut udp = [0xffu8; 8]; // the checksum stays masked
-    udp[0..2].copy_from_slice(&ip.src_port.to_be_bytes());
-    udp[2..4].copy_from_slice(&ip.dst_port.to_be_bytes());
-    udp[4..6].copy_from_slice(&(udp_len as u16).to_be_bytes());
-    h.update(&udp);
     if packet.len() >= 12 {
         // The BTH with its FECN, BECN and reserved bits (byte 4) masked.
         let mut bth = [0u8; 12];
@@ -82,9 +68,10 @@ pub fn icrc(ip: &IpPseudo, packet: &[u8]) -> u32 {
     h.finalize()
 }
 
-fn v6(addr: IpAddr) -> [u8; 16] {
+/// An address as IPv6 (IPv4 mapped).
+pub(crate) fn v6(addr: IpAddr) -> Ipv6Addr {
     match addr {
-        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-        IpAddr::V6(a) => a.octets(),
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+        IpAddr::V6(a) => a,
     }
 }

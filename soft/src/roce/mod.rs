@@ -15,7 +15,8 @@
 //! scapy's ICRC) on the packets `examples/verbs/roce_pcap.rs` writes.
 
 mod headers;
-mod icrc;
+pub(crate) mod icrc;
+mod ip;
 mod opcode;
 mod packet;
 mod psn;
@@ -24,6 +25,7 @@ mod syndrome;
 
 pub use headers::{Aeth, AtomicAckEth, AtomicEth, Bth, Deth, Reth};
 pub use icrc::{IpPseudo, icrc};
+pub use ip::{ipv4_udp, ipv6_udp};
 pub use opcode::{Layout, Opcode};
 pub use packet::{Packet, ParseError};
 pub use psn::{PSN_MASK, PsnCheck, check_psn, psn_add, psn_cmp};

@@ -46,27 +46,37 @@ fn ah_to(from: &Node, to: &Device) -> Arc<Ah> {
         .expect("ah")
 }
 
-/// The completions of `cq` once there are `count`, waiting at most 2 s.
-fn wait_for(cq: &Cq, count: usize) -> Vec<WorkCompletion> {
+/// Calls `probe` every 2 ms until `done` holds of what it returns, for at
+/// most 2 s; its last value.
+fn eventually<T>(mut probe: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
     let deadline = Instant::now() + Duration::from_secs(2);
-    let mut got = Vec::new();
-    while got.len() < count && Instant::now() < deadline {
-        got.extend(drain(cq));
+    loop {
+        let value = probe();
+        if done(&value) || Instant::now() >= deadline {
+            return value;
+        }
         std::thread::sleep(Duration::from_millis(2));
     }
-    got
+}
+
+/// The completions of `cq` once there are `count`, waiting at most 2 s.
+fn wait_for(cq: &Cq, count: usize) -> Vec<WorkCompletion> {
+    let mut got = Vec::new();
+    eventually(
+        || {
+            got.extend(drain(cq));
+            got.clone()
+        },
+        |got| got.len() >= count,
+    )
 }
 
 /// `device`'s link counters once `until` holds of them, waiting at most 2 s.
 fn counters_until(device: &Device, until: impl Fn(&LinkCounters) -> bool) -> LinkCounters {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let now = roce_counters(device).expect("soft").expect("a link");
-        if until(&now) || Instant::now() >= deadline {
-            return now;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    eventually(
+        || roce_counters(device).expect("soft").expect("a link"),
+        until,
+    )
 }
 
 #[test]

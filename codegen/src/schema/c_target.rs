@@ -267,17 +267,7 @@ pub(super) fn read(
 /// A C identifier under `key`: `None` when it is invalid (reported),
 /// `Some(None)` when it is absent.
 fn ident(t: &mut TableReader<'_, '_>, key: &'static str, required: bool) -> Option<Option<String>> {
-    let Some(value) = t.string(key, required) else {
-        return (!required).then_some(None);
-    };
-    let ok = decl::is_ident(value.value);
-    if !ok {
-        t.error(Diagnostic::new(
-            format!("`{key}` must be a C identifier, not `{}`", value.value),
-            value.span.clone(),
-        ));
-    }
-    ok.then(|| Some(value.value.to_owned()))
+    t.checked_string(key, required, "a C identifier", decl::is_ident)
 }
 
 /// Keys that come together: all given, or none.

@@ -46,15 +46,10 @@ pub(super) fn read(
 ) -> Option<RustNames> {
     let mut t = TableReader::new(table, span.clone(), "[target.rust]");
     let ident = |t: &mut TableReader<'_, '_>, key: &'static str| {
-        let value = t.string(key, true)?;
-        let ok = syn::parse_str::<syn::Ident>(value.value).is_ok();
-        if !ok {
-            t.error(Diagnostic::new(
-                format!("`{key}` must be a Rust identifier, not `{}`", value.value),
-                value.span.clone(),
-            ));
-        }
-        ok.then(|| value.value.to_owned())
+        t.checked_string(key, true, "a Rust identifier", |v| {
+            syn::parse_str::<syn::Ident>(v).is_ok()
+        })
+        .flatten()
     };
     let crate_name = ident(&mut t, "crate");
     let table_name = ident(&mut t, "table");

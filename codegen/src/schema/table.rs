@@ -100,6 +100,29 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
+    /// A string value that `valid` accepts, called `what` in the error
+    /// (`a C identifier`): `None` when it is not one or a required one is
+    /// missing (both reported), `Some(None)` when an optional one is absent.
+    pub(crate) fn checked_string(
+        &mut self,
+        key: &'static str,
+        required: bool,
+        what: &str,
+        valid: impl Fn(&str) -> bool,
+    ) -> Option<Option<String>> {
+        let Some(value) = self.string(key, required) else {
+            return (!required).then_some(None);
+        };
+        let ok = valid(value.value);
+        if !ok {
+            self.error(Diagnostic::new(
+                format!("`{key}` must be {what}, not `{}`", value.value),
+                value.span.clone(),
+            ));
+        }
+        ok.then(|| Some(value.value.to_owned()))
+    }
+
     /// A non-negative integer value; `None` (and an error if `required`)
     /// when absent or not one.
     pub(crate) fn count(

@@ -25,6 +25,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use ibops::device::WeakDevice;
 use ibops::error::{Error, Result};
 
+use crate::roce::headers::be;
 use crate::roce::icrc::v6;
 use crate::roce::{Bth, Deth, IpPseudo, Opcode, Packet, UDP_PORT, ipv4_udp, ipv6_udp};
 
@@ -306,7 +307,7 @@ impl Link {
         };
         let ihl = usize::from(packet.first()? & 0x0f) * 4;
         let udp = packet.get(ihl..ihl + 8)?;
-        let be16 = |b: &[u8], at: usize| u16::from_be_bytes([b[at], b[at + 1]]);
+        let be16 = |b: &[u8], at: usize| be::<2>(&b[at..]) as u16;
         let for_us = packet[0] >> 4 == 4
             && ihl >= 20
             && packet[9] == 17

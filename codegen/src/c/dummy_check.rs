@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::finding::{Finding, error};
-use super::lexer::{self, Kind, Token};
+use super::lexer::{self, Token};
 use crate::schema::{CNames, Schema};
 use crate::suggest;
 
@@ -94,7 +94,7 @@ pub(super) fn check(text: &str, schema: &Schema, c: &CNames) -> Vec<Finding> {
 fn initializer(text: &str, name: &str) -> Option<(Vec<Entry>, usize)> {
     let tokens: Vec<Token<'_>> = lexer::tokens(text)
         .into_iter()
-        .filter(|t| t.kind != Kind::Comment && t.is_code())
+        .filter(Token::is_code)
         .collect();
     let braces = lexer::matching(&tokens, '{', '}');
     let at = (0..tokens.len().saturating_sub(2)).find(|&at| {

@@ -3,7 +3,7 @@
 use super::opcode::Opcode;
 
 /// Reads a big-endian integer of `N` bytes.
-fn be<const N: usize>(bytes: &[u8]) -> u64 {
+pub(crate) fn be<const N: usize>(bytes: &[u8]) -> u64 {
     bytes[..N]
         .iter()
         .fold(0, |acc, &b| (acc << 8) | u64::from(b))

@@ -14,7 +14,7 @@
 //! (`scripts/roce_check.py`: Wireshark's dissector through tshark, and
 //! scapy's ICRC) on the packets `examples/verbs/roce_pcap.rs` writes.
 
-mod headers;
+pub(crate) mod headers;
 pub(crate) mod icrc;
 mod ip;
 mod opcode;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::headers::{Aeth, AtomicAckEth, AtomicEth, Bth, Deth, Reth};
+use super::headers::{Aeth, AtomicAckEth, AtomicEth, Bth, Deth, Reth, be};
 use super::icrc::{IpPseudo, icrc};
 
 /// One transport packet, its payload borrowed.
@@ -181,7 +181,7 @@ impl<'a> Packet<'a> {
         if layout.atomic_ack_eth {
             packet.atomic_ack_eth = Some(AtomicAckEth::read(take(8)));
         }
-        let word = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        let word = |b: &[u8]| be::<4>(b) as u32;
         if layout.imm {
             packet.imm = Some(word(take(4)));
         }

@@ -70,6 +70,16 @@ impl<'a, 'i> TableReader<'a, 'i> {
         self.diags.push(Diagnostic::new(message, self.span.clone()));
     }
 
+    /// The value of `key`; `None` when absent, and then an error if
+    /// `required`.
+    fn value(&mut self, key: &'static str, required: bool) -> Option<&'a Spanned<DeValue<'i>>> {
+        let value = self.get(key);
+        if value.is_none() && required {
+            self.missing(key);
+        }
+        value
+    }
+
     fn wrong_type(&mut self, key: &str, expected: &str, value: &Spanned<DeValue<'_>>) {
         let message = format!(
             "`{key}` must be {expected}, found {}",
@@ -80,23 +90,16 @@ impl<'a, 'i> TableReader<'a, 'i> {
 
     /// A string value; `None` (and an error if `required`) when absent or not a string.
     pub(crate) fn string(&mut self, key: &'static str, required: bool) -> Option<SpannedStr<'a>> {
-        match self.get(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
+        let value = self.value(key, required)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some(SpannedStr {
+                value: s.as_ref(),
+                span: value.span(),
+            }),
+            _ => {
+                self.wrong_type(key, "a string", value);
                 None
             }
-            Some(value) => match value.get_ref() {
-                DeValue::String(s) => Some(SpannedStr {
-                    value: s.as_ref(),
-                    span: value.span(),
-                }),
-                _ => {
-                    self.wrong_type(key, "a string", value);
-                    None
-                }
-            },
         }
     }
 
@@ -130,29 +133,22 @@ impl<'a, 'i> TableReader<'a, 'i> {
         key: &'static str,
         required: bool,
     ) -> Option<(usize, Range<usize>)> {
-        match self.get(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
-                None
-            }
-            Some(value) => match value.get_ref() {
-                DeValue::Integer(i) => match (i.radix() == 10)
-                    .then(|| i.as_str().replace('_', "").parse::<usize>().ok())
-                    .flatten()
-                {
-                    Some(n) => Some((n, value.span())),
-                    None => {
-                        self.wrong_type(key, "a non-negative decimal integer", value);
-                        None
-                    }
-                },
-                _ => {
-                    self.wrong_type(key, "an integer", value);
+        let value = self.value(key, required)?;
+        match value.get_ref() {
+            DeValue::Integer(i) => match (i.radix() == 10)
+                .then(|| i.as_str().replace('_', "").parse::<usize>().ok())
+                .flatten()
+            {
+                Some(n) => Some((n, value.span())),
+                None => {
+                    self.wrong_type(key, "a non-negative decimal integer", value);
                     None
                 }
             },
+            _ => {
+                self.wrong_type(key, "an integer", value);
+                None
+            }
         }
     }
 
@@ -177,20 +173,13 @@ impl<'a, 'i> TableReader<'a, 'i> {
         key: &'static str,
         required: bool,
     ) -> Option<(&'a [Spanned<DeValue<'i>>], Range<usize>)> {
-        match self.get(key) {
-            None => {
-                if required {
-                    self.missing(key);
-                }
+        let value = self.value(key, required)?;
+        match value.get_ref() {
+            DeValue::Array(items) => Some((&items[..], value.span())),
+            _ => {
+                self.wrong_type(key, "an array", value);
                 None
             }
-            Some(value) => match value.get_ref() {
-                DeValue::Array(items) => Some((&items[..], value.span())),
-                _ => {
-                    self.wrong_type(key, "an array", value);
-                    None
-                }
-            },
         }
     }
 

@@ -12,7 +12,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use ibops_codegen::c::emit_c;
 use ibops_codegen::schema;
@@ -67,7 +67,7 @@ fn gcc(out_dir: &Path, args: &[&str]) {
 }
 
 /// Runs gcc with the warning flags, the stub include path and `args`.
-fn gcc_output(out_dir: &Path, args: &[&str]) -> std::process::Output {
+fn gcc_output(out_dir: &Path, args: &[&str]) -> Output {
     let include = fixtures().join("include");
     Command::new("gcc")
         .args(FLAGS)
@@ -116,25 +116,29 @@ fn compiles(name: &str, schema: &schema::Schema) {
     );
 }
 
+/// Builds the C test program `fixture` (in `tests/fixtures/c/`) with the
+/// emitted `source` and `defines` in `dir`, runs it, and returns what it
+/// did.
+fn build_and_run(dir: &Path, fixture: &str, source: &str, defines: &[&str]) -> Output {
+    let test = fixtures().join(fixture);
+    let test = test.to_string_lossy();
+    let exe = fixture.trim_end_matches(".c");
+    let mut args = vec![test.as_ref(), source, "-o", exe];
+    args.extend_from_slice(defines);
+    gcc(dir, &args);
+    Command::new(dir.join(exe))
+        .output()
+        .unwrap_or_else(|e| panic!("{exe} did not run: {e}"))
+}
+
 /// Builds and runs the merge test against the C emitted for `merge`.
 fn run_merge_test(merge: &str, defines: &[&str]) {
     let schema = schema_with(merge);
     let dir = emit_into(merge, &schema);
     let mandatory = format!("-DEXPECTED_MANDATORY={}", schema.mandatory().count());
-    let test = fixtures().join("merge_test.c");
-    let test = test.to_string_lossy();
-    let mut args = vec![
-        test.as_ref(),
-        "ib_device_ops.c",
-        "-o",
-        "merge_test",
-        mandatory.as_str(),
-    ];
+    let mut args = vec![mandatory.as_str()];
     args.extend_from_slice(defines);
-    gcc(&dir, &args);
-    let output = Command::new(dir.join("merge_test"))
-        .output()
-        .unwrap_or_else(|e| panic!("merge_test did not run: {e}"));
+    let output = build_and_run(&dir, "merge_test.c", "ib_device_ops.c", &args);
     assert!(
         output.status.success() && output.stdout == b"ok\n",
         "the C merge test failed for `{merge}`:\n{}",
@@ -158,21 +162,12 @@ fn keep_first_merge_test_fails_against_last_wins_output() {
     // output must not pass.
     let schema = schema_with("last-wins");
     let dir = emit_into("mismatch", &schema);
-    let test = fixtures().join("merge_test.c");
-    let test = test.to_string_lossy();
-    gcc(
+    let output = build_and_run(
         &dir,
-        &[
-            test.as_ref(),
-            "ib_device_ops.c",
-            "-o",
-            "merge_test",
-            "-DEXPECTED_MANDATORY=17",
-        ],
+        "merge_test.c",
+        "ib_device_ops.c",
+        &["-DEXPECTED_MANDATORY=17"],
     );
-    let output = Command::new(dir.join("merge_test"))
-        .output()
-        .unwrap_or_else(|e| panic!("merge_test did not run: {e}"));
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("dev.ops.poll_cq == first_poll_cq"));
 }
@@ -234,20 +229,7 @@ fn rdma_cores_table_compiles_and_merges_last_wins_over_the_dummies() {
         &dir,
         &["-c", "verbs_context_ops.c", "-o", "verbs_context_ops.o"],
     );
-    let test = fixtures().join("verbs_merge_test.c");
-    let test = test.to_string_lossy();
-    gcc(
-        &dir,
-        &[
-            test.as_ref(),
-            "verbs_context_ops.c",
-            "-o",
-            "verbs_merge_test",
-        ],
-    );
-    let output = Command::new(dir.join("verbs_merge_test"))
-        .output()
-        .unwrap_or_else(|e| panic!("verbs_merge_test did not run: {e}"));
+    let output = build_and_run(&dir, "verbs_merge_test.c", "verbs_context_ops.c", &[]);
     assert!(
         output.status.success() && output.stdout == b"ok\n",
         "the C merge test of verbs_context_ops failed:\n{}",

@@ -18,6 +18,7 @@ use super::Op;
 use super::table::{SpannedStr, TableReader};
 use crate::c::decl;
 use crate::diagnostic::Diagnostic;
+use crate::suggest;
 
 /// The names of a table's C side (`[target.c]`), so that no emitter or C
 /// reader holds one table's names. Today's kernel's values are in
@@ -262,6 +263,113 @@ pub(super) fn read(
         dummy_table: dummy_table?,
         private_symbol: private_symbol?,
     })
+}
+
+/// `set` and `set_line`: the op's own merge line and its position, both
+/// or neither. `None` when invalid (reported), `Some(None)` when absent.
+pub(super) fn read_set_line(t: &mut TableReader<'_, '_>) -> Option<Option<SetLine>> {
+    let text = t.string("set", false);
+    let position = t.count("set_line", false);
+    match (text, position) {
+        (None, None) => Some(None),
+        (Some(text), Some((position, span))) => {
+            if position == 0 {
+                t.error(Diagnostic::new("`set_line` counts from 1", span));
+                return None;
+            }
+            match SetLine::parse(text.value, position) {
+                Ok(line) => Some(Some(line)),
+                Err(message) => {
+                    t.error(Diagnostic::new(message, text.span.clone()));
+                    None
+                }
+            }
+        }
+        (Some(text), None) => {
+            t.error(Diagnostic::new(
+                "`set` needs `set_line`: where the line stands in the merge function",
+                text.span.clone(),
+            ));
+            None
+        }
+        (None, Some((_, span))) => {
+            t.error(Diagnostic::new("`set_line` without `set`", span));
+            None
+        }
+    }
+}
+
+/// `dummy`: a shorthand (`"eopnotsupp"`) or a table `{ errno, returns }` or
+/// `{ default }`. `None` when invalid (reported), `Some(None)` when absent.
+pub(super) fn read_dummy(t: &mut TableReader<'_, '_>) -> Option<Option<Dummy>> {
+    let Some(value) = t.get("dummy") else {
+        return Some(None);
+    };
+    let span = value.span();
+    let shorthands = Dummy::SHORTHANDS.join(", ");
+    match value.get_ref() {
+        DeValue::String(s) => match Dummy::shorthand(s) {
+            Some(d) => Some(Some(d)),
+            None => {
+                t.error(
+                    Diagnostic::new(
+                        format!("unknown dummy `{s}`{}", suggest::did_you_mean(s, Dummy::SHORTHANDS)),
+                        span,
+                    )
+                    .with_note(format!(
+                        "a dummy is one of {shorthands}, or {{ errno = \"..\", returns = \"..\" }}, or {{ default = \"function\" }}"
+                    )),
+                );
+                None
+            }
+        },
+        DeValue::Table(table) => {
+            let mut d = TableReader::new(table, span.clone(), "a `dummy` table");
+            let errno = d.string("errno", false).map(|s| s.value.to_owned());
+            let returns = d.string("returns", false).map(|s| s.value.to_owned());
+            let default = d.string("default", false);
+            let dummy = match (default, errno.is_some() || returns.is_some()) {
+                (Some(f), false) if decl::is_ident(f.value) => {
+                    Some(Dummy::Default(f.value.to_owned()))
+                }
+                (Some(f), false) => {
+                    d.error(Diagnostic::new(
+                        format!("`default` must name a C function, not `{}`", f.value),
+                        f.span.clone(),
+                    ));
+                    None
+                }
+                (Some(f), true) => {
+                    d.error(Diagnostic::new(
+                        "a dummy is a `default` function or what it returns, not both",
+                        f.span.clone(),
+                    ));
+                    None
+                }
+                (None, _) => Some(Dummy::Returns {
+                    errno,
+                    value: returns,
+                }),
+            };
+            let mut diags = Vec::new();
+            d.finish(&mut diags);
+            let ok = diags.is_empty();
+            for diag in diags {
+                t.error(diag);
+            }
+            ok.then_some(dummy).flatten().map(Some)
+        }
+        other => {
+            t.error(Diagnostic::new(
+                format!(
+                    "`dummy` must be a string or a table, found {}",
+                    other.type_str()
+                ),
+                span,
+            ));
+            None
+        }
+    }
 }
 
 /// A C identifier under `key`: `None` when it is invalid (reported),

@@ -124,7 +124,12 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         ));
         return report;
     };
-    let Some((params, statements, body_line)) = function(text, &c.merge_function) else {
+    // Lexed once, for the merge function and the dummy table alike.
+    let tokens: Vec<Token<'_>> = lexer::tokens(text)
+        .into_iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .collect();
+    let Some((params, statements, body_line)) = function(&tokens, &c.merge_function) else {
         report.findings.push(error(
             0,
             format!("no definition of `{}()` found", c.merge_function),
@@ -161,7 +166,7 @@ pub fn check(file: &str, text: &str, schema: &Schema) -> Report {
         );
     }
     if c.dummy_table.is_some() {
-        out.extend(super::dummy_check::check(text, schema, c));
+        out.extend(super::dummy_check::check(&tokens, schema, c));
     }
     out.sort_by_key(|f| (f.line, f.severity));
     report.findings = out;
@@ -492,13 +497,9 @@ fn merge_lines(statements: &[Statement], mac: &str) -> Vec<MergeLine> {
 /// the definition of `name` in `text`. Read from the shared lexer's tokens
 /// with every bracket matched in one pass, so the search is linear however
 /// many calls, declarations or stray names come before the definition.
-fn function(text: &str, name: &str) -> Option<(String, Vec<Statement>, usize)> {
-    let tokens: Vec<Token<'_>> = lexer::tokens(text)
-        .into_iter()
-        .filter(|t| t.kind != Kind::Comment)
-        .collect();
-    let parens = lexer::matching(&tokens, '(', ')');
-    let braces = lexer::matching(&tokens, '{', '}');
+fn function(tokens: &[Token<'_>], name: &str) -> Option<(String, Vec<Statement>, usize)> {
+    let parens = lexer::matching(tokens, '(', ')');
+    let braces = lexer::matching(tokens, '{', '}');
     (0..tokens.len()).find_map(|at| {
         if !tokens[at].is_ident(name) || !tokens.get(at + 1)?.is('(') {
             return None;

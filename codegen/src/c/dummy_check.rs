@@ -17,12 +17,13 @@ struct Entry {
     line: usize,
 }
 
-/// The findings on the dummy table `[target.c]` names, in `text`.
-pub(super) fn check(text: &str, schema: &Schema, c: &CNames) -> Vec<Finding> {
+/// The findings on the dummy table `[target.c]` names, in the text whose
+/// `tokens` (comments left out) `check-c` read.
+pub(super) fn check(tokens: &[Token<'_>], schema: &Schema, c: &CNames) -> Vec<Finding> {
     let Some(table) = &c.dummy_table else {
         return Vec::new();
     };
-    let Some((entries, line)) = initializer(text, table) else {
+    let Some((entries, line)) = initializer(tokens, table) else {
         return vec![error(
             0,
             format!("no definition of the dummy table `{table}` found"),
@@ -91,11 +92,8 @@ pub(super) fn check(text: &str, schema: &Schema, c: &CNames) -> Vec<Finding> {
 
 /// The entries of `NAME = { ... }` (positional names, or the member of a
 /// designated `.member = value`) and the line of its `{`.
-fn initializer(text: &str, name: &str) -> Option<(Vec<Entry>, usize)> {
-    let tokens: Vec<Token<'_>> = lexer::tokens(text)
-        .into_iter()
-        .filter(Token::is_code)
-        .collect();
+fn initializer(tokens: &[Token<'_>], name: &str) -> Option<(Vec<Entry>, usize)> {
+    let tokens: Vec<Token<'_>> = tokens.iter().copied().filter(Token::is_code).collect();
     let braces = lexer::matching(&tokens, '{', '}');
     let at = (0..tokens.len().saturating_sub(2)).find(|&at| {
         tokens[at].is_ident(name) && tokens[at + 1].is('=') && tokens[at + 2].is('{')

@@ -73,8 +73,8 @@ impl Link {
     }
 }
 
-/// One UD message to send.
-pub(super) struct Datagram<'p> {
+/// The headers of one UD message to send.
+pub(super) struct Datagram {
     /// The sending QP.
     pub(super) src_qp: u32,
     /// The receiving QP.
@@ -85,8 +85,6 @@ pub(super) struct Datagram<'p> {
     pub(super) imm: Option<u32>,
     /// Whether the receiver's CQ event is solicited.
     pub(super) solicited: bool,
-    /// The message.
-    pub(super) payload: &'p [u8],
 }
 
 /// A datagram that arrived for this device.
@@ -143,8 +141,13 @@ impl Link {
         v6(self.local.ip()).octets()
     }
 
-    /// Sends `datagram` to the device whose GID is `dgid`.
-    pub(super) fn send_ud(&self, dgid: [u8; 16], datagram: &Datagram<'_>) -> io::Result<()> {
+    /// Sends `payload` as `datagram` to the device whose GID is `dgid`.
+    pub(super) fn send_ud(
+        &self,
+        dgid: [u8; 16],
+        datagram: &Datagram,
+        payload: &[u8],
+    ) -> io::Result<()> {
         let dst = ip_of_gid(dgid);
         let opcode = if datagram.imm.is_some() {
             Opcode::UdSendOnlyImm
@@ -166,7 +169,7 @@ impl Link {
             src_qp: datagram.src_qp,
         });
         packet.imm = datagram.imm;
-        packet.payload = datagram.payload;
+        packet.payload = payload;
         let (raw, src, dst4) = match (&self.raw, self.local.ip(), dst) {
             (Some(raw), IpAddr::V4(src), IpAddr::V4(dst4)) => (Some(raw), src, dst4),
             _ => (None, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
@@ -179,7 +182,7 @@ impl Link {
             dst_port: UDP_PORT,
             ipv4_id,
         };
-        let mut roce = Vec::with_capacity(64 + datagram.payload.len());
+        let mut roce = Vec::with_capacity(64 + payload.len());
         packet.encode(&pseudo, &mut roce);
         match raw {
             Some(raw) => {

@@ -45,25 +45,16 @@ struct Requester<'a> {
 }
 
 impl<'a> Requester<'a> {
-    /// Sends the UD request `wr` as a RoCEv2 packet on the device's link, to
-    /// the GID of its address handle (which must have one): it completes
-    /// when it leaves, as a UD send does.
+    /// Sends the bytes of `src` as the RoCEv2 packet `datagram` on the
+    /// device's link, to the GID `dgid` of its address handle (which must
+    /// have one): it completes when it leaves, as a UD send does.
     fn send_on_link(
         &mut self,
         link: &Link,
-        wr: &SendWr,
-        src: &Source<'_, '_>,
         dgid: Option<[u8; 16]>,
+        datagram: &Datagram,
+        src: &Source<'_, '_>,
     ) -> Outcome {
-        let WrOpcode::UdSend {
-            remote_qpn,
-            remote_qkey,
-            imm_data,
-            ..
-        } = &wr.opcode
-        else {
-            return done(WcStatus::LocQpOpErr);
-        };
         let Some(dgid) = dgid else {
             return done(WcStatus::LocQpOpErr);
         };
@@ -72,15 +63,7 @@ impl<'a> Requester<'a> {
         let Ok(payload) = src.gather() else {
             return done(WcStatus::LocProtErr);
         };
-        let datagram = Datagram {
-            src_qp: self.qp.qpn,
-            dest_qp: *remote_qpn,
-            qkey: *remote_qkey,
-            imm: *imm_data,
-            solicited: wr.send_flags.contains(SendFlags::SOLICITED),
-            payload: &payload,
-        };
-        match link.send_ud(dgid, &datagram) {
+        match link.send_ud(dgid, datagram, &payload) {
             Ok(()) => success(payload.len()),
             Err(_) => done(WcStatus::LocQpOpErr),
         }
@@ -116,7 +99,14 @@ impl<'a> Requester<'a> {
             }
             let grh = ah.data().attr.grh;
             if let Some(link) = &self.device.link {
-                return self.send_on_link(link, wr, src, grh.map(|g| g.dgid.0));
+                let datagram = Datagram {
+                    src_qp: self.qp.qpn,
+                    dest_qp: *remote_qpn,
+                    qkey: *remote_qkey,
+                    imm: *imm_data,
+                    solicited: wr.send_flags.contains(SendFlags::SOLICITED),
+                };
+                return self.send_on_link(link, grh.map(|g| g.dgid.0), &datagram, src);
             }
             let reserved = grh.is_some().then_some(&[0; GRH_BYTES]);
             let responder = &mut self.responder;

@@ -53,6 +53,7 @@ impl SoftQp {
         let mut sq = self.lock_sq();
         self.set_state(QpState::Reset);
         sq.pending.clear();
+        sq.wire.requests.clear();
         sq.rnr = None;
         self.send_cq.detach_sender(sq.sender);
         self.stop_receiving();
@@ -128,11 +129,18 @@ impl SoftQp {
         }
     }
 
-    /// Completes every pending send with a flush error.
+    /// Completes every request in flight across the link, then every
+    /// pending send, with a flush error; the link's timers stop.
     pub(super) fn flush_pending(&self, sq: &mut SendQueue) {
+        let in_flight = core::mem::take(&mut sq.wire.requests);
+        (sq.wire.deadline, sq.wire.rnr_due) = (None, None);
         let pending = core::mem::take(&mut sq.pending);
         sq.rnr = None;
-        self.flush_sends(sq, pending.iter().map(|p| &p.wr));
+        let in_flight = in_flight.iter().map(|r| (r.wr_id, r.opcode()));
+        let pending = pending
+            .iter()
+            .map(|p| (p.wr.wr_id, wc_opcode(&p.wr.opcode)));
+        self.flush(sq, in_flight.chain(pending));
     }
 
     /// Completes `wrs` with a flush error (the QP is in error).
@@ -141,11 +149,15 @@ impl SoftQp {
         sq: &mut SendQueue,
         wrs: impl IntoIterator<Item = &'w SendWr>,
     ) {
+        let wrs = wrs.into_iter().map(|wr| (wr.wr_id, wc_opcode(&wr.opcode)));
+        self.flush(sq, wrs);
+    }
+
+    /// Completes the requests `(wr_id, opcode)` with a flush error.
+    fn flush(&self, sq: &mut SendQueue, wrs: impl Iterator<Item = (u64, WcOpcode)>) {
         let cqes: Vec<Cqe> = wrs
-            .into_iter()
-            .filter_map(|wr| {
-                let opcode = wc_opcode(&wr.opcode);
-                sq.complete(self, wr.wr_id, true, WcStatus::WrFlushErr, opcode, 0)
+            .filter_map(|(wr_id, opcode)| {
+                sq.complete(self, wr_id, true, WcStatus::WrFlushErr, opcode, 0)
             })
             .collect();
         let _ = self.send_cq.push(cqes, false);

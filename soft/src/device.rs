@@ -228,6 +228,17 @@ impl SoftDevice {
             .cloned()
     }
 
+    /// Every live QP, at this moment.
+    pub(super) fn qps(&self) -> Vec<Arc<SoftQp>> {
+        self.qps
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .live
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Moves the QP-number counter (tests reach the wrap without 16 Mi
     /// creations).
     #[cfg(test)]

@@ -45,7 +45,15 @@
 //!   `min_rnr_timer` delay (a timer thread per device, alive only while a
 //!   retry is due) before failing with `RNR_RETRY_EXC_ERR`;
 //! - a QP that fails as a responder flushes its own pending sends before
-//!   the post that made it fail returns.
+//!   the post that made it fail returns;
+//! - RoCEv2 ([`SoftConfig::roce`]): the device binds a UDP address and its
+//!   QPs reach other processes and hosts in IBTA packets ([`roce`]). RC
+//!   across the link segments at the path MTU, numbers packets from
+//!   `sq_psn`/`rq_psn`, is acknowledged (coalesced ACKs), retransmits after
+//!   the local ACK timeout (`retry_cnt` times, then `RETRY_EXC_ERR`), after
+//!   a PSN sequence NAK and after an RNR NAK's wait, and answers duplicate
+//!   requests again without executing them twice (READ and atomic answers
+//!   kept, `max_dest_rd_atomic` of them).
 //!
 //! Not supported, by design, each answering exactly `NotSupported` of the
 //! op: UC and XRC queue pairs (`create_qp`), memory windows (`alloc_mw`,
@@ -53,7 +61,8 @@
 //!
 //! The modules follow the kernel's rxe and import one way only: `verbs`
 //! (the ops the tables name) above `requester` (a send queue's post lists)
-//! above `responder` (what a message does at the QP it reaches) above
+//! above `wire` (the same three roles across the link, in packets) above
+//! `responder` (what a message does at the QP it reaches) above
 //! `completer` (send completions, the error state and its flushes), above
 //! the state (`device`, `qp`, `recv`, `cq` with the completions it stores
 //! in `cqe`, `keys`, `memory`, `pending`, `timer`, `deferred`).
@@ -96,6 +105,7 @@ mod sync;
 mod timer;
 mod transitions;
 mod verbs;
+mod wire;
 
 pub use counts::LiveObjects;
 pub use limits::Limits;
@@ -130,9 +140,10 @@ pub struct SoftConfig {
     /// The address of its RoCEv2 link (port 4791 when it gives none), or
     /// `None` (the default) for a device that reaches only devices of its
     /// process. With one, the port GID at index 0 is the address (IPv4
-    /// mapped), and UD sends through an address handle with a GRH leave as
-    /// RoCEv2 packets to the GID's address, and arrive from it; RC still
-    /// runs in process.
+    /// mapped); UD sends through an address handle with a GRH, and RC QPs
+    /// connected with a GRH in their address vector, reach the GID's
+    /// address as RoCEv2 packets (the `wire` module); an RC QP connected
+    /// without a GRH still reaches a QP of its own device in process.
     pub roce: Option<SocketAddr>,
 }
 
@@ -207,7 +218,7 @@ fn attach(device: Device) -> Result<Device> {
     let soft = device::soft_device(&device)?;
     soft.attach(device.downgrade());
     if let Some(link) = &soft.link {
-        link.start(device.downgrade(), responder::arrive)?;
+        link.start(device.downgrade(), wire::UPCALLS)?;
     }
     Ok(device)
 }

@@ -6,32 +6,33 @@
 //! and UDP headers itself and reads every arriving packet's real header
 //! there, as a peer such as the kernel's rxe checks it. Without one it
 //! falls back to the UDP socket, and its ICRCs then assume identification
-//! 0 on both ends: two soft devices agree, a hardware or rxe peer would not. What travels on it so far is UD: a UD send through an
-//! address handle whose GID is a peer's address leaves as one RoCEv2 packet
-//! (`UD SEND ONLY`, with its DETH), and a packet that arrives is checked
-//! (ICRC, opcode, Q_Key) and delivered to its QP's receive with the sender's
-//! IP header in the GRH area, as rdma-core reads it. RC over the link is not
-//! written yet; an RC QP of such a device still reaches its peer in process.
+//! 0 on both ends: two soft devices agree, a hardware or rxe peer would
+//! not.
+//!
+//! The link carries packets; what they mean is the [`wire`](crate::wire)
+//! transport's business: the receive thread checks each packet (lengths,
+//! opcode, ICRC) and hands it over, and between packets (at least every
+//! few milliseconds) it lets the transport's timers run.
 
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use ibops::device::WeakDevice;
+use ibops::device::{Device, WeakDevice};
 use ibops::error::{Error, Result};
 
 use crate::roce::headers::be;
 use crate::roce::icrc::v6;
-use crate::roce::{Bth, Deth, IpPseudo, Opcode, Packet, UDP_PORT, ipv4_udp, ipv6_udp};
+use crate::roce::{IpPseudo, Packet, ParseError, UDP_PORT, ipv4_udp, ipv6_udp};
 
-/// How long the receive thread waits for a packet before it checks that
-/// its device still exists.
-const POLL: Duration = Duration::from_millis(50);
+/// How long the receive thread waits for a packet before it runs the
+/// transport's timers and checks that its device still exists.
+const POLL: Duration = Duration::from_millis(2);
 
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_536;
@@ -48,59 +49,68 @@ pub(super) struct Link {
     local: SocketAddr,
     /// Packets dropped because their ICRC did not match.
     pub(super) bad_icrc: AtomicU64,
-    /// Packets dropped for anything else: not a packet, an opcode the link
-    /// does not carry, no such QP, a wrong Q_Key, no receive.
+    /// Packets dropped for anything else.
     pub(super) dropped: AtomicU64,
+    /// Packets sent again after a timeout, a NAK or an RNR wait.
+    pub(super) retransmitted: AtomicU64,
+    /// Requests that arrived again and were answered again.
+    pub(super) duplicates: AtomicU64,
 }
 
-/// What a device's RoCEv2 link has dropped ([`roce_counters`](crate::roce_counters)).
+/// What a device's RoCEv2 link has counted ([`roce_counters`](crate::roce_counters)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinkCounters {
     /// Packets whose ICRC did not match their bytes.
     pub bad_icrc: u64,
-    /// Packets dropped for anything else: not a packet, an opcode the
-    /// link does not carry yet, no UD QP of that number, a wrong Q_Key.
+    /// Packets dropped for anything else: not a packet, no QP of that
+    /// number to take it, a wrong Q_Key, a response nothing waits for, a
+    /// request out of sequence.
     pub dropped: u64,
+    /// Packets the requester sent again (after a timeout, a PSN sequence
+    /// NAK or an RNR NAK).
+    pub retransmitted: u64,
+    /// Duplicate requests the responder answered again without executing
+    /// them twice.
+    pub duplicates: u64,
 }
 
 impl Link {
     /// Its counters now.
     pub(super) fn counters(&self) -> LinkCounters {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         LinkCounters {
-            bad_icrc: self.bad_icrc.load(Ordering::Relaxed),
-            dropped: self.dropped.load(Ordering::Relaxed),
+            bad_icrc: load(&self.bad_icrc),
+            dropped: load(&self.dropped),
+            retransmitted: load(&self.retransmitted),
+            duplicates: load(&self.duplicates),
         }
+    }
+
+    /// Counts one more in `counter`.
+    pub(super) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-/// The headers of one UD message to send.
-pub(super) struct Datagram {
-    /// The sending QP.
-    pub(super) src_qp: u32,
-    /// The receiving QP.
-    pub(super) dest_qp: u32,
-    /// The receiving QP's Q_Key.
-    pub(super) qkey: u32,
-    /// Immediate data.
-    pub(super) imm: Option<u32>,
-    /// Whether the receiver's CQ event is solicited.
-    pub(super) solicited: bool,
-}
-
-/// A datagram that arrived for this device.
+/// A packet that arrived for this device, checked.
 pub(super) struct Arrived<'p> {
-    /// The sending QP.
-    pub(super) src_qp: u32,
-    /// The QP it is for.
-    pub(super) dest_qp: u32,
-    /// The Q_Key it carries.
-    pub(super) qkey: u32,
-    /// Immediate data.
-    pub(super) imm: Option<u32>,
+    /// The sender's address.
+    pub(super) from: IpAddr,
     /// The 40 bytes a UD receive starts with: the sender's IP header.
     pub(super) grh: [u8; 40],
-    /// The message.
-    pub(super) payload: &'p [u8],
+    /// The packet.
+    pub(super) packet: Packet<'p>,
+}
+
+/// What the link hands arriving packets to, and what it runs between
+/// them: the transport above it.
+#[derive(Clone, Copy)]
+pub(super) struct Upcalls {
+    /// Takes one packet; `false` when nothing took it (it is counted as
+    /// dropped).
+    pub(super) deliver: fn(&Device, &Link, &Arrived<'_>) -> bool,
+    /// Runs the transport's timers.
+    pub(super) tick: fn(&Device, &Link),
 }
 
 impl Link {
@@ -132,6 +142,8 @@ impl Link {
             local,
             bad_icrc: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            retransmitted: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
         })
     }
 
@@ -141,35 +153,8 @@ impl Link {
         v6(self.local.ip()).octets()
     }
 
-    /// Sends `payload` as `datagram` to the device whose GID is `dgid`.
-    pub(super) fn send_ud(
-        &self,
-        dgid: [u8; 16],
-        datagram: &Datagram,
-        payload: &[u8],
-    ) -> io::Result<()> {
-        let dst = ip_of_gid(dgid);
-        let opcode = if datagram.imm.is_some() {
-            Opcode::UdSendOnlyImm
-        } else {
-            Opcode::UdSendOnly
-        };
-        let mut packet = Packet::new(Bth {
-            opcode,
-            solicited: datagram.solicited,
-            mig_req: true,
-            pad: 0,
-            pkey: 0xffff,
-            dest_qp: datagram.dest_qp,
-            ack_req: false,
-            psn: 0,
-        });
-        packet.deth = Some(Deth {
-            qkey: datagram.qkey,
-            src_qp: datagram.src_qp,
-        });
-        packet.imm = datagram.imm;
-        packet.payload = payload;
+    /// Sends `packet` to the device at `dst`.
+    pub(super) fn send(&self, dst: IpAddr, packet: &Packet<'_>) -> io::Result<()> {
         let (raw, src, dst4) = match (&self.raw, self.local.ip(), dst) {
             (Some(raw), IpAddr::V4(src), IpAddr::V4(dst4)) => (Some(raw), src, dst4),
             _ => (None, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED),
@@ -182,17 +167,19 @@ impl Link {
             dst_port: UDP_PORT,
             ipv4_id,
         };
-        let mut roce = Vec::with_capacity(64 + payload.len());
-        packet.encode(&pseudo, &mut roce);
         match raw {
             Some(raw) => {
                 // The kernel fills in the IP checksum.
                 let ports = (self.local.port(), UDP_PORT);
-                let mut wire = ipv4_udp(src, dst4, ipv4_id, ports, roce.len()).to_vec();
-                wire.extend_from_slice(&roce);
+                let mut wire = Vec::with_capacity(92 + packet.payload.len());
+                packet.encode(&pseudo, &mut wire);
+                let header = ipv4_udp(src, dst4, ipv4_id, ports, wire.len());
+                wire.splice(0..0, header);
                 raw.send_to(&wire, &SockAddr::from(SocketAddr::new(dst, 0)))?;
             }
             None => {
+                let mut roce = Vec::with_capacity(64 + packet.payload.len());
+                packet.encode(&pseudo, &mut roce);
                 self.socket.send_to(&roce, SocketAddr::new(dst, UDP_PORT))?;
             }
         }
@@ -209,27 +196,20 @@ impl Link {
         }
     }
 
-    /// Starts the thread that receives for `device` and hands each datagram
-    /// to `deliver`; it ends when the device is gone.
-    pub(super) fn start(
-        self: &Arc<Link>,
-        device: WeakDevice,
-        deliver: fn(&ibops::device::Device, &Arrived<'_>) -> bool,
-    ) -> Result<()> {
+    /// Starts the thread that receives for `device` and hands each packet
+    /// to `upcalls`; it ends when the device is gone.
+    pub(super) fn start(self: &Arc<Link>, device: WeakDevice, upcalls: Upcalls) -> Result<()> {
         let link = Arc::clone(self);
         std::thread::Builder::new()
             .name(format!("roce-{}", self.local))
-            .spawn(move || link.receive(&device, deliver))
+            .spawn(move || link.receive(&device, upcalls))
             .map(drop)
             .map_err(|_| Error::NoMemory("the RoCEv2 receive thread"))
     }
 
-    fn receive(
-        &self,
-        device: &WeakDevice,
-        deliver: fn(&ibops::device::Device, &Arrived<'_>) -> bool,
-    ) {
+    fn receive(&self, device: &WeakDevice, upcalls: Upcalls) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
+        let mut last_tick = Instant::now();
         loop {
             let received = match &self.raw {
                 Some(raw) => {
@@ -244,6 +224,10 @@ impl Link {
             let Some(device) = device.upgrade() else {
                 return;
             };
+            if last_tick.elapsed() >= POLL {
+                last_tick = Instant::now();
+                (upcalls.tick)(&device, self);
+            }
             let (range, from, ipv4_id) = match received {
                 Ok(Some(got)) => got,
                 // A raw socket sees every UDP packet of the host.
@@ -259,24 +243,20 @@ impl Link {
                 Err(_) => return,
             };
             match self.arrived(&buf[range], from, ipv4_id) {
-                Ok(arrived) if deliver(&device, &arrived) => {}
-                Err(Dropped::BadIcrc) => {
-                    self.bad_icrc.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(_) | Err(Dropped::Other) => {
-                    self.dropped.fetch_add(1, Ordering::Relaxed);
-                }
+                Ok(arrived) if (upcalls.deliver)(&device, self, &arrived) => {}
+                Err(ParseError::BadIcrc { .. }) => Link::count(&self.bad_icrc),
+                Ok(_) | Err(_) => Link::count(&self.dropped),
             }
         }
     }
 
-    /// What a datagram from `from` says, if it is a UD packet for this link.
+    /// The packet a datagram from `from` holds.
     fn arrived<'p>(
         &self,
         bytes: &'p [u8],
         from: SocketAddr,
         ipv4_id: u16,
-    ) -> Result<Arrived<'p>, Dropped> {
+    ) -> Result<Arrived<'p>, ParseError> {
         let pseudo = IpPseudo {
             src: from.ip(),
             dst: self.local.ip(),
@@ -284,18 +264,11 @@ impl Link {
             dst_port: self.local.port(),
             ipv4_id,
         };
-        let packet = Packet::parse(bytes, &pseudo).map_err(|e| match e {
-            crate::roce::ParseError::BadIcrc { .. } => Dropped::BadIcrc,
-            _ => Dropped::Other,
-        })?;
-        let deth = packet.deth.ok_or(Dropped::Other)?;
+        let packet = Packet::parse(bytes, &pseudo)?;
         Ok(Arrived {
-            src_qp: deth.src_qp,
-            dest_qp: packet.bth.dest_qp,
-            qkey: deth.qkey,
-            imm: packet.imm,
+            from: from.ip(),
             grh: grh(from.ip(), self.local.ip(), bytes.len()),
-            payload: packet.payload,
+            packet,
         })
     }
 }
@@ -333,14 +306,6 @@ fn raw_ipv4() -> Option<Socket> {
     raw.set_header_included_v4(true).ok()?;
     raw.set_read_timeout(Some(POLL)).ok()?;
     Some(raw)
-}
-
-/// Why an arrived datagram was not delivered.
-enum Dropped {
-    /// Its ICRC does not match.
-    BadIcrc,
-    /// Anything else.
-    Other,
 }
 
 /// The 40 bytes a UD receive starts with: for IPv4, the 20-byte IPv4

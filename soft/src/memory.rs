@@ -193,6 +193,35 @@ fn too_short() -> Error {
     Error::InvalidArgument("the scatter list is shorter than the message")
 }
 
+impl SgList<'_> {
+    /// Writes `bytes` into the list from `skip` on, each buffer locked for
+    /// its part (bytes that arrived on the link: a READ's response, an
+    /// atomic's original value).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when they do not fit.
+    pub(super) fn write_at(&self, skip: usize, bytes: &[u8]) -> Result<()> {
+        if skip + bytes.len() > self.len {
+            return Err(too_short());
+        }
+        let (mut skip, mut rest) = (skip, bytes);
+        for segment in self.segments() {
+            if rest.is_empty() {
+                break;
+            }
+            if skip >= segment.len {
+                skip -= segment.len;
+                continue;
+            }
+            let n = (segment.len - skip).min(rest.len());
+            segment.buffer.write(segment.offset + skip, &rest[..n])?;
+            rest = &rest[n..];
+            skip = 0;
+        }
+        Ok(())
+    }
+}
+
 /// Where a request's bytes come from: registered memory the post list
 /// reaches through its keys (copied in the pass's burst), or the bytes an
 /// inline request captured at post time.

@@ -12,6 +12,8 @@ use super::keys::Keys;
 use super::pending::Pending;
 use super::recv::{RecvGuard, RecvQueue};
 use super::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering, Padded};
+use super::wire::inbound::Inbound;
+use super::wire::outstanding::Outstanding;
 use ibops::error::Result;
 use ibops::object::Qp;
 use ibops::verbs::{AccessFlags, QpAttr, QpCap, QpState, QpType, SendWr};
@@ -37,6 +39,9 @@ pub(super) struct SoftQp {
     /// On cache lines of its own: the poster's core writes it on every
     /// post, while the peer's core reads the fields above.
     pub(super) sq: Padded<Mutex<SendQueue>>,
+    /// The responder's state when its peer is across the link (taken after
+    /// the send queue, never before).
+    pub(super) inbound: Mutex<Inbound>,
 }
 
 /// The state and the responder's attributes of a QP, each an atomic
@@ -72,6 +77,9 @@ pub(super) struct SendQueue {
     pub(super) unsignaled: u32,
     /// Room for the completions of one post, reused between posts.
     pub(super) completions: Vec<Cqe>,
+    /// The requests in flight across the link, for a QP whose peer is
+    /// there.
+    pub(super) wire: Outstanding,
 }
 
 impl SendQueue {
@@ -88,6 +96,7 @@ impl SendQueue {
             used,
             unsignaled: 0,
             completions: Vec::new(),
+            wire: Outstanding::default(),
         }
     }
 
@@ -191,6 +200,11 @@ impl SoftQp {
 
     pub(super) fn lock_sq(&self) -> MutexGuard<'_, SendQueue> {
         self.sq.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The responder's state across the link, locked.
+    pub(super) fn lock_inbound(&self) -> MutexGuard<'_, Inbound> {
+        self.inbound.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

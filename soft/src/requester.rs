@@ -26,12 +26,16 @@ use std::time::Instant;
 use super::completer::wc_opcode;
 use super::cqe::Cqe;
 use super::device::{SoftDevice, soft_device};
-use super::link::{Datagram, Link};
+use super::link::Link;
 use super::memory::{SgList, Source};
 use super::pd::pd_id;
 use super::qp::{RnrWait, SendQueue, SoftQp};
 use super::responder::{GRH_BYTES, Outcome, Responder, done, success};
 use super::timer::rnr_delay;
+use super::wire::{
+    self,
+    ud::{self, Datagram},
+};
 use ibops::device::Device;
 use ibops::object::Ah;
 use ibops::verbs::{QpState, SendFlags, SendWr, WcStatus, WrOpcode};
@@ -63,7 +67,7 @@ impl<'a> Requester<'a> {
         let Ok(payload) = src.gather() else {
             return done(WcStatus::LocProtErr);
         };
-        match link.send_ud(dgid, datagram, &payload) {
+        match ud::send(link, dgid, datagram, &payload) {
             Ok(()) => success(payload.len()),
             Err(_) => done(WcStatus::LocQpOpErr),
         }
@@ -189,6 +193,9 @@ impl<'a> Requester<'a> {
 /// Executes `wrs` in order; one that must wait for a receive waits, with
 /// every later one behind it.
 pub(super) fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs: &[SendWr]) {
+    if let (true, Some(link)) = (sq.wire.is_remote(), &device.link) {
+        return wire::requester::post(device, link, qp, sq, wrs);
+    }
     with_pass(device, qp, sq, |pass, sq| {
         for (i, wr) in wrs.iter().enumerate() {
             if qp.state() != QpState::Rts {
@@ -210,6 +217,12 @@ pub(super) fn run(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue, wrs
 /// Executes pending sends while the QP is in RTS and they can proceed
 /// (not before the RNR timer of the first one expires).
 pub(super) fn run_pending(device: &SoftDevice, qp: &Arc<SoftQp>, sq: &mut SendQueue) {
+    if let (true, Some(link)) = (sq.wire.is_remote(), &device.link) {
+        if qp.state() == QpState::Rts {
+            wire::requester::post_pending(device, link, qp, sq);
+        }
+        return;
+    }
     let timing = sq.rnr.is_some_and(|rnr| rnr.due.is_some());
     if sq.pending.is_empty() || timing {
         return;

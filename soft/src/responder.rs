@@ -13,14 +13,11 @@
 
 use std::sync::Arc;
 
-use super::device::{SoftDevice, soft_device};
+use super::device::SoftDevice;
 use super::keys::Keys;
-use super::keys::Segment;
-use super::link::Arrived;
 use super::memory::{SgList, Source};
 use super::qp::SoftQp;
 use super::recv::{Consumed, Delivery, Receive, RecvGuard, RecvQueue};
-use ibops::buffer::Buffer;
 use ibops::buffer::Dma;
 use ibops::verbs::{AccessFlags, QpType, WcFlags, WcOpcode, WcStatus, WorkCompletion};
 
@@ -427,39 +424,4 @@ fn failed(peer: &SoftQp, wr_id: u64, status: WcStatus) -> WorkCompletion {
         qp_num: peer.qpn,
         ..WorkCompletion::default()
     }
-}
-
-/// Delivers a datagram that arrived on the device's RoCEv2 link to its QP,
-/// as an in-process UD send would: `false` when no UD QP of that number
-/// with that Q_Key is there to take it.
-pub(super) fn arrive(device: &ibops::device::Device, arrived: &Arrived<'_>) -> bool {
-    let Ok(soft) = soft_device(device) else {
-        return false;
-    };
-    let taken = soft
-        .qp(arrived.dest_qp)
-        .is_some_and(|t| t.qp_type == QpType::Ud && t.receives() && t.qkey() == arrived.qkey);
-    if !taken {
-        return false;
-    }
-    let Ok(bytes) = Buffer::try_from(arrived.payload.to_vec()) else {
-        return false;
-    };
-    let list = SgList::one(Segment {
-        buffer: &bytes,
-        offset: 0,
-        len: arrived.payload.len(),
-    });
-    let keys = soft.keys.read();
-    let mut responder = Responder::new(soft, &keys, arrived.src_qp);
-    let src = Source::Captured(&list);
-    responder.datagram(
-        &src,
-        arrived.dest_qp,
-        arrived.qkey,
-        arrived.imm,
-        Some(&arrived.grh),
-    );
-    responder.release();
-    true
 }

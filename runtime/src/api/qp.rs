@@ -3,7 +3,9 @@
 use super::no_udata;
 use crate::error::Result;
 use crate::object::Qp;
-use crate::verbs::{AccessFlags, QpAttr, QpAttrMask, QpQuery, QpState, RecvWr, SendWr};
+use crate::verbs::{
+    AccessFlags, QpAttr, QpAttrMask, QpQuery, QpState, RcEndpoint, RcPath, RecvWr, SendWr,
+};
 
 impl Qp {
     /// The queue pair number.
@@ -96,6 +98,19 @@ impl Qp {
             QpAttr::rc_rtr(dest_qp_num, mtu, port),
             QpAttr::rc_rts(rnr_retry),
         ] {
+            self.modify(&attr, mask)?;
+        }
+        Ok(())
+    }
+
+    /// Brings an RC QP from RESET to RTS, connected to `remote` (in another
+    /// process or on another host, as its end told this one), sending from
+    /// PSN `local_psn`, as `path` says.
+    ///
+    /// # Errors
+    /// The first transition that fails; the QP stays where it got to.
+    pub fn connect_to(&self, local_psn: u32, remote: &RcEndpoint, path: &RcPath) -> Result<()> {
+        for (attr, mask) in path.transitions(local_psn, remote) {
             self.modify(&attr, mask)?;
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! completions and the small value types around them.
 //!
 //! Each file holds one concept: [`device`] (device attributes and identity),
+//! [`connect`] (what two ends of an RC connection exchange),
 //! [`port`], [`gid`], [`ah`] (address handles and routing), [`qp`], [`wr`]
 //! (work requests), [`wc`] (work completions), [`cq`], [`srq`], [`mr`]
 //! (memory regions and windows), [`flow`], [`wq`], [`dm`] (device memory),
@@ -12,6 +13,7 @@
 
 pub mod ah;
 pub mod cm;
+pub mod connect;
 pub mod counters;
 pub mod cq;
 pub mod device;
@@ -34,6 +36,7 @@ pub mod wr;
 
 pub use ah::{AhAttr, GlobalRoute};
 pub use cm::{CmId, IwCmId, IwConnParam, PortSpace};
+pub use connect::{RcEndpoint, RcPath};
 pub use counters::{CounterMode, CountersReadAttr, HwStats, RdmaCounterData};
 pub use cq::{CompletionChannel, CqInfo, CqInitAttr, CqNotifyFlags};
 pub use device::{

@@ -2,15 +2,15 @@
 //! (destination port 4791), as IBTA's annex A17 and the kernel's rxe lay
 //! them out, and the ICRC that ends each one.
 //!
-//! This is the format half of the RoCEv2 transport (issue 22): a packet is
+//! This is the format half of the RoCEv2 transport: a packet is
 //! built from its headers ([`Packet::encode`]) and read back from bytes a
 //! peer sent ([`Packet::parse`]), which never trusts a length or an opcode
 //! it has not checked; a message is cut into packets at the path MTU
 //! ([`segments`]); PSNs wrap at 24 bits and a responder classifies each
 //! request's ([`check_psn`]); an AETH says ACK, RNR NAK or NAK
-//! ([`Syndrome`]). The transport that sends these over a UDP socket, and
-//! the requester, responder and completer that exchange them, are not
-//! written yet. The format is checked against someone else's decoders
+//! ([`Syndrome`]). The device's link sends and receives them over UDP, and
+//! its requester, responder and completer exchange them (the crate's
+//! private `wire` module). The format is checked against someone else's decoders
 //! (`scripts/roce_check.py`: Wireshark's dissector through tshark, and
 //! scapy's ICRC) on the packets `examples/verbs/roce_pcap.rs` writes.
 

@@ -6,10 +6,12 @@ use std::sync::{Arc, Weak};
 use crate::cq::soft_cq;
 use crate::device::{SoftDevice, soft_device};
 use crate::limits::check;
+use crate::link::ip_of_gid;
 use crate::pd::pd_id;
 use crate::qp::{Live, SendQueue, SoftQp, soft_qp};
 use crate::recv::{RecvQueue, soft_srq};
 use crate::sync::{Mutex, Padded};
+use crate::wire::{self, inbound::Inbound, outstanding::Remote};
 use crate::{requester, transitions};
 use ibops::error::{Error, Result};
 use ibops::event::AsyncEvent;
@@ -61,6 +63,7 @@ pub(crate) fn create_qp(pd: &Pd, init: &QpInitAttr, _: &mut Udata) -> Result<Cre
         live: Live::default(),
         deferred,
         sq,
+        inbound: Mutex::new(Inbound::default()),
     });
     let qp = inserted.inspect_err(|_| device.counts.qp.release())?;
     let info = QpInfo {
@@ -124,9 +127,12 @@ pub(crate) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Resul
     let peer = check_values(device, soft, attr, mask)?;
     // Everything is checked: apply.
     apply(&mut sq.attr, attr, mask);
-    if let Some(peer) = peer {
-        sq.peer = peer;
+    match peer {
+        Some(Peer::Local(peer)) => sq.peer = peer,
+        Some(Peer::Remote(remote)) => sq.wire.remote = Some(remote),
+        None => {}
     }
+    wire::modify(soft, &mut sq, attr, mask);
     if mask.contains(M::ACCESS_FLAGS) {
         soft.set_responder_access(attr.qp_access_flags);
     }
@@ -140,6 +146,7 @@ pub(crate) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Resul
         QpState::Reset => {
             soft.set_state(QpState::Reset);
             sq.reset(&soft.send_cq);
+            *soft.lock_inbound() = Inbound::default();
             soft.set_responder_access(AccessFlags::empty());
             soft.set_qkey(0);
             soft.set_min_rnr_timer(0);
@@ -172,14 +179,23 @@ pub(crate) fn modify_qp(qp: &Qp, attr: &QpAttr, mask: M, _: &mut Udata) -> Resul
     Ok(())
 }
 
+/// An RC QP's peer.
+enum Peer {
+    /// A QP of this device, reached in process.
+    Local(Weak<SoftQp>),
+    /// A QP across the device's link.
+    Remote(Remote),
+}
+
 /// Checks attribute values against the device; returns the new RC peer
-/// when `DEST_QPN` is given.
+/// when `DEST_QPN` is given: across the link when the device has one and
+/// the address vector a GRH, else a QP of this device.
 fn check_values(
     device: &SoftDevice,
     soft: &SoftQp,
     attr: &QpAttr,
     mask: M,
-) -> Result<Option<Weak<SoftQp>>> {
+) -> Result<Option<Peer>> {
     if mask.contains(M::PORT) && attr.port_num != 1 {
         return Err(Error::InvalidArgument(
             "the soft device has one port, port 1",
@@ -215,8 +231,15 @@ fn check_values(
     if !mask.contains(M::DEST_QPN) {
         return Ok(None);
     }
+    if let (Some(_), Some(grh), true) = (&device.link, attr.ah_attr.grh, soft.qp_type == QpType::Rc)
+    {
+        return Ok(Some(Peer::Remote(Remote {
+            ip: ip_of_gid(grh.dgid.0),
+            qpn: attr.dest_qp_num,
+        })));
+    }
     match device.qp(attr.dest_qp_num) {
-        Some(peer) if peer.qp_type == soft.qp_type => Ok(Some(Arc::downgrade(&peer))),
+        Some(peer) if peer.qp_type == soft.qp_type => Ok(Some(Peer::Local(Arc::downgrade(&peer)))),
         _ => Err(Error::InvalidArgument(
             "dest_qp_num names no queue pair of this type on the device",
         )),

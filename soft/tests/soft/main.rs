@@ -19,4 +19,6 @@ mod stress;
 // Real UDP sockets on loopback: not under Miri, which has no sockets.
 #[cfg(not(miri))]
 mod roce;
+#[cfg(not(miri))]
+mod roce_rc;
 mod ud;

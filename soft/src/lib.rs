@@ -145,6 +145,13 @@ pub struct SoftConfig {
     /// address as RoCEv2 packets (the `wire` module); an RC QP connected
     /// without a GRH still reaches a QP of its own device in process.
     pub roce: Option<SocketAddr>,
+    /// Whether the link writes its own IPv4 headers on a raw socket where
+    /// the process may open one (the default), so its ICRCs cover the real
+    /// IP identification as a hardware or rxe peer checks them. `false`
+    /// keeps to the UDP socket: ICRCs then assume identification 0, which
+    /// another soft device (or a relay that rewrites packets, as the fault
+    /// harness does) agrees with.
+    pub roce_raw_ip: bool,
 }
 
 /// A locally administered EUI-64 for the device `name`: `02` followed by
@@ -168,6 +175,7 @@ impl SoftConfig {
             ud: true,
             atomics: true,
             roce: None,
+            roce_raw_ip: true,
         }
     }
 
@@ -198,7 +206,9 @@ impl SoftConfig {
             builder.set_ops(table::<AhOps>())?;
         }
         let events = builder.event_sender();
-        let link = self.roce.map(link::Link::bind).transpose()?.map(Arc::new);
+        let raw_ip = self.roce_raw_ip;
+        let link = self.roce.map(|addr| link::Link::bind(addr, raw_ip));
+        let link = link.transpose()?.map(Arc::new);
         builder.ports(1).private(SoftDevice::new(
             self.limits,
             self.atomics,

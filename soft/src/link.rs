@@ -114,8 +114,9 @@ pub(super) struct Upcalls {
 }
 
 impl Link {
-    /// Binds `addr` (port 4791 when it gives none).
-    pub(super) fn bind(addr: SocketAddr) -> Result<Link> {
+    /// Binds `addr` (port 4791 when it gives none); `raw_ip` to write IPv4
+    /// headers on a raw socket where the process may.
+    pub(super) fn bind(addr: SocketAddr, raw_ip: bool) -> Result<Link> {
         let addr = if addr.port() == 0 {
             SocketAddr::new(addr.ip(), UDP_PORT)
         } else {
@@ -132,8 +133,8 @@ impl Link {
             .local_addr()
             .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
         let raw = match local.ip() {
-            IpAddr::V4(_) => raw_ipv4(),
-            IpAddr::V6(_) => None,
+            IpAddr::V4(_) if raw_ip => raw_ipv4(),
+            _ => None,
         };
         Ok(Link {
             socket,

@@ -18,6 +18,10 @@ mod stale;
 mod stress;
 // Real UDP sockets on loopback: not under Miri, which has no sockets.
 #[cfg(not(miri))]
+mod faults;
+#[cfg(not(miri))]
+mod relay;
+#[cfg(not(miri))]
 mod roce;
 #[cfg(not(miri))]
 mod roce_rc;

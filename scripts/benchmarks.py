@@ -113,7 +113,7 @@ PERFTEST = ROOT / "target" / "release" / "ibops-perftest"
 
 
 def perftest_json(args):
-    out = run([str(PERFTEST), *args, "--json"])
+    out = run([str(PERFTEST), *args, "--json", "--in-process"])
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
@@ -168,7 +168,7 @@ def perftest():
         ("write_lat -s 8 -n 100000", ["write_lat", "-s", "8", "-n", "100000"]),
         ("read_lat -s 8 -n 100000", ["read_lat", "-s", "8", "-n", "100000"]),
     ]:
-        out = run([str(PERFTEST), *args])
+        out = run([str(PERFTEST), *args, "--in-process"])
         table = [l for l in out.splitlines() if l.startswith(" #bytes") or l[:2].strip().isdigit()
                  or (l.startswith(" ") and l.strip()[:1].isdigit())]
         tables[name] = "\n".join(table)
@@ -187,6 +187,7 @@ def send_instructions():
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(PERFTEST),
              "send_bw", "-s", "8", "-n", str(iters), "--post-list", "32", "--inline-receiver",
+             "--in-process",
              "--json"], cwd=ROOT, text=True, capture_output=True)
     for line in result.stderr.splitlines():
         if "refs:" in line:

@@ -136,6 +136,7 @@ pub mod event;
 #[rustfmt::skip]
 mod generated;
 pub mod object;
+pub mod oob;
 pub mod ops;
 pub mod private;
 pub mod registry;

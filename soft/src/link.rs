@@ -37,6 +37,11 @@ const POLL: Duration = Duration::from_millis(2);
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_536;
 
+/// The receive buffer each socket asks for (the kernel caps it at
+/// `net.core.rmem_max`): room for the packets a window of requests puts
+/// in flight at once.
+const RECV_BUFFER: usize = 4 << 20;
+
 /// A device's socket and what it has dropped.
 #[derive(Debug)]
 pub(super) struct Link {
@@ -132,6 +137,9 @@ impl Link {
         let local = socket
             .local_addr()
             .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
+        // A smaller buffer only drops more under load; the transport
+        // recovers either way.
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(RECV_BUFFER);
         let raw = match local.ip() {
             IpAddr::V4(_) if raw_ip => raw_ipv4(),
             _ => None,
@@ -306,6 +314,7 @@ fn raw_ipv4() -> Option<Socket> {
     let raw = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::UDP)).ok()?;
     raw.set_header_included_v4(true).ok()?;
     raw.set_read_timeout(Some(POLL)).ok()?;
+    let _ = raw.set_recv_buffer_size(RECV_BUFFER);
     Some(raw)
 }
 

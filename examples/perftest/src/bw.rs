@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::end::{End, Pair, Queues};
+use crate::end::{End, Pair, Queues, RemoteBuf};
 use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, BwLine, Progress};
@@ -34,7 +34,7 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     for (k, &size) in options.sizes.iter().enumerate() {
         let pairs = pairs(options, size).map_err(|e| e.to_string())?;
         if k == 0 {
-            report::banner(options, &pairs[0]);
+            report::banner(options, &pairs[0].banner());
             report::bw_header(options);
         }
         let line = measure(options, &pairs, size)?;
@@ -85,10 +85,9 @@ fn compare_with_limit(options: &Options, size: u64, soft_mpps: f64) {
     report::limit_line(options, what, "Mpps", soft_mpps, limit_mpps);
 }
 
-/// The operation a bandwidth test posts towards `server`.
-fn opcode(test: Test, server: &End) -> WrOpcode {
-    let target = server.mr.addr();
-    let rkey = server.mr.rkey();
+/// The operation a bandwidth test posts towards the server's `inbox`.
+pub(crate) fn opcode(test: Test, inbox: RemoteBuf) -> WrOpcode {
+    let (target, rkey) = (inbox.addr, inbox.rkey);
     match test {
         Test::WriteBw => WrOpcode::RdmaWrite {
             remote_addr: target,
@@ -112,7 +111,7 @@ fn measure(options: &Options, pairs: &[Pair], size: u64) -> Result<BwLine, Strin
         .iter()
         .map(|pair| Target {
             end: &pair.client,
-            opcode: opcode(options.test, &pair.server),
+            opcode: opcode(options.test, pair.server.inbox()),
         })
         .collect();
     let (server, client) = (&pairs[0].server, &pairs[0].client);
@@ -158,7 +157,7 @@ fn measure(options: &Options, pairs: &[Pair], size: u64) -> Result<BwLine, Strin
 
 /// When each signaled completion arrived and how many requests had
 /// completed by then (over every QP the thread drives).
-struct Stamps {
+pub(crate) struct Stamps {
     completions: Vec<(Duration, u64)>,
 }
 
@@ -191,9 +190,9 @@ impl Stamps {
 }
 
 /// One QP a requester thread drives, with its operation.
-struct Target<'a> {
-    end: &'a End,
-    opcode: WrOpcode,
+pub(crate) struct Target<'a> {
+    pub(crate) end: &'a End,
+    pub(crate) opcode: WrOpcode,
 }
 
 /// One driven QP's progress.
@@ -207,7 +206,7 @@ struct Lane<'a> {
 /// Posts `options.iters` requests on each of `targets` in turn and polls
 /// their completions, calling `between` after each round of polls (the
 /// inline receiver's turn). Every thread starts its clock at `start`.
-fn requester(
+pub(crate) fn requester(
     options: &Options,
     targets: &[Target<'_>],
     size: u64,
@@ -303,7 +302,7 @@ fn requesters(options: &Options, targets: &[Target<'_>], size: u64) -> Result<St
 }
 
 /// The `send_bw` server: keeps receives posted until `iters` arrived.
-struct Receiver<'a> {
+pub(crate) struct Receiver<'a> {
     end: &'a End,
     batch: Vec<RecvWr>,
     wc: [WorkCompletion; RX_BATCH],
@@ -314,7 +313,7 @@ struct Receiver<'a> {
 
 impl<'a> Receiver<'a> {
     /// Posts the first `RX_DEPTH` receives.
-    fn new(end: &'a End, size: u64, iters: u64) -> Result<Receiver<'a>, String> {
+    pub(crate) fn new(end: &'a End, size: u64, iters: u64) -> Result<Receiver<'a>, String> {
         let batch: Vec<RecvWr> = (0..RX_BATCH)
             .map(|i| RecvWr::new(i as u64, [end.sge(size)]))
             .collect();
@@ -333,13 +332,13 @@ impl<'a> Receiver<'a> {
         })
     }
 
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.received >= self.iters
     }
 
     /// Polls until the CQ is drained, re-posting what was consumed (as a
     /// server thread spinning on the CQ would); returns how many arrived.
-    fn step(&mut self) -> Result<u64, String> {
+    pub(crate) fn step(&mut self) -> Result<u64, String> {
         let mut arrived = 0;
         loop {
             let got = self.poll_once()?;
@@ -377,7 +376,7 @@ impl<'a> Receiver<'a> {
 }
 
 /// The line of `messages` messages of `size` bytes (every QP's).
-fn line(size: u64, messages: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {
+pub(crate) fn line(size: u64, messages: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {
     let c = &stamps.completions;
     let total = c.last().map_or(0.0, |(t, _)| t.as_secs_f64()).max(1e-9);
     let avg_mib = (size * messages) as f64 / MIB / total;
@@ -404,7 +403,7 @@ fn line(size: u64, messages: u64, stamps: &Stamps, memcpy_mib: f64) -> BwLine {
 /// Plain memcpy of `size` bytes, `iters` times, in MiB/s, between the very
 /// buffers the test moved data between (so alignment and cache placement
 /// are the same); the locks are taken once, outside the timed loop.
-fn memcpy_mib(src: &Buffer, dst: &Buffer, size: u64, iters: u64) -> f64 {
+pub(crate) fn memcpy_mib(src: &Buffer, dst: &Buffer, size: u64, iters: u64) -> f64 {
     let size_bytes = size as usize;
     src.with(|src| {
         dst.with_mut(|dst| {

@@ -4,8 +4,10 @@
 use ibops::prelude::*;
 use ibops_soft::SoftConfig;
 
+use crate::report::Banner;
+
 /// Every right a peer may use.
-const ACCESS: AccessFlags = AccessFlags::LOCAL_WRITE
+pub(crate) const ACCESS: AccessFlags = AccessFlags::LOCAL_WRITE
     .union(AccessFlags::REMOTE_WRITE)
     .union(AccessFlags::REMOTE_READ)
     .union(AccessFlags::REMOTE_ATOMIC);
@@ -28,6 +30,14 @@ pub(crate) struct Queues {
     pub(crate) max_inline: u32,
 }
 
+/// A peer's buffer as a requester reaches it: where its messages land
+/// (the second half of its buffer) and the rkey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RemoteBuf {
+    pub(crate) addr: u64,
+    pub(crate) rkey: u32,
+}
+
 /// A connected client and server.
 pub(crate) struct Pair {
     pub(crate) device: Device,
@@ -36,7 +46,7 @@ pub(crate) struct Pair {
 }
 
 impl End {
-    fn new(device: &Device, size: u64, queues: Queues) -> Result<End, Error> {
+    pub(crate) fn new(device: &Device, size: u64, queues: Queues) -> Result<End, Error> {
         let Queues {
             sq_depth,
             rq_depth,
@@ -71,23 +81,32 @@ impl End {
         Sge::new(self.mr.addr(), size as u32, self.mr.lkey())
     }
 
-    /// The address of the second half, where `write_lat` messages land.
-    pub(crate) fn inbox(&self) -> u64 {
-        self.mr.addr() + self.buf.len() as u64 / 2
+    /// The second half of its buffer, where a peer's messages land.
+    pub(crate) fn inbox(&self) -> RemoteBuf {
+        RemoteBuf {
+            addr: self.mr.addr() + self.buf.len() as u64 / 2,
+            rkey: self.mr.rkey(),
+        }
     }
 
-    /// perftest's address line.
-    pub(crate) fn address(&self) -> String {
-        format!(
-            "LID 0x01 QPN {:#06x} PSN 0x000000 RKey {:#08x} VAddr {:#016x}",
-            self.qp.qp_num(),
-            self.mr.rkey(),
-            self.mr.addr()
-        )
+    /// perftest's address line, for an end sending from `psn`.
+    pub(crate) fn address(&self, psn: u32) -> String {
+        address(0x01, self.qp.qp_num(), psn, self.inbox())
     }
 }
 
 impl Pair {
+    /// The banner of a run in this process: the client's address, then
+    /// the server's.
+    pub(crate) fn banner(&self) -> Banner<'_> {
+        Banner {
+            device: self.device.name(),
+            method: "in process",
+            local: self.client.address(0),
+            remote: self.server.address(0),
+        }
+    }
+
     /// A client and a server with `queues`, buffers of `size` bytes,
     /// connected in RTS.
     pub(crate) fn new(size: u64, queues: Queues) -> Result<Pair, Error> {
@@ -108,4 +127,12 @@ impl Pair {
             server,
         })
     }
+}
+
+/// perftest's address line: `LID`, `QPN`, `PSN`, `RKey` and `VAddr`.
+pub(crate) fn address(lid: u16, qpn: u32, psn: u32, buf: RemoteBuf) -> String {
+    format!(
+        "LID {lid:#04x} QPN {qpn:#06x} PSN {psn:#08x} RKey {:#08x} VAddr {:#016x}",
+        buf.rkey, buf.addr
+    )
 }

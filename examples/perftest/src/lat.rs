@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ibops::prelude::*;
 
-use crate::end::{End, Pair, Queues};
+use crate::end::{End, Pair, Queues, RemoteBuf};
 use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, LatStats, Progress};
@@ -27,13 +27,13 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
         };
         let pair = Pair::new(size, queues).map_err(|e| e.to_string())?;
         if k == 0 {
-            report::banner(options, &pair);
+            report::banner(options, &pair.banner());
             report::lat_header(options);
         }
         let usec = match options.test {
             Test::SendLat => ping_pong(&pair, size, options, Exchange::Send)?,
             Test::WriteLat => ping_pong(&pair, size, options, Exchange::Write)?,
-            _ => read(&pair.client, &pair.server, size, options.iters)?,
+            _ => read(&pair.client, pair.server.inbox(), size, options.iters)?,
         };
         let stats = LatStats::of(usec);
         report::lat_line(options, size, options.iters, &stats);
@@ -49,7 +49,7 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Exchange {
+pub(crate) enum Exchange {
     Send,
     Write,
 }
@@ -60,8 +60,26 @@ fn ping_pong(pair: &Pair, size: u64, options: &Options, how: Exchange) -> Result
     let inline = size <= u64::from(options.inline_size);
     let iters = options.iters;
     thread::scope(|s| {
-        let server = s.spawn(|| side(&pair.server, &pair.client, size, iters, how, inline, false));
-        let client = side(&pair.client, &pair.server, size, iters, how, inline, true);
+        let server = s.spawn(|| {
+            side(
+                &pair.server,
+                pair.client.inbox(),
+                size,
+                iters,
+                how,
+                inline,
+                false,
+            )
+        });
+        let client = side(
+            &pair.client,
+            pair.server.inbox(),
+            size,
+            iters,
+            how,
+            inline,
+            true,
+        );
         let server = server
             .join()
             .unwrap_or_else(|_| Err("the server thread panicked".to_owned()));
@@ -71,9 +89,9 @@ fn ping_pong(pair: &Pair, size: u64, options: &Options, how: Exchange) -> Result
 
 /// One side of the ping-pong: the client sends first; each side answers
 /// what it receives. Returns the client's half round trips.
-fn side(
+pub(crate) fn side(
     me: &End,
-    peer: &End,
+    peer: RemoteBuf,
     size: u64,
     iters: u64,
     how: Exchange,
@@ -90,8 +108,8 @@ fn side(
     let opcode = match how {
         Exchange::Send => WrOpcode::Send,
         Exchange::Write => WrOpcode::RdmaWrite {
-            remote_addr: peer.inbox(),
-            rkey: peer.mr.rkey(),
+            remote_addr: peer.addr,
+            rkey: peer.rkey,
         },
     };
     let mut wr = SendWr::new(0, opcode, [me.sge(size)]).signaled();
@@ -184,10 +202,10 @@ fn wait_incoming(
 }
 
 /// Each READ's full round trip, in microseconds.
-fn read(me: &End, peer: &End, size: u64, iters: u64) -> Result<Vec<f64>, String> {
+pub(crate) fn read(me: &End, peer: RemoteBuf, size: u64, iters: u64) -> Result<Vec<f64>, String> {
     let op = WrOpcode::RdmaRead {
-        remote_addr: peer.mr.addr(),
-        rkey: peer.mr.rkey(),
+        remote_addr: peer.addr,
+        rkey: peer.rkey,
     };
     let wr = SendWr::new(1, op, [me.sge(size)]).signaled();
     let mut wc = [WorkCompletion::default(); 1];

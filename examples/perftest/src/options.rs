@@ -1,6 +1,7 @@
 //! Command-line options, named as perftest names them.
 
 use clap::{Arg, ArgAction, Command, value_parser};
+use ibops::verbs::Mtu;
 
 /// The test to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +46,7 @@ impl Test {
         }
     }
 
-    fn is_latency(self) -> bool {
+    pub(crate) fn is_latency(self) -> bool {
         matches!(self, Test::SendLat | Test::WriteLat | Test::ReadLat)
     }
 }
@@ -73,6 +74,19 @@ pub(crate) struct Options {
     pub(crate) qps: u32,
     /// `--threads`: client threads the QPs are shared among.
     pub(crate) threads: u32,
+    /// The server to connect to (a client), or `None` (a server).
+    pub(crate) server: Option<String>,
+    /// `-p`: the TCP port of the exchange.
+    pub(crate) tcp_port: u16,
+    /// Both ends in this process (no link).
+    pub(crate) in_process: bool,
+    /// `--roce-addr`: the device's RoCEv2 address (default: the TCP
+    /// connection's).
+    pub(crate) roce_addr: Option<std::net::IpAddr>,
+    /// `-m`: the path MTU.
+    pub(crate) mtu: ibops::verbs::Mtu,
+    /// `-x`: the local GID index.
+    pub(crate) gid_index: u32,
 }
 
 /// `-a`: every power of two from 2 bytes to 8 MiB.
@@ -167,6 +181,46 @@ impl Options {
                     .help("Also run the lock-free loopback limit (bandwidth) or the raw cross-core ping-pong (latency) in the same run, and print the ratio"),
             )
             .arg(
+                Arg::new("server")
+                    .help("Connect to the server at this host (none: be the server)"),
+            )
+            .arg(
+                Arg::new("port")
+                    .short('p')
+                    .long("port")
+                    .value_parser(value_parser!(u16))
+                    .default_value("18515")
+                    .help("Listen on/connect to this TCP port"),
+            )
+            .arg(
+                Arg::new("in-process")
+                    .long("in-process")
+                    .action(ArgAction::SetTrue)
+                    .help("Run both ends in this process, on one device without a link (the device's own speed)"),
+            )
+            .arg(
+                Arg::new("roce-addr")
+                    .long("roce-addr")
+                    .value_parser(value_parser!(std::net::IpAddr))
+                    .help("The soft device's RoCEv2 address (default: the TCP connection's)"),
+            )
+            .arg(
+                Arg::new("mtu")
+                    .short('m')
+                    .long("mtu")
+                    .value_parser(["256", "512", "1024", "2048", "4096"])
+                    .default_value("4096")
+                    .help("The path MTU (default the port's, 4096)"),
+            )
+            .arg(
+                Arg::new("gid-index")
+                    .short('x')
+                    .long("gid-index")
+                    .value_parser(value_parser!(u32))
+                    .default_value("0")
+                    .help("The local GID index (the device's RoCEv2 address is index 0)"),
+            )
+            .arg(
                 Arg::new("json")
                     .long("json")
                     .action(ArgAction::SetTrue)
@@ -210,6 +264,15 @@ impl Options {
             _ => 0,
         };
         let qps = get("qp", 1);
+        let in_process = matches.get_flag("in-process");
+        if !in_process
+            && (qps > 1 || matches.get_flag("limit") || matches.get_flag("inline-receiver"))
+        {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                "-q above 1, --limit and --inline-receiver run in process: add --in-process\n",
+            ));
+        }
         if qps > 1 && (test == Test::SendBw || test.is_latency()) {
             return Err(clap::Error::raw(
                 clap::error::ErrorKind::ArgumentConflict,
@@ -232,6 +295,18 @@ impl Options {
             limit: matches.get_flag("limit"),
             qps,
             threads: get("threads", 1).min(qps),
+            server: matches.get_one::<String>("server").cloned(),
+            tcp_port: matches.get_one::<u16>("port").copied().unwrap_or(18515),
+            in_process: matches.get_flag("in-process"),
+            roce_addr: matches.get_one::<std::net::IpAddr>("roce-addr").copied(),
+            mtu: match matches.get_one::<String>("mtu").map(String::as_str) {
+                Some("256") => Mtu::Mtu256,
+                Some("512") => Mtu::Mtu512,
+                Some("1024") => Mtu::Mtu1024,
+                Some("2048") => Mtu::Mtu2048,
+                _ => Mtu::Mtu4096,
+            },
+            gid_index: get("gid-index", 0),
         })
     }
 }

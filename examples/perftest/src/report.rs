@@ -1,37 +1,43 @@
 //! perftest's output: the banner, the bandwidth and latency tables (or
 //! JSON lines), and the statistics behind them.
 
-use crate::end::Pair;
 use crate::options::Options;
 
 const RULE: &str =
     "---------------------------------------------------------------------------------------";
 
+/// Who the banner names: the device, how the ends met, their addresses.
+pub(crate) struct Banner<'a> {
+    pub(crate) device: &'a str,
+    /// perftest's `Data ex. method` (`Ethernet` for TCP, or in process).
+    pub(crate) method: &'a str,
+    /// The lines after `local address: ` and `remote address: `.
+    pub(crate) local: String,
+    pub(crate) remote: String,
+}
+
 /// The banner perftest prints before a table.
-pub(crate) fn banner(options: &Options, pair: &Pair) {
+pub(crate) fn banner(options: &Options, b: &Banner<'_>) {
     if options.json {
         return;
     }
     println!("{RULE}");
     println!("                    {}", options.test.title());
-    println!(
-        " Dual-port       : OFF\t\tDevice         : {}",
-        pair.device.name()
-    );
+    println!(" Dual-port       : OFF\t\tDevice         : {}", b.device);
     println!(" Number of qps   : {}\t\tTransport type : IB", options.qps);
     println!(" Connection type : RC\t\tUsing SRQ      : OFF");
-    println!(" PCIe relax order: OFF\t\tibops soft device, in process");
+    println!(" PCIe relax order: OFF\t\tibops soft device");
     println!(" TX depth        : {}", options.tx_depth);
     println!(" Post List       : {}", options.post_list);
     println!(" CQ Moderation   : {}", options.cq_mod);
-    println!(" Mtu             : 4096[B]");
+    println!(" Mtu             : {}[B]", options.mtu.bytes());
     println!(" Link type       : IB");
     println!(" Max inline data : {}[B]", options.inline_size);
     println!(" rdma_cm QPs\t : OFF");
-    println!(" Data ex. method : in process");
+    println!(" Data ex. method : {}", b.method);
     println!("{RULE}");
-    println!(" local address: {}", pair.client.address());
-    println!(" remote address: {}", pair.server.address());
+    println!(" local address: {}", b.local);
+    println!(" remote address: {}", b.remote);
     println!("{RULE}");
 }
 

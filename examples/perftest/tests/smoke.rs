@@ -1,11 +1,14 @@
 //! Every test of `ibops-perftest` runs and prints perftest's header, or a
-//! JSON line per size with the fields the tables have.
+//! JSON line per size with the fields the tables have; a server and a
+//! client in two processes run each test over RoCEv2 on loopback.
 
 use std::process::Command;
 
+/// Runs a test with both ends in this process (`--in-process`).
 fn perftest(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_ibops-perftest"))
         .args(args)
+        .arg("--in-process")
         .output()
         .expect("run ibops-perftest");
     assert!(
@@ -160,4 +163,63 @@ fn each_test_has_perftests_defaults() {
         out.contains(" Max inline data : 0[B]") && out.contains(" TX depth        : 4"),
         "{out}"
     );
+}
+
+/// A server and a client of `test` in two processes, each soft device on
+/// its own loopback address (`base`.2 and `base`.3), meeting on TCP `port`;
+/// the client's output.
+fn across_processes(test: &str, args: &[&str], port: u16, base: &str) -> String {
+    let exe = env!("CARGO_BIN_EXE_ibops-perftest");
+    let port = port.to_string();
+    let (server_ip, client_ip) = (format!("{base}.2"), format!("{base}.3"));
+    let common = |ip: &str| {
+        let mut cmd = Command::new(exe);
+        cmd.arg(test)
+            .args(args)
+            .args(["-p", &port, "--roce-addr", ip]);
+        cmd
+    };
+    let server = common(&server_ip)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let client = common(&client_ip)
+        .arg("127.0.0.1")
+        .output()
+        .expect("run the client");
+    let server = server.wait_with_output().expect("the server ends");
+    assert!(
+        client.status.success() && server.status.success(),
+        "{test}: client {}, server {}",
+        String::from_utf8_lossy(&client.stderr),
+        String::from_utf8_lossy(&server.stderr)
+    );
+    String::from_utf8_lossy(&client.stdout).into_owned()
+}
+
+#[test]
+fn every_test_runs_between_two_processes_over_roce() {
+    let cases: [(&str, &[&str]); 7] = [
+        ("send_bw", &["-s", "4096", "-n", "2000"]),
+        ("write_bw", &["-s", "65536", "-n", "500"]),
+        ("read_bw", &["-s", "65536", "-n", "500"]),
+        ("atomic_bw", &["-n", "2000"]),
+        ("send_lat", &["-s", "8", "-n", "500"]),
+        ("write_lat", &["-s", "8", "-n", "500"]),
+        ("read_lat", &["-s", "8", "-n", "500"]),
+    ];
+    for (k, (test, args)) in cases.iter().enumerate() {
+        let out = across_processes(test, args, 18700 + k as u16, "127.0.88");
+        let header = if test.ends_with("_lat") {
+            LAT_HEADER
+        } else {
+            BW_HEADER
+        };
+        assert!(out.lines().any(|l| l.starts_with(header)), "{test}:\n{out}");
+        assert!(out.contains("Data ex. method : Ethernet"), "{test}:\n{out}");
+        assert!(
+            out.contains("GID: 00:00:00:00:00:00:00:00:00:00:255:255:127:00:88:02"),
+            "{test}:\n{out}"
+        );
+    }
 }

@@ -172,8 +172,13 @@ fn in_flight(device: &SoftDevice, qp: &SoftQp, wr: &SendWr) -> Result<InFlight, 
     })
 }
 
-/// Sends the requests not sent yet, in order, while `max_rd_atomic`
-/// allows; arms the ACK timer when it sent any.
+/// The most PSNs sent and not acknowledged at once: what one window of
+/// packets may put into the peer's socket buffer.
+const WINDOW_PSNS: u32 = 128;
+
+/// Sends the requests not sent yet, in order, while `max_rd_atomic` and
+/// the window of [`WINDOW_PSNS`] allow (a request larger than the window
+/// goes alone); arms the ACK timer when it sent any.
 pub(crate) fn send_allowed(link: &Link, sq: &mut SendQueue) {
     let mtu = sq.attr.path_mtu.bytes();
     let max_reads = usize::from(sq.attr.max_rd_atomic.max(1));
@@ -185,7 +190,14 @@ pub(crate) fn send_allowed(link: &Link, sq: &mut SendQueue) {
     let Outstanding {
         requests, next_psn, ..
     } = &mut sq.wire;
+    let mut oldest = requests.front().filter(|r| r.sent).map(|r| r.first_psn);
     for request in requests.iter_mut().filter(|r| !r.sent) {
+        let psns = psns(request, mtu);
+        if let Some(oldest) = oldest
+            && psn_cmp(*next_psn, oldest).unsigned_abs() + psns > WINDOW_PSNS
+        {
+            break;
+        }
         if request.work.reads() {
             if reads >= max_reads {
                 break;
@@ -193,8 +205,9 @@ pub(crate) fn send_allowed(link: &Link, sq: &mut SendQueue) {
             reads += 1;
         }
         request.first_psn = *next_psn;
-        request.psns = psns(request, mtu);
+        request.psns = psns;
         request.sent = true;
+        oldest.get_or_insert(request.first_psn);
         *next_psn = psn_add(*next_psn, request.psns);
         send_packets(link, remote.ip, remote.qpn, request, mtu, request.first_psn);
         sent_any = true;

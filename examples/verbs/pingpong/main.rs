@@ -1,20 +1,30 @@
-//! `pingpong`: `ibv_rc_pingpong` on the soft device. Two RC QPs in two
-//! threads exchange `-n` round trips of `-s` bytes; every message is
-//! checked byte for byte, and the summary is printed as `ibv_rc_pingpong`
-//! prints it. Exits 1 if any message is wrong or a completion fails.
+//! `pingpong`: `ibv_rc_pingpong` on the soft device. Two RC QPs exchange
+//! `-n` round trips of `-s` bytes; every message is checked byte for
+//! byte, and the summary is printed as `ibv_rc_pingpong` prints it. Exits
+//! 1 if any message is wrong or a completion fails.
 //!
-//! The options of `ibv_rc_pingpong` that apply to one in-process device:
-//! `-d` (device name), `-i` (port), `-s`, `-n`, `-m` (path MTU), `-r`
-//! (receives kept posted), `-l` (service level), `-e` (sleep on completion
-//! events instead of polling), `-g` (GID index), `-o` (on-demand paging,
-//! which the soft device refuses as a device without it does) and `-c`
-//! (check the data: always on here). The TCP port `-p` has no use without
-//! a second machine.
+//! As `ibv_rc_pingpong` runs: `pingpong` is a server, `pingpong HOST` a
+//! client naming it. Each creates a soft device with a RoCEv2 link on the
+//! address its TCP connection uses (or `--roce-addr`), exchanges LID, QPN,
+//! PSN and GID over TCP (port 18515, `-p`) in `ibv_rc_pingpong`'s format,
+//! and connects its QP to the other's GID. Two ends on one host need
+//! addresses of their own, as both bind UDP port 4791:
 //!
 //! ```sh
-//! cargo run --release --example pingpong -- -s 4096 -n 1000
-//! cargo run --release --example pingpong -- -e -m 2048 -r 16
+//! cargo run --release --example pingpong -- --roce-addr 127.0.0.2 &
+//! cargo run --release --example pingpong -- --roce-addr 127.0.0.3 127.0.0.1
+//! cargo run --release --example pingpong -- --in-process -s 4096 -n 1000
 //! ```
+//!
+//! `--in-process` runs both QPs in this process, in two threads, on one
+//! device without a link (the device's own speed). The other options are
+//! `ibv_rc_pingpong`'s: `-d` (device name), `-i` (port), `-s`, `-n`, `-m`
+//! (path MTU), `-r` (receives kept posted), `-l` (service level), `-e`
+//! (sleep on completion events instead of polling), `-g` (GID index), `-o`
+//! (on-demand paging, which the soft device refuses as a device without it
+//! does) and `-c` (check the data: always on here).
+
+mod exchange;
 
 use std::cell::Cell;
 use std::process::ExitCode;
@@ -22,9 +32,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, Command, value_parser};
+use ibops::oob::OobChannel;
 use ibops::prelude::*;
 use ibops_soft::SoftConfig;
 
+/// How long a client keeps trying to reach a server not listening yet.
+const CONNECT_FOR: Duration = Duration::from_secs(10);
 /// How long a completion may take before the run is declared stuck.
 const TIMEOUT: Duration = Duration::from_secs(10);
 const RECV_ID: u64 = 1;
@@ -33,6 +46,14 @@ const SEND_ID: u64 = 2;
 /// The options of a run.
 #[derive(Clone, Debug)]
 struct Options {
+    /// The server to connect to (a client), or `None` (a server).
+    server: Option<String>,
+    /// The TCP port of the exchange.
+    tcp_port: u16,
+    /// Both ends in this process.
+    in_process: bool,
+    /// The device's RoCEv2 address (default: the TCP connection's).
+    roce_addr: Option<std::net::IpAddr>,
     device: String,
     port: u8,
     size: u32,
@@ -62,14 +83,6 @@ struct End {
     psn: u32,
 }
 
-/// A random 24-bit PSN (std's randomly keyed hasher: no crate needed).
-fn random_psn() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(u64::from(std::process::id()));
-    (hasher.finish() & 0x00ff_ffff) as u32
-}
-
 impl End {
     fn new(device: &Device, opts: &Options) -> Result<End, Error> {
         let size = opts.size;
@@ -95,7 +108,7 @@ impl End {
             mr,
             size,
             early: Cell::new([0; 2]),
-            psn: random_psn(),
+            psn: ibops::oob::random_psn(),
         })
     }
 
@@ -257,10 +270,81 @@ fn client(end: &End, iters: u64, depth: u32) -> Result<(), String> {
 }
 
 fn run(opts: &Options) -> Result<(), String> {
-    let (size, iters) = (opts.size, opts.iters);
-    let device = SoftConfig::new(opts.device.clone())
+    if opts.in_process {
+        let device = SoftConfig::new(opts.device.clone())
+            .probe_in(Registry::global())
+            .map_err(|e| e.to_string())?;
+        return run_in_process(&device, opts);
+    }
+    run_remote(opts)
+}
+
+/// One end of a run across processes: the TCP exchange, a device on the
+/// RoCEv2 link, its QP connected to the other's.
+fn run_remote(opts: &Options) -> Result<(), String> {
+    let port = opts.tcp_port;
+    let mut channel = match &opts.server {
+        Some(host) => OobChannel::connect(host, port, CONNECT_FOR)
+            .map_err(|e| format!("Couldn't connect to {host}:{port}: {e}"))?,
+        None => {
+            OobChannel::accept(port).map_err(|e| format!("Couldn't listen to port {port}: {e}"))?
+        }
+    };
+    let io = |e: std::io::Error| format!("Couldn't exchange addresses: {e}");
+    let ip = opts.roce_addr.unwrap_or(channel.local_ip);
+    let mut config = SoftConfig::new(opts.device.clone());
+    config.roce = Some(std::net::SocketAddr::new(ip, 0));
+    let device = config
         .probe_in(Registry::global())
         .map_err(|e| e.to_string())?;
+    let gid = check_port(&device, opts)?;
+    let end = End::new(&device, opts).map_err(|e| e.to_string())?;
+    let gid = gid.unwrap_or(device.query_gid(opts.port, 0).map_err(|e| e.to_string())?);
+    println!("  local address:  {}", end.address(Some(gid)));
+    let me = RcEndpoint {
+        lid: 0,
+        qpn: end.qp.qp_num(),
+        psn: end.psn,
+        gid,
+    };
+    let path = RcPath {
+        port_num: opts.port,
+        sgid_index: opts.gid_index.unwrap_or(0) as u8,
+        mtu: opts.mtu,
+        ..RcPath::default()
+    };
+    let connect = |remote: &RcEndpoint| end.qp.connect_to(end.psn, remote, &path);
+    let remote = if opts.server.is_some() {
+        channel.send(&exchange::encode(&me)).map_err(io)?;
+        let remote = exchange::decode(&channel.receive::<{ exchange::MSG_BYTES }>().map_err(io)?)?;
+        channel.send(b"done\0").map_err(io)?;
+        connect(&remote).map_err(|e| format!("Couldn't connect to remote QP: {e}"))?;
+        remote
+    } else {
+        let remote = exchange::decode(&channel.receive::<{ exchange::MSG_BYTES }>().map_err(io)?)?;
+        connect(&remote).map_err(|e| format!("Couldn't connect to remote QP: {e}"))?;
+        channel.send(&exchange::encode(&me)).map_err(io)?;
+        channel.receive::<5>().map_err(io)?;
+        remote
+    };
+    println!(
+        "  remote address: LID {:#06x}, QPN {:#08x}, PSN {:#08x}, GID {}",
+        remote.lid,
+        remote.qpn,
+        remote.psn,
+        std::net::Ipv6Addr::from(remote.gid.0)
+    );
+    let start = Instant::now();
+    match opts.server {
+        Some(_) => client(&end, opts.iters, opts.rx_depth)?,
+        None => server(&end, opts.iters, opts.rx_depth)?,
+    }
+    summary(opts, start.elapsed().as_secs_f64(), opts.iters);
+    Ok(())
+}
+
+/// Checks the port and the MTU against the device; the GID `-g` names.
+fn check_port(device: &Device, opts: &Options) -> Result<Option<Gid>, String> {
     if opts.port == 0 || opts.port > device.phys_port_cnt() {
         return Err(format!("Couldn't get port info for port {}", opts.port));
     }
@@ -283,9 +367,16 @@ fn run(opts: &Options) -> Result<(), String> {
             active.active_mtu.bytes()
         ));
     }
+    Ok(gid)
+}
+
+/// Both ends in this process, on `device`, in two threads.
+fn run_in_process(device: &Device, opts: &Options) -> Result<(), String> {
+    let iters = opts.iters;
+    let gid = check_port(device, opts)?;
     let setup = || -> Result<(End, End), Error> {
-        let a = End::new(&device, opts)?;
-        let b = End::new(&device, opts)?;
+        let a = End::new(device, opts)?;
+        let b = End::new(device, opts)?;
         a.connect(&b, opts)?;
         b.connect(&a, opts)?;
         Ok((a, b))
@@ -303,8 +394,15 @@ fn run(opts: &Options) -> Result<(), String> {
             .unwrap_or_else(|_| Err("the server thread panicked".to_owned()));
         cli.and(srv)
     })?;
-    let secs = start.elapsed().as_secs_f64();
-    let bytes = u64::from(size) * iters * 2;
+    summary(opts, start.elapsed().as_secs_f64(), iters * 2);
+    Ok(())
+}
+
+/// `ibv_rc_pingpong`'s summary of a run of `secs`, and how many messages
+/// this process checked.
+fn summary(opts: &Options, secs: f64, verified: u64) {
+    let iters = opts.iters;
+    let bytes = u64::from(opts.size) * iters * 2;
     println!(
         "{bytes} bytes in {secs:.2} seconds = {:.2} Mbit/sec",
         bytes as f64 * 8.0 / secs / 1e6
@@ -313,8 +411,7 @@ fn run(opts: &Options) -> Result<(), String> {
         "{iters} iters in {secs:.2} seconds = {:.2} usec/iter",
         secs * 1e6 / iters as f64
     );
-    println!("verified {} messages", iters * 2);
-    Ok(())
+    println!("verified {verified} messages");
 }
 
 /// `-m`'s value as an MTU.
@@ -338,7 +435,7 @@ fn options() -> Options {
             .help(help)
     };
     let args = Command::new("pingpong")
-        .about("RC ping-pong between two QPs of the soft device, like ibv_rc_pingpong")
+        .about("RC ping-pong over the soft device's RoCEv2 link, like ibv_rc_pingpong")
         .arg(
             Arg::new("ib-dev")
                 .short('d')
@@ -403,9 +500,29 @@ fn options() -> Options {
                 .help("local port gid index"),
         )
         .arg(flag("odp", 'o', "use on demand paging"))
+        .arg(Arg::new("servername").help("connect to the server at <host> (none: be the server)"))
+        .arg(
+            Arg::new("port")
+                .short('p')
+                .long("port")
+                .value_parser(value_parser!(u16))
+                .default_value("18515")
+                .help("listen on/connect to port <port>"),
+        )
+        .arg(flag("in-process", 'I', "run both ends in this process (no link)").short(None))
+        .arg(
+            Arg::new("roce-addr")
+                .long("roce-addr")
+                .value_parser(value_parser!(std::net::IpAddr))
+                .help("the soft device's RoCEv2 address (default: the TCP connection's)"),
+        )
         .arg(flag("chk", 'c', "validate received buffer (always on)"))
         .get_matches();
     Options {
+        server: args.get_one::<String>("servername").cloned(),
+        tcp_port: args.get_one::<u16>("port").copied().unwrap_or(18515),
+        in_process: args.get_flag("in-process"),
+        roce_addr: args.get_one::<std::net::IpAddr>("roce-addr").copied(),
         device: args
             .get_one::<String>("ib-dev")
             .cloned()

@@ -9,15 +9,18 @@ Writes a pcap of one packet per RC and UD opcode with
     nothing as malformed;
   - scapy's RoCE support must compute, for every packet, the ICRC the
     packet carries.
-Then it captures a real run on the loopback interface: the soft device's
-RoCEv2 link tests (`soft/tests/soft/roce.rs`) exchange UD datagrams between
-two devices while tshark records port 4791, and scapy must compute the ICRC
-every packet of the link carries (the test's one hand-made packet with a
-zero ICRC, sent to be dropped, is the only one that may differ).
+Then it captures a real run on the loopback interface: `cargo run --example
+roce_run` sends every opcode the soft device sends (all RC and UD opcodes
+but SEND with invalidate), with an RNR NAK among the ACKs, between two
+devices while tshark records port 4791. tshark must decode every captured
+packet without a malformed or expert flag, with the QPNs, PSNs, rkey,
+Q_Key, DMA lengths and immediates the run reports using, and scapy must
+compute the ICRC every packet carries.
 Needs tshark (Debian: tshark), scapy (PyPI: scapy) and the right to
 capture on lo (root, as in CI). Exits 0 when all agree, 1 with each
 disagreement printed otherwise.
 """
+import json
 import os
 import signal
 import subprocess
@@ -96,14 +99,22 @@ def main():
         return 1 if problems else 0
 
 
+# Every opcode the soft device sends: all of RC and UD but SEND with
+# invalidate (0x16, 0x17; it has no memory windows).
+RUN_OPCODES = set(range(0x00, 0x15)) | {0x64, 0x65}
+
+
 def capture_a_run(tmp, problems):
-    """Captures the link tests on lo and checks every ICRC; returns how many
-    of the link's packets were checked."""
+    """Captures `cargo run --example roce_run` on lo: every opcode the
+    device sends, over its link between two devices. tshark must decode
+    every packet without a flag, with the opcodes, QPNs, PSNs, keys,
+    lengths and immediates the run used; scapy must compute every ICRC.
+    Returns how many packets were checked."""
     from scapy.all import rdpcap
     from scapy.contrib.roce import BTH
 
     # Built first, so that the capture window holds only the run.
-    run(["cargo", "test", "-q", "--locked", "-p", "ibops-soft", "--test", "soft", "--no-run"])
+    run(["cargo", "build", "-q", "--locked", "--example", "roce_run"])
     pcap = os.path.join(tmp, "run.pcap")
     tshark = subprocess.Popen(["tshark", "-i", "lo", "-f", "udp port 4791", "-w", pcap],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -115,24 +126,62 @@ def capture_a_run(tmp, problems):
             return 0
         started += line
     time.sleep(1)
-    run(["cargo", "test", "-q", "--locked", "-p", "ibops-soft", "--test", "soft", "roce"])
+    used = json.loads(run(["cargo", "run", "-q", "--locked", "--example", "roce_run"]))
     time.sleep(1)
     tshark.send_signal(signal.SIGINT)
     tshark.wait(timeout=30)
+    names = ["frame.number", "_ws.malformed", "_ws.expert", "infiniband.bth.opcode",
+             "infiniband.bth.destqp", "infiniband.bth.psn", "infiniband.reth.r_key",
+             "infiniband.reth.dmalen", "infiniband.deth.q_key", "infiniband.immdt",
+             "infiniband.aeth.syndrome"]
+    out = run(["tshark", "-r", pcap, "-T", "fields", "-E", "separator=\t",
+               *[f"-e{n}" for n in names]])
+    first_psn = used["psns"][0]
+    seen = set()
+    rnr_naks = 0
     checked = 0
+    for line in out.splitlines():
+        row = dict(zip(names, line.split("\t")))
+        number = row["frame.number"]
+        checked += 1
+        if row["_ws.malformed"] or row["_ws.expert"]:
+            problems.append(f"captured packet {number}: tshark flags it")
+        if not row["infiniband.bth.opcode"]:
+            problems.append(f"captured packet {number}: tshark finds no BTH")
+            continue
+        opcode = int(row["infiniband.bth.opcode"], 0)
+        seen.add(opcode)
+        value = lambda n: number_of(row.get(n, "").split(",")[0], n)
+        if value("infiniband.bth.destqp") not in used["qpns"]:
+            problems.append(f"captured packet {number}: destination QP not the run's")
+        psn = value("infiniband.bth.psn")
+        if opcode < 0x64 and not 0 <= (psn - first_psn) % (1 << 24) < 64:
+            problems.append(f"captured packet {number}: PSN {psn} outside the run's")
+        for field, allowed in [("infiniband.reth.r_key", [used["rkey"]]),
+                               ("infiniband.reth.dmalen", used["lengths"]),
+                               ("infiniband.deth.q_key", [used["qkey"]]),
+                               ("infiniband.immdt", used["imms"])]:
+            have = value(field)
+            if have is not None and have not in allowed:
+                problems.append(f"captured packet {number}: {field} {have} not the run's")
+        syndrome = value("infiniband.aeth.syndrome")
+        if syndrome is not None and syndrome >> 5 == 1:
+            rnr_naks += 1
+    missing = RUN_OPCODES - seen
+    if missing:
+        problems.append(f"the captured run lacks opcodes {sorted(hex(m) for m in missing)}")
+    if rnr_naks == 0:
+        problems.append("the captured run holds no RNR NAK")
     for i, pkt in enumerate(rdpcap(pcap), start=1):
         bth = pkt.getlayer(BTH)
         if bth is None:
+            problems.append(f"captured packet {i}: scapy finds no BTH")
             continue
         carried = bth.icrc.to_bytes(4, "big")
-        if carried == bytes(4):
-            continue  # the test's hand-made packet, sent to be dropped
-        checked += 1
         if carried != bth.compute_icrc(None):
             problems.append(f"captured packet {i}: ICRC {carried.hex()}, "
                             f"scapy computes {bth.compute_icrc(None).hex()}")
-    if checked < 2:
-        problems.append(f"the captured run holds {checked} packets of the link, not at least 2")
+    print(f"captured run: {checked} packets, {len(seen)} opcodes, {rnr_naks} RNR NAKs")
     return checked
 
 

@@ -178,11 +178,12 @@ const WINDOW_PSNS: u32 = 128;
 
 /// Sends the requests not sent yet, in order, while `max_rd_atomic` and
 /// the window of [`WINDOW_PSNS`] allow (a request larger than the window
-/// goes alone); arms the ACK timer when it sent any.
+/// goes alone) and no RNR wait runs; arms the ACK timer when it sent any.
 pub(crate) fn send_allowed(link: &Link, sq: &mut SendQueue) {
     let mtu = sq.attr.path_mtu.bytes();
     let max_reads = usize::from(sq.attr.max_rd_atomic.max(1));
-    let Some(remote) = sq.wire.remote else {
+    // An RNR NAK stops the send queue until its wait is over.
+    let (Some(remote), None) = (sq.wire.remote, sq.wire.rnr_due) else {
         return;
     };
     let mut reads = sq.wire.reads_in_flight();
@@ -370,6 +371,7 @@ pub(crate) fn tick(device: &ibops::device::Device, link: &Link) {
         {
             sq.wire.rnr_due = None;
             resend_from(link, &mut sq, psn);
+            send_allowed(link, &mut sq);
             continue;
         }
         if sq.wire.rnr_due.is_some() || sq.wire.deadline.is_none_or(|at| at > now) {

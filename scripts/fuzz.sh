@@ -10,7 +10,7 @@ seconds=${1:-600}
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
-targets=(schema c_decl import_c check_c derive_attr coverage_c coverage_rust roce_packet)
+targets=(schema c_decl import_c check_c derive_attr coverage_c coverage_rust roce_packet roce_responder)
 # Run only the targets named after the seconds, if any.
 if [ $# -gt 1 ]; then targets=("${@:2}"); fi
 
@@ -34,6 +34,16 @@ if [ -z "$(ls -A fuzz/corpus/roce_packet)" ]; then
     # "hello" with its pad, and an RC RDMA WRITE ONLY of 4 bytes.
     printf '\x04\x40\xff\xff\x00\x00\x00\x12\x80\x00\x00\x01hello\x00\x00\x00' > fuzz/corpus/roce_packet/send
     printf '\x0a\x40\xff\xff\x00\x00\x00\x12\x80\x00\x00\x02\x00\x00\x7f\x00\x00\x00\x10\x00\x00\x00\x01\x00\x00\x00\x00\x04data' > fuzz/corpus/roce_packet/write
+fi
+mkdir -p fuzz/corpus/roce_responder
+if [ -z "$(ls -A fuzz/corpus/roce_responder)" ]; then
+    # Requests to the target's QP (number 2) at its first PSN, without their
+    # ICRC: a SEND ONLY, an RDMA WRITE ONLY (a RETH at 2 KiB into the
+    # window's aim), an RDMA READ REQUEST, a FETCH ADD.
+    printf '\x04\x40\xff\xff\x00\x00\x00\x02\x80\x00\x00\x00hello\x00\x00\x00' > fuzz/corpus/roce_responder/send
+    printf '\x0a\x40\xff\xff\x00\x00\x00\x02\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00\x00\x00\x00\x00\x00\x04data' > fuzz/corpus/roce_responder/write
+    printf '\x0c\x40\xff\xff\x00\x00\x00\x02\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00\x00\x00\x00\x00\x01\x00' > fuzz/corpus/roce_responder/read
+    printf '\x14\x40\xff\xff\x00\x00\x00\x02\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00' > fuzz/corpus/roce_responder/fetch_add
 fi
 if [ -z "$(ls -A fuzz/corpus/c_decl)" ]; then
     grep -o 'c = "[^"]*"' ops.toml | sed 's/^c = "//; s/"$//' |

@@ -276,3 +276,23 @@ pub fn roce_counters(device: &Device) -> Result<Option<LinkCounters>> {
         .as_ref()
         .map(|l| l.counters()))
 }
+
+/// Hands `body`, a RoCEv2 packet without its ICRC, to `device`'s transport
+/// as if it had arrived on its link from `from` (the ICRC is made right
+/// first), on the caller's thread: `Ok(false)` when it is not a packet or
+/// nothing took it. For fuzzing the responder's and the completer's checks
+/// (`fuzz/fuzz_targets/roce_responder.rs`); not part of the verbs API.
+///
+/// # Errors
+/// [`Error::WrongPrivate`](ibops::Error::WrongPrivate) when `device` is not
+/// a soft device, [`Error::InvalidState`](ibops::Error::InvalidState) when it
+/// has no link.
+#[doc(hidden)]
+pub fn inject_packet(device: &Device, from: SocketAddr, body: &[u8]) -> Result<bool> {
+    let soft = device::soft_device(device)?;
+    let link = soft
+        .link
+        .as_ref()
+        .ok_or(ibops::Error::InvalidState("the device has no RoCEv2 link"))?;
+    Ok(link.inject(device, wire::UPCALLS, from, body))
+}

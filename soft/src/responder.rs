@@ -123,6 +123,19 @@ impl<'a> Responder<'a> {
             .map(SgList::one)
     }
 
+    /// Whether `peer` lets this requester read `len` bytes at `addr` of
+    /// region `rkey`: the status a READ of them fails with otherwise.
+    pub(super) fn may_read(
+        &self,
+        peer: &SoftQp,
+        rkey: u32,
+        addr: u64,
+        len: usize,
+    ) -> Result<(), WcStatus> {
+        self.remote(peer, rkey, addr, len, AccessFlags::REMOTE_READ)
+            .map(drop)
+    }
+
     /// Delivers a message to the next receive at `peer`: `respond` writes
     /// it and makes the receive's completion. A receive that fails puts
     /// the peer in the error state; without a receive the request gets an

@@ -158,7 +158,7 @@ fn measure(options: &Options, pairs: &[Pair], size: u64) -> Result<BwLine, Strin
 /// When each signaled completion arrived and how many requests had
 /// completed by then (over every QP the thread drives).
 pub(crate) struct Stamps {
-    completions: Vec<(Duration, u64)>,
+    pub(crate) completions: Vec<(Duration, u64)>,
 }
 
 impl Stamps {

@@ -28,6 +28,7 @@ mod limit;
 mod options;
 mod remote;
 mod report;
+mod udp;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,8 @@ fn main() -> ExitCode {
         _ if !options.in_process => remote::run(&options),
         Test::WriteBw | Test::ReadBw | Test::SendBw | Test::AtomicBw => bw::run(&options),
         Test::SendLat | Test::WriteLat | Test::ReadLat => lat::run(&options),
+        // Refused with --in-process when the options are read.
+        Test::UdpBw | Test::UdpLat => Err("udp_bw and udp_lat need two processes".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,10 +13,14 @@ pub(crate) enum Test {
     SendLat,
     WriteLat,
     ReadLat,
+    /// The raw UDP yardstick of the bandwidth tests.
+    UdpBw,
+    /// The raw UDP yardstick of the latency tests.
+    UdpLat,
 }
 
 impl Test {
-    const ALL: [(&'static str, Test); 7] = [
+    const ALL: [(&'static str, Test); 9] = [
         ("write_bw", Test::WriteBw),
         ("read_bw", Test::ReadBw),
         ("send_bw", Test::SendBw),
@@ -24,6 +28,8 @@ impl Test {
         ("send_lat", Test::SendLat),
         ("write_lat", Test::WriteLat),
         ("read_lat", Test::ReadLat),
+        ("udp_bw", Test::UdpBw),
+        ("udp_lat", Test::UdpLat),
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -43,11 +49,16 @@ impl Test {
             Test::SendLat => "Send Latency Test",
             Test::WriteLat => "RDMA_Write Latency Test",
             Test::ReadLat => "RDMA_Read Latency Test",
+            Test::UdpBw => "raw UDP BW yardstick",
+            Test::UdpLat => "raw UDP latency yardstick",
         }
     }
 
     pub(crate) fn is_latency(self) -> bool {
-        matches!(self, Test::SendLat | Test::WriteLat | Test::ReadLat)
+        matches!(
+            self,
+            Test::SendLat | Test::WriteLat | Test::ReadLat | Test::UdpLat
+        )
     }
 }
 
@@ -87,6 +98,8 @@ pub(crate) struct Options {
     pub(crate) mtu: ibops::verbs::Mtu,
     /// `-x`: the local GID index.
     pub(crate) gid_index: u32,
+    /// `--burst`: `udp_bw` datagrams per ACK.
+    pub(crate) burst: u32,
 }
 
 /// `-a`: every power of two from 2 bytes to 8 MiB.
@@ -221,6 +234,13 @@ impl Options {
                     .help("The local GID index (the device's RoCEv2 address is index 0)"),
             )
             .arg(
+                Arg::new("burst")
+                    .long("burst")
+                    .value_parser(value_parser!(u32).range(1..=1024))
+                    .default_value("1")
+                    .help("udp_bw: datagrams the server answers with one ACK (16 for a 64 KiB WRITE at MTU 4096)"),
+            )
+            .arg(
                 Arg::new("json")
                     .long("json")
                     .action(ArgAction::SetTrue)
@@ -307,6 +327,7 @@ impl Options {
                 _ => Mtu::Mtu4096,
             },
             gid_index: get("gid-index", 0),
+            burst: get("burst", 1),
         })
     }
 }

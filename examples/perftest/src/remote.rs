@@ -41,6 +41,9 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
             OobChannel::accept(port).map_err(|e| format!("Couldn't listen to port {port}: {e}"))?
         }
     };
+    if matches!(options.test, Test::UdpBw | Test::UdpLat) {
+        return crate::udp::run(options, &mut channel);
+    }
     let client = options.server.is_some();
     let ip = options.roce_addr.unwrap_or(channel.local_ip);
     let mut config = SoftConfig::new("soft0");

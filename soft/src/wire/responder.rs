@@ -379,7 +379,18 @@ fn respond(inbound: &mut Inbound, answer: &Answer<'_>, psn: u32, outcome: &Outco
 /// Reads what `reth` asks at `qp`, for QP `src_qpn`: the bytes, or the
 /// outcome that refused them.
 fn read(device: &SoftDevice, qp: &SoftQp, src_qpn: u32, reth: Reth) -> Result<Vec<u8>, Outcome> {
-    let Ok(buffer) = Buffer::new(reth.dma_len as usize) else {
+    let len = reth.dma_len as usize;
+    // Checked before anything is allocated: the length is the peer's word.
+    {
+        let keys = device.keys.read();
+        let responder = Responder::new(device, &keys, src_qpn);
+        if len > 0
+            && let Err(status) = responder.may_read(qp, reth.rkey, reth.va, len)
+        {
+            return Err(done(status));
+        }
+    }
+    let Ok(buffer) = Buffer::new(len) else {
         return Err(done(WcStatus::RemOpErr));
     };
     let dst = SgList::whole(&buffer);

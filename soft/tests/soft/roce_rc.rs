@@ -259,3 +259,46 @@ fn a_peer_that_is_gone_is_a_transport_retry_error() {
         "retry_cnt sends again: {counters:?}"
     );
 }
+
+#[test]
+fn a_read_request_beyond_the_region_is_refused() {
+    use ibops_soft::inject_packet;
+    use ibops_soft::roce::{Bth, IpPseudo, Opcode, Packet, Reth};
+    // Found by fuzz/fuzz_targets/roce_responder.rs (libFuzzer's RSS
+    // limit): a 2 GiB READ made the responder allocate 2 GiB before it
+    // checked the region. The fuzz target guards the allocation; this test
+    // the answer.
+    let ((_da, a), (dev_b, b)) = pair(&path(Mtu::Mtu1024), 0, 0);
+    let mut packet = Packet::new(Bth {
+        opcode: Opcode::RcReadRequest,
+        solicited: false,
+        mig_req: true,
+        pad: 0,
+        pkey: 0xffff,
+        dest_qp: b.qp.qp_num(),
+        ack_req: true,
+        psn: 0,
+    });
+    packet.reth = Some(Reth {
+        va: b.mr.addr(),
+        rkey: b.mr.rkey(),
+        dma_len: 0x8000_0000,
+    });
+    let ip = IpPseudo {
+        src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        src_port: 0,
+        dst_port: 0,
+        ipv4_id: 0,
+    };
+    let mut bytes = Vec::new();
+    packet.encode(&ip, &mut bytes);
+    bytes.truncate(bytes.len() - 4);
+    let gid = _da.query_gid(1, 0).expect("gid");
+    let from = SocketAddr::new(std::net::Ipv6Addr::from(gid.0).to_canonical(), 4791);
+    assert_eq!(inject_packet(&dev_b, from, &bytes).ok(), Some(true));
+    // The responder NAKed it (remote access): nothing of B's changed, and
+    // A's QP, which never asked, ignores the stray NAK.
+    assert!(drain(&a.cq).is_empty());
+    assert!(drain(&b.cq).is_empty());
+}

@@ -1,6 +1,8 @@
-//! `ibops-soft`: the reference provider, a complete software RDMA device
-//! in the process. Its QPs talk to each other by loopback: a work request
-//! executes when it is posted, as a copy between registered buffers.
+//! `ibops-soft`: the reference provider, a complete software RDMA device.
+//! In the process its QPs talk to each other by loopback: a work request
+//! executes when it is posted, as a copy between registered buffers. With
+//! a RoCEv2 link ([`SoftConfig::roce`]) they reach other processes and
+//! hosts in IBTA packets over UDP.
 //!
 //! It is a crate of its own, built only on `ibops`'s public API, as an
 //! out-of-tree provider would be: registered memory is reached through

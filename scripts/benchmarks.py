@@ -9,7 +9,9 @@
    ping-pong; memcpy), each ratio the median of five runs with every value
    reported; QP and thread scaling (`-q`, `--threads`); instructions per
    SEND under callgrind; plus full tables.
-3. The compile-time budget: a clean build of the derive crate, and
+3. RoCEv2 between two processes against raw UDP yardsticks
+   (scripts/roce_bench.py).
+4. The compile-time budget: a clean build of the derive crate, and
    `cargo check` of a provider naming all 86 ops through the derive against
    the same table written by hand (`cargo run --example compile_budget`).
 
@@ -26,6 +28,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import roce_bench  # noqa: E402  (the RoCEv2 part, scripts/roce_bench.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "BENCHMARKS.md"
@@ -237,6 +242,8 @@ def main():
     trace_off, trace_on, trace_clock = trace_cost()
     crit = criterion()
     targets, tables = perftest()
+    print("RoCEv2 ...", file=sys.stderr)
+    roce = roce_bench.measure()
     clean, checks = compile_budget()
 
     def c(name):
@@ -288,6 +295,7 @@ def main():
         (f"| instructions per 8 B SEND, both sides (callgrind) | ≤ 400 | {instructions:.0f} | {verdict(instructions <= 400)} |"
          if instructions else "| instructions per 8 B SEND, both sides (callgrind) | ≤ 400 | valgrind missing | |"),
         f"| derive's added `cargo check` time, provider naming every op | < 0.5 s | {added:+.3f} s ({derive_check:.3f} vs {hand_check:.3f} s) | {verdict(added < 0.5)} |",
+        *roce_bench.rows(roce, verdict),
         "",
         "The figures behind the ratios, run by run (soft, then the yardstick):",
         "",
@@ -368,6 +376,7 @@ def main():
     ]
     for name, table in tables.items():
         lines += [f"`ibops-perftest {name}`", "", "```", table, "```", ""]
+    lines += roce_bench.section(roce)
     lines += [
         "## Compile time",
         "",

@@ -15,13 +15,13 @@
 //! few milliseconds) it lets the transport's timers run.
 
 use std::io::{self, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use socket2::{Domain, Protocol, SockAddr, SockFilter, Socket, Type};
 
 use ibops::device::{Device, WeakDevice};
 use ibops::error::{Error, Result};
@@ -137,13 +137,16 @@ impl Link {
         let local = socket
             .local_addr()
             .map_err(|e| Error::NotFound(format!("RoCEv2 address {addr}: {e}")))?;
-        // A smaller buffer only drops more under load; the transport
-        // recovers either way.
-        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(RECV_BUFFER);
         let raw = match local.ip() {
-            IpAddr::V4(_) if raw_ip => raw_ipv4(),
+            IpAddr::V4(ip) if raw_ip => raw_ipv4(SocketAddrV4::new(ip, local.port())),
             _ => None,
         };
+        // The socket that is read gets room for a window of packets (a
+        // smaller buffer only drops more under load; the transport
+        // recovers either way); the UDP socket beside a raw one only holds
+        // the port, and the least room.
+        let room = if raw.is_some() { 0 } else { RECV_BUFFER };
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(room);
         Ok(Link {
             socket,
             raw,
@@ -335,13 +338,39 @@ impl Link {
 }
 
 /// A raw IPv4 socket for UDP whose IP headers the link writes, or `None`
-/// when the process may not open one.
-fn raw_ipv4() -> Option<Socket> {
+/// when the process may not open one. A raw socket sees every UDP packet
+/// of the host: a socket filter keeps those to `local` (a device that does
+/// not get one still checks each packet's address and port itself).
+fn raw_ipv4(local: SocketAddrV4) -> Option<Socket> {
     let raw = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::UDP)).ok()?;
     raw.set_header_included_v4(true).ok()?;
+    let _ = raw.attach_filter(&only_to(local));
     raw.set_read_timeout(Some(POLL)).ok()?;
     let _ = raw.set_recv_buffer_size(RECV_BUFFER);
     Some(raw)
+}
+
+/// A classic BPF program, run on each packet from its IPv4 header on, that
+/// accepts a UDP packet to `to` and nothing else.
+fn only_to(to: SocketAddrV4) -> [SockFilter; 7] {
+    // Opcodes (linux/filter.h): load a word or half-word at an absolute or
+    // X-relative offset, X = 4 * (IHL), jump if equal, return.
+    const LD_W_ABS: u16 = 0x20;
+    const LDX_B_MSH: u16 = 0xb1;
+    const LD_H_IND: u16 = 0x48;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    [
+        // The destination address.
+        SockFilter::new(LD_W_ABS, 0, 0, 16),
+        SockFilter::new(JEQ_K, 0, 4, u32::from(*to.ip())),
+        // The UDP destination port, past the IP header's options.
+        SockFilter::new(LDX_B_MSH, 0, 0, 0),
+        SockFilter::new(LD_H_IND, 0, 0, 2),
+        SockFilter::new(JEQ_K, 0, 1, u32::from(to.port())),
+        SockFilter::new(RET_K, 0, 0, u32::MAX),
+        SockFilter::new(RET_K, 0, 0, 0),
+    ]
 }
 
 /// The 40 bytes a UD receive starts with: for IPv4, the 20-byte IPv4

@@ -17,8 +17,8 @@
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, SockFilter, Socket, Type};
@@ -33,6 +33,12 @@ use crate::roce::{IpPseudo, Packet, ParseError, UDP_PORT, ipv4_udp, ipv6_udp};
 /// How long the receive thread waits for a packet before it runs the
 /// transport's timers and checks that its device still exists.
 const POLL: Duration = Duration::from_millis(2);
+
+/// The IPv4 and UDP headers the link writes before each packet.
+const IP_UDP_BYTES: usize = 28;
+
+/// The most packets taken without waiting before the owed ACKs go out.
+const DRAIN_MAX: usize = 64;
 
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_536;
@@ -60,6 +66,8 @@ pub(super) struct Link {
     pub(super) retransmitted: AtomicU64,
     /// Requests that arrived again and were answered again.
     pub(super) duplicates: AtomicU64,
+    /// QPs whose ACK waits for the packets that have arrived to be taken.
+    owed: Mutex<Vec<u32>>,
 }
 
 /// What a device's RoCEv2 link has counted ([`roce_counters`](crate::roce_counters)).
@@ -116,6 +124,8 @@ pub(super) struct Upcalls {
     pub(super) deliver: fn(&Device, &Link, &Arrived<'_>) -> bool,
     /// Runs the transport's timers.
     pub(super) tick: fn(&Device, &Link),
+    /// Sends the ACKs owed ([`Link::take_owed`]).
+    pub(super) flush: fn(&Device, &Link),
 }
 
 impl Link {
@@ -156,6 +166,7 @@ impl Link {
             dropped: AtomicU64::new(0),
             retransmitted: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
+            owed: Mutex::new(Vec::new()),
         })
     }
 
@@ -183,10 +194,13 @@ impl Link {
             Some(raw) => {
                 // The kernel fills in the IP checksum.
                 let ports = (self.local.port(), UDP_PORT);
+                // Room for the IP and UDP headers first, filled in once the
+                // packet's length is known.
                 let mut wire = Vec::with_capacity(92 + packet.payload.len());
+                wire.resize(IP_UDP_BYTES, 0);
                 packet.encode(&pseudo, &mut wire);
-                let header = ipv4_udp(src, dst4, ipv4_id, ports, wire.len());
-                wire.splice(0..0, header);
+                let header = ipv4_udp(src, dst4, ipv4_id, ports, wire.len() - IP_UDP_BYTES);
+                wire[..IP_UDP_BYTES].copy_from_slice(&header);
                 raw.send_to(&wire, &SockAddr::from(SocketAddr::new(dst, 0)))?;
             }
             None => {
@@ -223,16 +237,7 @@ impl Link {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         let mut last_tick = Instant::now();
         loop {
-            let received = match &self.raw {
-                Some(raw) => {
-                    let mut raw: &Socket = raw;
-                    raw.read(&mut buf).map(|len| self.unwrap_ipv4(&buf[..len]))
-                }
-                None => self
-                    .socket
-                    .recv_from(&mut buf)
-                    .map(|(len, from)| Some((0..len, from, 0))),
-            };
+            let received = self.read_one(&mut buf);
             let Some(device) = device.upgrade() else {
                 return;
             };
@@ -240,26 +245,96 @@ impl Link {
                 last_tick = Instant::now();
                 (upcalls.tick)(&device, self);
             }
-            let (range, from, ipv4_id) = match received {
-                Ok(Some(got)) => got,
+            match received {
+                Ok(Some((range, from, ipv4_id))) => {
+                    self.handle(&device, upcalls, &buf[range], from, ipv4_id);
+                }
                 // A raw socket sees every UDP packet of the host.
                 Ok(None) => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
+                Err(e) if would_block(&e) => continue,
                 Err(_) => return,
-            };
-            match self.arrived(&buf[range], from, ipv4_id) {
-                Ok(arrived) if (upcalls.deliver)(&device, self, &arrived) => {}
-                Err(ParseError::BadIcrc { .. }) => Link::count(&self.bad_icrc),
-                Ok(_) | Err(_) => Link::count(&self.dropped),
+            }
+            if self.owes_acks() {
+                self.drain(&device, upcalls, &mut buf);
             }
         }
+    }
+
+    /// Takes what else has arrived, without waiting (at most
+    /// [`DRAIN_MAX`] packets), then sends the ACKs owed: one per QP for all
+    /// the packets taken, coalesced.
+    fn drain(&self, device: &Device, upcalls: Upcalls, buf: &mut [u8]) {
+        if self.set_nonblocking(true).is_ok() {
+            for _ in 0..DRAIN_MAX {
+                match self.read_one(buf) {
+                    Ok(Some((range, from, ipv4_id))) => {
+                        self.handle(device, upcalls, &buf[range], from, ipv4_id);
+                    }
+                    Ok(None) => {}
+                    Err(_) => break,
+                }
+            }
+            // Back to waiting with a timeout; should that fail, the loop
+            // still works, polling.
+            let _ = self.set_nonblocking(false);
+        }
+        (upcalls.flush)(device, self);
+    }
+
+    /// Reads one datagram: its packet's range in `buf`, its source and IP
+    /// identification; `None` for a packet to another address.
+    fn read_one(&self, buf: &mut [u8]) -> io::Result<Option<(Range<usize>, SocketAddr, u16)>> {
+        match &self.raw {
+            Some(raw) => {
+                let mut raw: &Socket = raw;
+                let len = raw.read(buf)?;
+                Ok(self.unwrap_ipv4(&buf[..len]))
+            }
+            None => {
+                let (len, from) = self.socket.recv_from(buf)?;
+                Ok(Some((0..len, from, 0)))
+            }
+        }
+    }
+
+    /// Switches the socket read to non-blocking mode or back.
+    fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match &self.raw {
+            Some(raw) => raw.set_nonblocking(on),
+            None => self.socket.set_nonblocking(on),
+        }
+    }
+
+    /// Checks one datagram and hands its packet over; counts what it drops.
+    fn handle(&self, device: &Device, upcalls: Upcalls, bytes: &[u8], from: SocketAddr, id: u16) {
+        match self.arrived(bytes, from, id) {
+            Ok(arrived) if (upcalls.deliver)(device, self, &arrived) => {}
+            Err(ParseError::BadIcrc { .. }) => Link::count(&self.bad_icrc),
+            Ok(_) | Err(_) => Link::count(&self.dropped),
+        }
+    }
+
+    /// Records that QP `qpn` owes its requester an ACK, sent once the
+    /// packets that have arrived are taken.
+    pub(super) fn owe_ack(&self, qpn: u32) {
+        let mut owed = self.owed.lock().unwrap_or_else(PoisonError::into_inner);
+        if !owed.contains(&qpn) {
+            owed.push(qpn);
+        }
+    }
+
+    /// Whether an ACK is owed.
+    fn owes_acks(&self) -> bool {
+        !self
+            .owed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// The QPs that owe an ACK; none owes one afterwards.
+    pub(super) fn take_owed(&self) -> Vec<u32> {
+        core::mem::take(&mut *self.owed.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Hands `body` (a packet without its ICRC) to `upcalls` as if it had
@@ -282,10 +357,12 @@ impl Link {
         };
         let mut bytes = body.to_vec();
         bytes.extend_from_slice(&crate::roce::icrc(&pseudo, body).to_le_bytes());
-        match self.arrived(&bytes, from, 0) {
+        let taken = match self.arrived(&bytes, from, 0) {
             Ok(arrived) => (upcalls.deliver)(device, self, &arrived),
             Err(_) => false,
-        }
+        };
+        (upcalls.flush)(device, self);
+        taken
     }
 
     /// The packet a datagram from `from` holds.
@@ -335,6 +412,14 @@ impl Link {
         let from = SocketAddr::new(IpAddr::V4(src), be16(udp, 0));
         Some((ihl + 8..end, from, be16(packet, 4)))
     }
+}
+
+/// Whether `e` says only that nothing has arrived.
+fn would_block(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// A raw IPv4 socket for UDP whose IP headers the link writes, or `None`

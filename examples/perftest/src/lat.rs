@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use ibops::prelude::*;
 
 use crate::end::{End, Pair, Queues, RemoteBuf};
+use crate::idle::idle;
 use crate::limit;
 use crate::options::{Options, Test};
 use crate::report::{self, LatStats, Progress};
@@ -157,7 +158,7 @@ fn send(me: &End, wr: &mut SendWr, mark: u8, last: usize, how: Exchange) -> Resu
     let start = Instant::now();
     loop {
         match me.send_cq.poll(&mut wc) {
-            Ok(0) if start.elapsed() < STUCK => std::hint::spin_loop(),
+            Ok(0) if start.elapsed() < STUCK => idle(),
             Ok(0) => return Err("send completion stuck".to_owned()),
             Ok(n) => {
                 return match wc[..n].iter().find(|c| c.status != WcStatus::Success) {
@@ -197,7 +198,7 @@ fn wait_incoming(
         if start.elapsed() > STUCK {
             return Err("no message from the peer".to_owned());
         }
-        std::hint::spin_loop();
+        idle();
     }
 }
 
@@ -217,7 +218,7 @@ pub(crate) fn read(me: &End, peer: RemoteBuf, size: u64, iters: u64) -> Result<V
             .map_err(|e| e.to_string())?;
         loop {
             match me.send_cq.poll(&mut wc).map_err(|e| e.to_string())? {
-                0 if start.elapsed() < STUCK => std::hint::spin_loop(),
+                0 if start.elapsed() < STUCK => idle(),
                 0 => return Err("read completion stuck".to_owned()),
                 _ if wc[0].status != WcStatus::Success => {
                     return Err(format!("read failed: {}", wc[0].status.as_str()));

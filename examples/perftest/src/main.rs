@@ -23,6 +23,7 @@
 mod bw;
 mod end;
 mod exchange;
+mod idle;
 mod lat;
 mod limit;
 mod options;

@@ -17,6 +17,7 @@ use ibops_soft::SoftConfig;
 use crate::bw::{self, Receiver, Target};
 use crate::end::{ACCESS, End, Queues, address};
 use crate::exchange::{Dest, hand_shake};
+use crate::idle::idle;
 use crate::lat::{self, Exchange};
 use crate::options::{Options, Test};
 use crate::report::{self, Banner, BwLine, LatStats, Progress};
@@ -44,6 +45,7 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     if matches!(options.test, Test::UdpBw | Test::UdpLat) {
         return crate::udp::run(options, &mut channel);
     }
+    crate::idle::give_way();
     let client = options.server.is_some();
     let ip = options.roce_addr.unwrap_or(channel.local_ip);
     let mut config = SoftConfig::new("soft0");
@@ -148,8 +150,16 @@ fn one_size(
             // The receives are posted: the client may send.
             hand_shake(channel, me)?;
             let start = Instant::now();
+            let mut empty = 0u32;
             while !receiver.done() {
-                if receiver.step()? == 0 && start.elapsed() > STUCK {
+                if receiver.step()? > 0 {
+                    empty = 0;
+                    continue;
+                }
+                // Read the clock now and then, not on every empty poll.
+                idle();
+                empty = empty.wrapping_add(1);
+                if empty.is_multiple_of(4096) && start.elapsed() > STUCK {
                     return Err("messages stopped arriving".to_owned());
                 }
             }
@@ -162,7 +172,11 @@ fn one_size(
                 end,
                 opcode: bw::opcode(options.test, peer.buf),
             }];
-            let stamps = bw::requester(options, &target, size, Instant::now(), &mut || Ok(0))?;
+            let mut between = || {
+                idle();
+                Ok(0)
+            };
+            let stamps = bw::requester(options, &target, size, Instant::now(), &mut between)?;
             let scratch = Buffer::new(size as usize).map_err(|e| e.to_string())?;
             let memcpy = bw::memcpy_mib(&end.buf, &scratch, size, iters);
             let line: BwLine = bw::line(size, iters, &stamps, memcpy);

@@ -4,6 +4,7 @@
 //! (`max_dest_rd_atomic` of them).
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
 
 use crate::roce::{Reth, psn_add};
 
@@ -62,6 +63,9 @@ pub(crate) struct Inbound {
     pub(crate) nak_sent: bool,
     /// The message being reassembled.
     pub(crate) partial: Option<Partial>,
+    /// An ACK owed to the requester at this address, of this PSN: sent
+    /// once the packets that have arrived are taken (one ACK for them all).
+    pub(crate) owed: Option<(IpAddr, u32)>,
     /// The latest READ and atomic answers, oldest first.
     resources: VecDeque<Resource>,
     /// How many are kept (`max_dest_rd_atomic`, at least one).

@@ -31,10 +31,12 @@ use crate::qp::{SendQueue, SoftQp};
 use crate::roce::Opcode;
 
 /// What the link calls: [`deliver`] each packet, [`requester::tick`]
-/// between them.
+/// between them, [`responder::flush_acks`] once it has taken every packet
+/// that had arrived.
 pub(crate) const UPCALLS: Upcalls = Upcalls {
     deliver,
     tick: requester::tick,
+    flush: responder::flush_acks,
 };
 
 /// Applies the attributes of a `modify_qp` the transport reads, for a QP

@@ -25,11 +25,13 @@ use crate::roce::{
     check_psn, segments,
 };
 
-/// Where the answers go: the requester's address and QP.
+/// Where the answers go: the requester's address and QP, from the QP
+/// numbered `local_qpn`.
 struct Answer<'l> {
     link: &'l Link,
     ip: IpAddr,
     qpn: u32,
+    local_qpn: u32,
 }
 
 impl Answer<'_> {
@@ -50,6 +52,13 @@ impl Answer<'_> {
     fn send(&self, packet: &Packet<'_>) {
         // An answer the socket refuses is lost: the requester asks again.
         let _ = self.link.send(self.ip, packet);
+    }
+
+    /// An ACK of `psn`, owed until the packets that have arrived are taken
+    /// ([`flush_acks`]): a later one replaces it.
+    fn owe(&self, inbound: &mut Inbound, psn: u32) {
+        inbound.owed = Some((self.ip, psn));
+        self.link.owe_ack(self.local_qpn);
     }
 
     /// An ACK (or NAK) of `psn` with `syndrome`.
@@ -112,6 +121,7 @@ pub(crate) fn arrive(
         link,
         ip: from,
         qpn: inbound.remote_qpn,
+        local_qpn: qp.qpn,
     };
     let psn = packet.bth.psn;
     match check_psn(inbound.epsn, psn) {
@@ -205,7 +215,7 @@ fn execute(
         }
         inbound.advance(1);
         if packet.bth.ack_req {
-            answer.ack(inbound, psn, ACK);
+            answer.owe(inbound, psn);
         }
         return;
     }
@@ -239,9 +249,10 @@ fn execute(
         // An opcode out of sequence, or one this QP does not take.
         _ => return invalid(inbound),
     };
-    let outcome = land(device, qp, src_qpn, &bytes, what, imm, solicited);
-    if let (Outcome::Rnr { .. }, Some(before)) = (&outcome, restore) {
-        let mut bytes = bytes;
+    let (outcome, message) = land(device, qp, src_qpn, bytes, what, imm, solicited);
+    if let (Outcome::Rnr { .. }, Some(before), Some(message)) = (&outcome, restore, message) {
+        // Rare: a copy back of what came before the last packet.
+        let mut bytes = message.to_vec();
         bytes.truncate(before);
         inbound.partial = Some(match what {
             Land::Send => Partial::Send(bytes),
@@ -261,24 +272,25 @@ enum Land {
 }
 
 /// Lands a whole SEND or WRITE of `bytes` from QP `src_qpn` at `qp`,
-/// through the in-process responder. A WRITE is refused unless every byte
-/// its RETH announced arrived.
+/// through the in-process responder; the outcome, and the message (moved,
+/// not copied, into a buffer) when it got that far. A WRITE is refused
+/// unless every byte its RETH announced arrived.
 fn land(
     device: &SoftDevice,
     qp: &Arc<SoftQp>,
     src_qpn: u32,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     what: Land,
     imm: Option<u32>,
     solicited: bool,
-) -> Outcome {
+) -> (Outcome, Option<Buffer>) {
     if let Land::Write(reth) = what
         && bytes.len() != reth.dma_len as usize
     {
-        return done(WcStatus::RemInvReqErr);
+        return (done(WcStatus::RemInvReqErr), None);
     }
-    let Ok(buffer) = Buffer::try_from(bytes.to_vec()) else {
-        return done(WcStatus::RemOpErr);
+    let Ok(buffer) = Buffer::try_from(bytes) else {
+        return (done(WcStatus::RemOpErr), None);
     };
     let list = SgList::whole(&buffer);
     let src = Source::Captured(&list);
@@ -289,7 +301,9 @@ fn land(
         Land::Write(reth) => responder.write(qp, &src, reth.va, reth.rkey, imm, solicited),
     };
     responder.deliver(Some(qp));
-    outcome
+    drop(responder);
+    drop(keys);
+    (outcome, Some(buffer))
 }
 
 /// Executes a READ request: answers with its response (kept for a
@@ -365,7 +379,7 @@ fn respond(inbound: &mut Inbound, answer: &Answer<'_>, psn: u32, outcome: &Outco
         Ok(Some(ACK)) => {
             inbound.advance(1);
             inbound.msn = inbound.msn.wrapping_add(1);
-            answer.ack(inbound, psn, ACK);
+            answer.owe(inbound, psn);
         }
         Ok(Some(nak)) => {
             inbound.partial = None;
@@ -437,5 +451,28 @@ fn replay(
             || packet.bth.opcode.layout().atomic_eth => {}
         _ if packet.bth.ack_req => answer.ack(inbound, inbound.last_done(), ACK),
         _ => {}
+    }
+}
+
+/// Sends the ACKs the QPs of `device` owe (the link took every packet that
+/// had arrived): one per QP, of the latest PSN it acknowledges.
+pub(crate) fn flush_acks(device: &ibops::device::Device, link: &Link) {
+    let Ok(soft) = crate::device::soft_device(device) else {
+        return;
+    };
+    for qpn in link.take_owed() {
+        let Some(qp) = soft.qp(qpn) else {
+            continue;
+        };
+        let mut inbound = qp.lock_inbound();
+        if let Some((ip, psn)) = inbound.owed.take() {
+            let answer = Answer {
+                link,
+                ip,
+                qpn: inbound.remote_qpn,
+                local_qpn: qpn,
+            };
+            answer.ack(&inbound, psn, ACK);
+        }
     }
 }

@@ -81,6 +81,9 @@ struct End {
     /// Its first packet sequence number: random, as `ibv_rc_pingpong`'s
     /// `lrand48() & 0xffffff`.
     psn: u32,
+    /// Whether an idle poll gives way to other threads: across processes
+    /// the device's link has a receive thread that brings the completions.
+    give_way: bool,
 }
 
 impl End {
@@ -109,6 +112,7 @@ impl End {
             size,
             early: Cell::new([0; 2]),
             psn: ibops::oob::random_psn(),
+            give_way: !opts.in_process,
         })
     }
 
@@ -159,7 +163,11 @@ impl End {
             if start.elapsed() > TIMEOUT {
                 return Err(format!("no completion {wr_id} within {TIMEOUT:?}"));
             }
-            std::hint::spin_loop();
+            if self.give_way {
+                thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
         }
     }
 

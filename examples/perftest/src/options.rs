@@ -228,10 +228,11 @@ impl Options {
             .arg(
                 Arg::new("gid-index")
                     .short('x')
+                    .short_alias('g')
                     .long("gid-index")
                     .value_parser(value_parser!(u32))
                     .default_value("0")
-                    .help("The local GID index (the device's RoCEv2 address is index 0)"),
+                    .help("The local GID index, as perftest's -x (also -g, as ibv_rc_pingpong's; the device's RoCEv2 address is index 0)"),
             )
             .arg(
                 Arg::new("burst")

@@ -114,6 +114,14 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
         progress.tick(k + 1, size);
     }
     report::footer(options);
+    if !options.json
+        && let Ok(Some(c)) = ibops_soft::roce_counters(&device)
+    {
+        println!(
+            " RoCEv2 link: {} packets sent again, {} duplicates answered, {} dropped, {} bad ICRC",
+            c.retransmitted, c.duplicates, c.dropped, c.bad_icrc
+        );
+    }
     Ok(())
 }
 

@@ -91,6 +91,18 @@ impl Answer<'_> {
     }
 }
 
+/// The most room a message's reassembly takes at its first packet (a
+/// WRITE's RETH announces its length, but the peer says it: the rest grows
+/// as packets arrive).
+const REASSEMBLY_START: usize = 1 << 20;
+
+/// A message's first packet's bytes, with room for `room` bytes in all.
+fn first_of(payload: &[u8], room: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(room.max(payload.len()));
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
 /// An ACK that tracks no credits.
 const ACK: Syndrome = Syndrome::Ack { credits: 31 };
 
@@ -203,10 +215,11 @@ fn execute(
         }
         match (&mut inbound.partial, opcode, packet.reth) {
             (None, RcSendFirst, _) => {
-                inbound.partial = Some(Partial::Send(packet.payload.to_vec()))
+                inbound.partial = Some(Partial::Send(first_of(packet.payload, REASSEMBLY_START)))
             }
             (None, RcWriteFirst, Some(reth)) => {
-                inbound.partial = Some(Partial::Write(reth, packet.payload.to_vec()));
+                let room = (reth.dma_len as usize).min(REASSEMBLY_START);
+                inbound.partial = Some(Partial::Write(reth, first_of(packet.payload, room)));
             }
             (Some(Partial::Send(bytes) | Partial::Write(_, bytes)), _, _) => {
                 bytes.extend_from_slice(packet.payload);

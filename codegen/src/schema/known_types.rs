@@ -121,6 +121,8 @@ pub const IBOPS_TYPES: &[&str] = &[
     "QpQuery",
     "QpState",
     "QpType",
+    "RcEndpoint",
+    "RcPath",
     "RdmaCounter",
     "RdmaCounterData",
     "RdmaCounterKind",

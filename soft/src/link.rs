@@ -40,6 +40,10 @@ const IP_UDP_BYTES: usize = 28;
 /// The most packets taken without waiting before the owed ACKs go out.
 const DRAIN_MAX: usize = 64;
 
+/// How long the receive thread keeps polling after the last packet before
+/// it waits again.
+const HOT_FOR: Duration = Duration::from_micros(100);
+
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_536;
 
@@ -254,30 +258,52 @@ impl Link {
                 Err(e) if would_block(&e) => continue,
                 Err(_) => return,
             }
-            if self.owes_acks() {
-                self.drain(&device, upcalls, &mut buf);
-            }
+            self.stay_hot(&device, upcalls, &mut buf, last_tick);
         }
     }
 
-    /// Takes what else has arrived, without waiting (at most
-    /// [`DRAIN_MAX`] packets), then sends the ACKs owed: one per QP for all
-    /// the packets taken, coalesced.
-    fn drain(&self, device: &Device, upcalls: Upcalls, buf: &mut [u8]) {
-        if self.set_nonblocking(true).is_ok() {
-            for _ in 0..DRAIN_MAX {
-                match self.read_one(buf) {
-                    Ok(Some((range, from, ipv4_id))) => {
-                        self.handle(device, upcalls, &buf[range], from, ipv4_id);
-                    }
-                    Ok(None) => {}
-                    Err(_) => break,
-                }
-            }
-            // Back to waiting with a timeout; should that fail, the loop
-            // still works, polling.
-            let _ = self.set_nonblocking(false);
+    /// After a packet, keeps reading without waiting while packets come,
+    /// and for [`HOT_FOR`] after the last one, giving way between empty
+    /// reads: a busy poll, as the kernel's NAPI does, so that an answer
+    /// that follows soon is read without a thread wakeup. The ACKs owed go
+    /// out whenever nothing is left to read (one per QP for all the packets
+    /// taken: coalesced), or after [`DRAIN_MAX`] packets. It returns to
+    /// waiting when the line goes quiet or the timers are due.
+    fn stay_hot(&self, device: &Device, upcalls: Upcalls, buf: &mut [u8], last_tick: Instant) {
+        if self.set_nonblocking(true).is_err() {
+            (upcalls.flush)(device, self);
+            return;
         }
+        let mut last_packet = Instant::now();
+        let mut since_flush = 0;
+        loop {
+            match self.read_one(buf) {
+                Ok(Some((range, from, ipv4_id))) => {
+                    self.handle(device, upcalls, &buf[range], from, ipv4_id);
+                    last_packet = Instant::now();
+                    since_flush += 1;
+                    if since_flush >= DRAIN_MAX {
+                        (upcalls.flush)(device, self);
+                        since_flush = 0;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) if would_block(&e) => {
+                    if self.owes_acks() {
+                        (upcalls.flush)(device, self);
+                        since_flush = 0;
+                    }
+                    if last_packet.elapsed() >= HOT_FOR || last_tick.elapsed() >= POLL {
+                        break;
+                    }
+                    std::thread::yield_now();
+                }
+                Err(_) => break,
+            }
+        }
+        // Back to waiting with a timeout; should that fail, the loop still
+        // works, polling.
+        let _ = self.set_nonblocking(false);
         (upcalls.flush)(device, self);
     }
 

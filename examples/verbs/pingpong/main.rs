@@ -347,7 +347,12 @@ fn run_remote(opts: &Options) -> Result<(), String> {
         Some(_) => client(&end, opts.iters, opts.rx_depth)?,
         None => server(&end, opts.iters, opts.rx_depth)?,
     }
-    summary(opts, start.elapsed().as_secs_f64(), opts.iters);
+    let secs = start.elapsed().as_secs_f64();
+    // Neither end leaves before the other is done: the ACK of a message
+    // may follow its receive completion, and a device that is gone sends
+    // none (its peer's last send would end in RETRY_EXC_ERR).
+    channel.swap(b"done\0").map_err(io)?;
+    summary(opts, secs, opts.iters);
     Ok(())
 }
 

@@ -48,10 +48,26 @@ def number_of(text, name):
     return int(text, 0)
 
 
-def main():
+def check_icrcs(pcap, what, problems):
+    """Has scapy compute the ICRC of every packet of `pcap`; each that
+    differs from the carried one (or has no BTH) is a problem."""
     from scapy.all import rdpcap
     from scapy.contrib.roce import BTH
 
+    for i, pkt in enumerate(rdpcap(pcap), start=1):
+        bth = pkt.getlayer(BTH)
+        if bth is None:
+            problems.append(f"{what} {i}: scapy finds no BTH")
+            continue
+        # scapy reads the ICRC field as the four bytes on the wire and
+        # computes it as those bytes.
+        carried = bth.icrc.to_bytes(4, "big")
+        computed = bth.compute_icrc(None)
+        if carried != computed:
+            problems.append(f"{what} {i}: ICRC {carried.hex()}, scapy computes {computed.hex()}")
+
+
+def main():
     with tempfile.TemporaryDirectory() as tmp:
         pcap = os.path.join(tmp, "roce.pcap")
         expected = run(["cargo", "run", "-q", "--locked", "--example", "roce_pcap", "--", pcap])
@@ -79,17 +95,7 @@ def main():
                     have = number_of(values.get(name, "").split(",")[0], name)
                 if have != int(want):
                     problems.append(f"packet {number}: {name} is {have}, {want} was written")
-        for i, pkt in enumerate(rdpcap(pcap), start=1):
-            bth = pkt.getlayer(BTH)
-            if bth is None:
-                problems.append(f"packet {i}: scapy finds no BTH")
-                continue
-            # scapy reads the ICRC field as the four bytes on the wire and
-            # computes it as those bytes.
-            carried = bth.icrc.to_bytes(4, "big")
-            computed = bth.compute_icrc(None)
-            if carried != computed:
-                problems.append(f"packet {i}: ICRC {carried.hex()}, scapy computes {computed.hex()}")
+        check_icrcs(pcap, "packet", problems)
         captured = capture_a_run(tmp, problems)
         for p in problems:
             print(p)
@@ -110,9 +116,6 @@ def capture_a_run(tmp, problems):
     every packet without a flag, with the opcodes, QPNs, PSNs, keys,
     lengths and immediates the run used; scapy must compute every ICRC.
     Returns how many packets were checked."""
-    from scapy.all import rdpcap
-    from scapy.contrib.roce import BTH
-
     # Built first, so that the capture window holds only the run.
     run(["cargo", "build", "-q", "--locked", "--example", "roce_run"])
     pcap = os.path.join(tmp, "run.pcap")
@@ -172,15 +175,7 @@ def capture_a_run(tmp, problems):
         problems.append(f"the captured run lacks opcodes {sorted(hex(m) for m in missing)}")
     if rnr_naks == 0:
         problems.append("the captured run holds no RNR NAK")
-    for i, pkt in enumerate(rdpcap(pcap), start=1):
-        bth = pkt.getlayer(BTH)
-        if bth is None:
-            problems.append(f"captured packet {i}: scapy finds no BTH")
-            continue
-        carried = bth.icrc.to_bytes(4, "big")
-        if carried != bth.compute_icrc(None):
-            problems.append(f"captured packet {i}: ICRC {carried.hex()}, "
-                            f"scapy computes {bth.compute_icrc(None).hex()}")
+    check_icrcs(pcap, "captured packet", problems)
     print(f"captured run: {checked} packets, {len(seen)} opcodes, {rnr_naks} RNR NAKs")
     return checked
 

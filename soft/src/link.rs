@@ -105,7 +105,12 @@ impl Link {
 
     /// Counts one more in `counter`.
     pub(super) fn count(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+        Link::count_n(counter, 1);
+    }
+
+    /// Counts `n` more in `counter`.
+    pub(super) fn count_n(counter: &AtomicU64, n: u32) {
+        counter.fetch_add(u64::from(n), Ordering::Relaxed);
     }
 }
 
@@ -374,13 +379,7 @@ impl Link {
         from: SocketAddr,
         body: &[u8],
     ) -> bool {
-        let pseudo = IpPseudo {
-            src: from.ip(),
-            dst: self.local.ip(),
-            src_port: from.port(),
-            dst_port: self.local.port(),
-            ipv4_id: 0,
-        };
+        let pseudo = self.arriving_from(from, 0);
         let mut bytes = body.to_vec();
         bytes.extend_from_slice(&crate::roce::icrc(&pseudo, body).to_le_bytes());
         let taken = match self.arrived(&bytes, from, 0) {
@@ -391,6 +390,18 @@ impl Link {
         taken
     }
 
+    /// The endpoints a packet from `from` to this link covers in its ICRC,
+    /// with the IPv4 identification it arrived with.
+    fn arriving_from(&self, from: SocketAddr, ipv4_id: u16) -> IpPseudo {
+        IpPseudo {
+            src: from.ip(),
+            dst: self.local.ip(),
+            src_port: from.port(),
+            dst_port: self.local.port(),
+            ipv4_id,
+        }
+    }
+
     /// The packet a datagram from `from` holds.
     fn arrived<'p>(
         &self,
@@ -398,14 +409,7 @@ impl Link {
         from: SocketAddr,
         ipv4_id: u16,
     ) -> Result<Arrived<'p>, ParseError> {
-        let pseudo = IpPseudo {
-            src: from.ip(),
-            dst: self.local.ip(),
-            src_port: from.port(),
-            dst_port: self.local.port(),
-            ipv4_id,
-        };
-        let packet = Packet::parse(bytes, &pseudo)?;
+        let packet = Packet::parse(bytes, &self.arriving_from(from, ipv4_id))?;
         Ok(Arrived {
             from: from.ip(),
             grh: grh(from.ip(), self.local.ip(), bytes.len()),

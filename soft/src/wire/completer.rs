@@ -14,7 +14,7 @@ use std::time::Instant;
 use ibops::verbs::{QpState, Sge, WcStatus};
 
 use super::completions::Completions;
-use super::outstanding::Work;
+use super::outstanding::{InFlight, Work};
 use super::requester::{resend_from, send_allowed};
 use crate::device::SoftDevice;
 use crate::link::Link;
@@ -139,6 +139,19 @@ fn nak(link: &Link, sq: &mut SendQueue, done: &mut Completions<'_>, psn: u32, co
     }
 }
 
+/// The oldest request in flight, which a READ response or atomic ACK at
+/// `psn` may answer, once the requests it implies were answered before it
+/// are completed; `None` when nothing sent waits.
+fn answered_front<'s>(
+    link: &Link,
+    sq: &'s mut SendQueue,
+    done: &mut Completions<'_>,
+    psn: u32,
+) -> Option<&'s mut InFlight> {
+    acknowledge(link, sq, done, psn, false);
+    sq.wire.requests.front_mut().filter(|r| r.sent)
+}
+
 /// A packet of a READ's response: lands at its place in the oldest READ
 /// when it is the packet expected next, and completes it with its last.
 fn read_response(
@@ -149,9 +162,8 @@ fn read_response(
     packet: &Packet<'_>,
 ) -> bool {
     let psn = packet.bth.psn;
-    acknowledge(link, sq, done, psn, false);
     let pd = done.qp().pd;
-    let Some(front) = sq.wire.requests.front_mut().filter(|r| r.sent) else {
+    let Some(front) = answered_front(link, sq, done, psn) else {
         return false;
     };
     let len = front.len;
@@ -230,8 +242,7 @@ fn atomic_ack(
     packet: &Packet<'_>,
 ) -> bool {
     let psn = packet.bth.psn;
-    acknowledge(link, sq, done, psn, false);
-    let Some(front) = sq.wire.requests.front().filter(|r| r.sent) else {
+    let Some(front) = answered_front(link, sq, done, psn) else {
         return false;
     };
     let (Work::Atomic { sge, .. }, true) = (&front.work, front.first_psn == psn) else {

@@ -343,9 +343,7 @@ pub(crate) fn resend_from(link: &Link, sq: &mut SendQueue, from: u32) {
             _ => request.first_psn,
         };
         let n = send_packets(link, remote.ip, remote.qpn, request, mtu, start);
-        for _ in 0..n {
-            Link::count(&link.retransmitted);
-        }
+        Link::count_n(&link.retransmitted, n);
     }
     // Sending again is no progress: the retry counts stay where they were.
     sq.wire.restart_timer(&sq.attr);
